@@ -1,0 +1,89 @@
+// Package source defines how the origin reads originals from a store: the Source contract,
+// the closed set of error kinds every implementation maps its failures to, and the Registry
+// that resolves the {source} segment of an image URL to a configured store.
+//
+// Implementations live in sub-packages named by how they run (local, fastdfs, s3, httpsrc);
+// each passes the shared conformance suite in package sourcetest.
+package source
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// Error kinds. Implementations wrap one of these with %w; callers test with errors.Is.
+var (
+	ErrNotFound    = errors.New("source: object not found")
+	ErrInvalidKey  = errors.New("source: invalid object key")
+	ErrTooLarge    = errors.New("source: object too large")
+	ErrUnavailable = errors.New("source: store unavailable") // transient: timeouts, refused connections, 5xx
+)
+
+// Info describes one stored object.
+type Info struct {
+	// Size in bytes as the store reports it (-1 when unknown). Never trusted as a bound:
+	// readers enforce limits while streaming.
+	Size int64
+	// ContentType as the store reports it, "" when unknown.
+	ContentType string
+	// Identity is stable for as long as the object's bytes do not change and differs when they
+	// do (an immutable file ID, a version id, an ETag, size+mtime). It enters cache keys and
+	// ETags, so it must not contain secrets.
+	Identity string
+	// LastModified is the object's modification time (zero when unknown).
+	LastModified time.Time
+	// Immutable is true when the key can never name other bytes (FastDFS file IDs).
+	Immutable bool
+}
+
+// Source reads originals from one store. Implementations are safe for concurrent use.
+type Source interface {
+	// Stat describes the object at key without reading its body.
+	Stat(ctx context.Context, key string) (Info, error)
+	// Open returns the object's body and its description. The caller closes the body.
+	// Errors during reading of the body are of the kinds above as well.
+	Open(ctx context.Context, key string) (io.ReadCloser, Info, error)
+}
+
+// ReadAll opens key and reads at most limit bytes of it. A body longer than limit fails with
+// ErrTooLarge after reading limit+1 bytes, whatever Size said.
+func ReadAll(ctx context.Context, s Source, key string, limit int64) ([]byte, Info, error) {
+	rc, info, err := s.Open(ctx, key)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	defer rc.Close()
+	if info.Size > limit {
+		return nil, info, ErrTooLarge
+	}
+	capHint := info.Size
+	if capHint < 0 || capHint > limit {
+		capHint = 64 << 10
+	}
+	buf := make([]byte, 0, capHint+1)
+	for {
+		if int64(len(buf)) > limit {
+			return nil, info, ErrTooLarge
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := rc.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, info, ctx.Err()
+			}
+			return nil, info, err
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, info, ErrTooLarge
+	}
+	return buf, info, nil
+}
