@@ -9,6 +9,7 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -48,29 +49,37 @@ type Source interface {
 }
 
 // ReadAll opens key and reads at most limit bytes of it. A body longer than limit fails with
-// ErrTooLarge after reading limit+1 bytes, whatever Size said.
+// ErrTooLarge after reading at most limit+1 bytes, whatever Size said, so memory stays bounded by
+// limit even when the store lies about the size. An Info.Size above limit fails before reading.
+// A read error caused by ctx ending is returned as ctx's error.
 func ReadAll(ctx context.Context, s Source, key string, limit int64) ([]byte, Info, error) {
+	if limit < 0 {
+		limit = 0
+	}
 	rc, info, err := s.Open(ctx, key)
 	if err != nil {
 		return nil, Info{}, err
 	}
 	defer rc.Close()
 	if info.Size > limit {
-		return nil, info, ErrTooLarge
+		return nil, info, fmt.Errorf("%w: size %d over limit %d", ErrTooLarge, info.Size, limit)
 	}
-	capHint := info.Size
-	if capHint < 0 || capHint > limit {
-		capHint = 64 << 10
+	// Size is a hint only; one spare byte lets a single read detect an over-long body.
+	capHint := info.Size + 1
+	if info.Size < 0 {
+		capHint = min(64<<10, limit+1)
 	}
-	buf := make([]byte, 0, capHint+1)
-	for {
-		if int64(len(buf)) > limit {
-			return nil, info, ErrTooLarge
-		}
+	buf := make([]byte, 0, capHint)
+	r := io.LimitReader(rc, limit+1)
+	for int64(len(buf)) <= limit {
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			// Grow, but never past limit+1: that is all the reader will ever yield.
+			next := min(max(2*int64(cap(buf)), 512), limit+1)
+			nb := make([]byte, len(buf), next)
+			copy(nb, buf)
+			buf = nb
 		}
-		n, err := rc.Read(buf[len(buf):cap(buf)])
+		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
 			break
@@ -83,7 +92,7 @@ func ReadAll(ctx context.Context, s Source, key string, limit int64) ([]byte, In
 		}
 	}
 	if int64(len(buf)) > limit {
-		return nil, info, ErrTooLarge
+		return nil, info, fmt.Errorf("%w: body over limit %d", ErrTooLarge, limit)
 	}
 	return buf, info, nil
 }

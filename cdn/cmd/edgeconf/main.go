@@ -1,0 +1,78 @@
+// Command edgeconf renders the CDN edge stand-in's nginx.conf (package cdn/edge).
+//
+//	edgeconf -listen 127.0.0.1:8000 -upstream 127.0.0.1:8080 -o .run/edge/nginx.conf
+//	EDGE_AUTH_KEYS=primaryKey,backupKey EDGE_ORIGIN_SECRET=… edgeconf -auth-type aliyun-a …
+//
+// Secrets come from the environment (EDGE_AUTH_KEYS, EDGE_ORIGIN_SECRET), never from flags, so
+// they stay out of process listings; the output file is written with mode 0600. Run nginx with
+// `nginx -p <prefix> -c nginx.conf -g 'pid …;'`: relative paths resolve against the prefix.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/imgorigin/imgorigin/cdn/edge"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg := edge.DefaultConfig()
+	fs := flag.NewFlagSet("edgeconf", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "client-facing address")
+	fs.StringVar(&cfg.PurgeListen, "purge-listen", cfg.PurgeListen, "purge API address (loopback)")
+	fs.StringVar(&cfg.Upstream, "upstream", cfg.Upstream, "back-to-origin host:port (the front nginx)")
+	fs.StringVar(&cfg.UpstreamHost, "upstream-host", cfg.UpstreamHost, "Host header of pulls (default: the client's)")
+	fs.BoolVar(&cfg.PassQuery, "pass-query", cfg.PassQuery, "forward the query string on pulls (origin verifies its own token)")
+	fs.StringVar(&cfg.CacheDir, "cache-dir", cfg.CacheDir, "cache directory, relative to the nginx prefix")
+	fs.IntVar(&cfg.MaxSizeMB, "max-size-mb", cfg.MaxSizeMB, "cache size limit")
+	fs.StringVar(&cfg.Auth.Type, "auth-type", cfg.Auth.Type, `edge URL auth: "" or aliyun-a (keys from $EDGE_AUTH_KEYS)`)
+	fs.DurationVar(&cfg.Auth.TTL, "auth-ttl", cfg.Auth.TTL, "signed URL validity after its timestamp")
+	fs.StringVar(&cfg.Auth.PathPrefix, "auth-prefix", cfg.Auth.PathPrefix, "paths that need a token")
+	fs.StringVar(&cfg.OriginSecret.Header, "origin-secret-header", cfg.OriginSecret.Header, "header carrying $EDGE_ORIGIN_SECRET on pulls")
+	useStale := fs.String("use-stale", strings.Join(cfg.UseStale, ","), "proxy_cache_use_stale conditions, comma-separated")
+	fs.StringVar(&cfg.AccessLog, "access-log", cfg.AccessLog, "access log path or off")
+	fs.StringVar(&cfg.WorkerProcesses, "workers", cfg.WorkerProcesses, "worker_processes")
+	fs.StringVar(&cfg.User, "user", cfg.User, "nginx user directive (only when run as root)")
+	fs.StringVar(&cfg.PidFile, "pid", cfg.PidFile, "nginx pid directive")
+	fs.BoolVar(&cfg.LuaModules, "load-lua-modules", cfg.LuaModules, "write load_module lines for Debian's ndk + lua modules")
+	out := fs.String("o", "", "output file (default stdout)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg.UseStale = splitList(*useStale)
+	cfg.Auth.Keys = splitList(getenv("EDGE_AUTH_KEYS"))
+	cfg.OriginSecret.Value = getenv("EDGE_ORIGIN_SECRET")
+	conf, err := edge.Render(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "edgeconf:", err)
+		return 2
+	}
+	if *out == "" {
+		_, err = io.WriteString(stdout, conf)
+	} else {
+		err = os.WriteFile(*out, []byte(conf), 0o600)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "edgeconf:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,214 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/imgorigin/imgorigin/signer"
+)
+
+// The modes.
+const (
+	ModeRequired = "required" // every request must be authorized
+	ModeOff      = "off"      // everything is served; only when no key is configured
+)
+
+// Config configures the Authorizer.
+type Config struct {
+	// Mode is "required", "off" or "" (required when any key, key file, origin secret or
+	// Aliyun key is configured, else off).
+	Mode string `mapstructure:"mode"`
+	// Keys are the URL-signing keys; exclusive with KeyFile.
+	Keys []KeyConfig `mapstructure:"keys"`
+	// KeyFile is a JSON key file (see package signer), re-read by Reload.
+	KeyFile string `mapstructure:"key_file"`
+	// ExpiryBucket is the signers' expiry bucket: expiries may lie that much beyond MaxLifetime.
+	ExpiryBucket time.Duration `mapstructure:"expiry_bucket"`
+	// ClockSkew is how long after its expiry a token is still accepted.
+	ClockSkew time.Duration `mapstructure:"clock_skew"`
+	// MaxLifetime, when set, refuses tokens expiring more than MaxLifetime + ExpiryBucket +
+	// ClockSkew ahead: the longest TTL signers use.
+	MaxLifetime time.Duration `mapstructure:"max_lifetime"`
+	// Param is the query parameter carrying the token.
+	Param string `mapstructure:"param"`
+	// OriginSecret admits token-less pulls from a CDN that verified and stripped the token.
+	OriginSecret OriginSecretConfig `mapstructure:"origin_secret"`
+	// AliyunA accepts Aliyun CDN type A auth_key tokens at the origin too.
+	AliyunA AliyunAConfig `mapstructure:"aliyun_a"`
+}
+
+// KeyConfig is one signing key: secret in base64url without padding (imgsign keygen).
+type KeyConfig struct {
+	ID     string `mapstructure:"id"`
+	Secret string `mapstructure:"secret"`
+	State  string `mapstructure:"state"` // signing, verify-only or retired
+}
+
+// String redacts the secret.
+func (k KeyConfig) String() string { return fmt.Sprintf("key %s (%s, secret redacted)", k.ID, k.State) }
+
+// GoString is String.
+func (k KeyConfig) GoString() string { return k.String() }
+
+// OriginSecretConfig is the CDN origin-secret header. It is on when Current is set.
+type OriginSecretConfig struct {
+	Header   string `mapstructure:"header"`
+	Current  string `mapstructure:"current"`
+	Previous string `mapstructure:"previous"` // still accepted while the CDN switches over
+}
+
+// String redacts the secrets.
+func (o OriginSecretConfig) String() string {
+	return fmt.Sprintf("origin secret header %s (current set: %t, previous set: %t)", o.Header, o.Current != "", o.Previous != "")
+}
+
+// GoString is String.
+func (o OriginSecretConfig) GoString() string { return o.String() }
+
+// AliyunAConfig is Aliyun CDN type A signing. It is on when Key is set.
+type AliyunAConfig struct {
+	Key       string        `mapstructure:"key"`
+	BackupKey string        `mapstructure:"backup_key"`
+	ValidFor  time.Duration `mapstructure:"valid_for"` // the console's validity period
+	Param     string        `mapstructure:"param"`
+}
+
+// String redacts the keys.
+func (a AliyunAConfig) String() string {
+	return fmt.Sprintf("aliyun type A (key set: %t, valid for %v)", a.Key != "", a.ValidFor)
+}
+
+// GoString is String.
+func (a AliyunAConfig) GoString() string { return a.String() }
+
+// DefaultConfig returns the defaults: no keys (so mode resolves to off), token in "token",
+// 30s skew, 15m bucket, header X-Origin-Secret, Aliyun auth_key valid 30m.
+func DefaultConfig() Config {
+	return Config{
+		Param:        signer.DefaultParam,
+		ClockSkew:    30 * time.Second,
+		ExpiryBucket: 15 * time.Minute,
+		OriginSecret: OriginSecretConfig{Header: "X-Origin-Secret"},
+		AliyunA:      AliyunAConfig{ValidFor: 30 * time.Minute, Param: "auth_key"},
+	}
+}
+
+// configured reports whether any credential is configured.
+func (c Config) configured() bool {
+	return len(c.Keys) > 0 || c.KeyFile != "" || c.OriginSecret.Current != "" || c.AliyunA.Key != ""
+}
+
+// EffectiveMode resolves Mode "" to required or off.
+func (c Config) EffectiveMode() string {
+	if c.Mode != "" {
+		return c.Mode
+	}
+	if c.configured() {
+		return ModeRequired
+	}
+	return ModeOff
+}
+
+const minOriginSecret = 16
+
+// Validate checks the configuration without reading the key file. Errors name their keys.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	switch c.Mode {
+	case "", ModeRequired, ModeOff:
+	default:
+		add("mode: must be required or off, not %q", c.Mode)
+	}
+	if c.Mode == ModeOff && c.configured() {
+		add("mode: off is only allowed when no keys, key_file, origin_secret or aliyun_a is configured")
+	}
+	if c.Mode == ModeRequired && !c.configured() {
+		add("mode: required needs keys, key_file, origin_secret.current or aliyun_a.key")
+	}
+	if len(c.Keys) > 0 && c.KeyFile != "" {
+		add("keys: exclusive with key_file")
+	}
+	if _, err := c.inlineKeys(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.ClockSkew < 0 || c.ClockSkew > 10*time.Minute {
+		add("clock_skew: must be 0..10m")
+	}
+	if c.ExpiryBucket < 0 || c.ExpiryBucket > 24*time.Hour {
+		add("expiry_bucket: must be 0..24h")
+	}
+	if c.MaxLifetime < 0 {
+		add("max_lifetime: must not be negative (0: no limit)")
+	}
+	if !validParam(c.Param) {
+		add("param: 1 to 100 of [A-Za-z0-9_]")
+	}
+	o := c.OriginSecret
+	switch {
+	case o.Current != "" && len(o.Current) < minOriginSecret:
+		add("origin_secret.current: at least %d characters", minOriginSecret)
+	case o.Previous != "" && o.Current == "":
+		add("origin_secret.previous: needs origin_secret.current")
+	case o.Previous != "" && len(o.Previous) < minOriginSecret:
+		add("origin_secret.previous: at least %d characters", minOriginSecret)
+	case o.Current != "" && !validHeader(o.Header):
+		add("origin_secret.header: must be a header name")
+	}
+	if c.AliyunA.Key != "" {
+		if err := c.aliyun().Validate(); err != nil {
+			add("aliyun_a.%w", err)
+		} else if c.AliyunA.Param == c.Param {
+			add("aliyun_a.param: must differ from param")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) aliyun() signer.AliyunA {
+	a := c.AliyunA
+	return signer.AliyunA{Key: a.Key, BackupKey: a.BackupKey, ValidFor: a.ValidFor, Param: a.Param}
+}
+
+// inlineKeys decodes Keys and checks them as a ring would.
+func (c Config) inlineKeys() ([]signer.Key, error) {
+	keys := make([]signer.Key, 0, len(c.Keys))
+	for i, kc := range c.Keys {
+		k, err := signer.KeyEntry{ID: kc.ID, Secret: kc.Secret, State: signer.State(kc.State)}.Key()
+		if err != nil {
+			return nil, fmt.Errorf("keys[%d]: %w", i, err)
+		}
+		keys = append(keys, k)
+	}
+	if _, err := signer.NewRing(keys...); err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	return keys, nil
+}
+
+func validParam(s string) bool {
+	if len(s) == 0 || len(s) > 100 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func validHeader(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

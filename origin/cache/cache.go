@@ -1,0 +1,247 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/golang/groupcache"
+
+	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/ring"
+)
+
+// Outcome says where a value came from: "hit", "peer" or "miss".
+type Outcome string
+
+// The outcomes.
+const (
+	OutcomeHit  Outcome = "hit"
+	OutcomePeer Outcome = "peer"
+	OutcomeMiss Outcome = "miss"
+)
+
+// Loader computes the value of a key on its owner. The returned bytes must be unversioned:
+// the same key always loads the same bytes.
+type Loader func(ctx context.Context, key string) ([]byte, error)
+
+// Logical group names (on the wire, in metrics).
+const (
+	groupOriginals = "originals"
+	groupVariants  = "variants"
+)
+
+// PeerPath is where PeerHandler is mounted on the internal listener.
+const PeerPath = "/_groupcache/"
+
+// Cache is one node's view of the cluster cache.
+type Cache struct {
+	cfg    Config
+	self   string
+	ring   atomic.Pointer[membership]
+	client *http.Client
+	groups map[string]*group // by logical name
+}
+
+type membership struct {
+	ring     *ring.Ring // nil: single node
+	internal map[string]string
+}
+
+type group struct {
+	c       *Cache
+	name    string // logical
+	g       *groupcache.Group
+	load    Loader
+	neg     *negCache
+	negHits atomic.Int64
+}
+
+// process is the package's only process-level state: groupcache's per-group peer picker is
+// registered once, and dispatches by (unique) group name to the Cache that made the group.
+var process struct {
+	once    sync.Once
+	pickers sync.Map // groupcache group name → *group
+	seq     atomic.Int64
+}
+
+func registerDispatcher() {
+	process.once.Do(func() {
+		groupcache.RegisterPerGroupPeerPicker(func(name string) groupcache.PeerPicker {
+			if g, ok := process.pickers.Load(name); ok {
+				return g.(*group)
+			}
+			return groupcache.NoPeers{}
+		})
+	})
+}
+
+// New builds a node's cache. self is this node's Name in peers; an empty peers list means a
+// single node. loadOriginal and loadVariant run on a key's owner on a miss.
+func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader) (*Cache, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	if loadOriginal == nil || loadVariant == nil {
+		return nil, errors.New("cache: nil loader")
+	}
+	c := &Cache{
+		cfg:  cfg,
+		self: self,
+		client: &http.Client{Transport: &http.Transport{
+			MaxIdleConnsPerHost:   64,
+			IdleConnTimeout:       90 * time.Second,
+			ResponseHeaderTimeout: cfg.PeerTimeout,
+		}},
+		groups: map[string]*group{},
+	}
+	if err := c.SetPeers(peers); err != nil {
+		return nil, err
+	}
+	registerDispatcher()
+	n := process.seq.Add(1)
+	for _, gs := range []struct {
+		name  string
+		bytes int64
+		load  Loader
+	}{{groupOriginals, cfg.OriginalsBytes, loadOriginal}, {groupVariants, cfg.VariantsBytes, loadVariant}} {
+		g := &group{c: c, name: gs.name, load: gs.load, neg: newNegCache(cfg.NegativeEntries)}
+		unique := "imgorigin-" + gs.name + "-" + strconv.FormatInt(n, 10)
+		process.pickers.Store(unique, g)
+		g.g = groupcache.NewGroup(unique, gs.bytes, groupcache.GetterFunc(g.get))
+		c.groups[gs.name] = g
+	}
+	return c, nil
+}
+
+// SetPeers replaces the pool (membership change); self must stay in it.
+func (c *Cache) SetPeers(peers []Peer) error {
+	if err := validatePeers(c.self, peers); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	m := &membership{internal: map[string]string{}}
+	if len(peers) > 0 {
+		r, err := ring.New(Servers(peers))
+		if err != nil {
+			return fmt.Errorf("cache: %w", err)
+		}
+		m.ring = r
+		for _, p := range peers {
+			m.internal[p.Name] = p.Internal
+		}
+	}
+	c.ring.Store(m)
+	return nil
+}
+
+// Owner returns the pool member that owns key ("" for a single node).
+func (c *Cache) Owner(key string) string {
+	m := c.ring.Load()
+	if m.ring == nil {
+		return ""
+	}
+	return m.ring.Pick(ShardKey(c.cfg.ShardKey, key))
+}
+
+// Original returns the original stored under key. The returned bytes are shared with the
+// cache and read-only: callers must not modify them.
+func (c *Cache) Original(ctx context.Context, key string) ([]byte, Outcome, error) {
+	return c.groups[groupOriginals].getValue(ctx, key)
+}
+
+// Variant returns the variant stored under key; the returned bytes are read-only (see Original).
+func (c *Cache) Variant(ctx context.Context, key string) ([]byte, Outcome, error) {
+	return c.groups[groupVariants].getValue(ctx, key)
+}
+
+type outcomeKey struct{}
+
+type recorder struct{ v atomic.Value }
+
+func (r *recorder) set(o Outcome) { r.v.Store(o) }
+
+func record(ctx context.Context, o Outcome) {
+	if r, ok := ctx.Value(outcomeKey{}).(*recorder); ok {
+		r.set(o)
+	}
+}
+
+func (g *group) getValue(ctx context.Context, key string) ([]byte, Outcome, error) {
+	rec := &recorder{}
+	ctx = context.WithValue(ctx, outcomeKey{}, rec)
+	var v groupcache.ByteView
+	if err := g.g.Get(ctx, key, groupcache.ByteViewSink(&v)); err != nil {
+		return nil, OutcomeMiss, err
+	}
+	o, _ := rec.v.Load().(Outcome)
+	if o == "" {
+		o = OutcomeHit
+	}
+	return viewBytes(v), o, nil
+}
+
+// viewBytes returns the bytes of a cached value without copying them: ByteView keeps its slice
+// unexported, but WriteTo hands it to Write as is. groupcache never changes a stored value, and
+// callers of Original and Variant must not either.
+func viewBytes(v groupcache.ByteView) []byte {
+	var g grabber
+	_, _ = v.WriteTo(&g)
+	return g.b
+}
+
+type grabber struct{ b []byte }
+
+func (g *grabber) Write(p []byte) (int, error) {
+	g.b = p
+	return len(p), nil
+}
+
+// get is the groupcache Getter: it runs on the owner (or here when the owner failed).
+func (g *group) get(ctx context.Context, key string, dest groupcache.Sink) error {
+	if err := g.neg.get(key, time.Now()); err != nil {
+		g.negHits.Add(1)
+		return err
+	}
+	record(ctx, OutcomeMiss)
+	data, err := g.load(ctx, key)
+	if err != nil {
+		if kind := failure.KindOf(err); permanent(kind) && g.c.cfg.NegativeTTL > 0 {
+			g.neg.put(key, err, time.Now().Add(g.c.cfg.NegativeTTL))
+		}
+		return err
+	}
+	return dest.SetBytes(data)
+}
+
+// permanent kinds are remembered in the negative cache and not retried by other nodes.
+func permanent(k failure.Kind) bool {
+	switch k {
+	case failure.KindNotFound, failure.KindBadRequest, failure.KindUnknownName, failure.KindUnsupported, failure.KindUnprocessable:
+		return true
+	}
+	return false
+}
+
+// PickPeer implements groupcache.PeerPicker with nginx's ring.
+func (g *group) PickPeer(key string) (groupcache.ProtoGetter, bool) {
+	m := g.c.ring.Load()
+	if m.ring == nil {
+		return nil, false
+	}
+	owner := m.ring.Pick(ShardKey(g.c.cfg.ShardKey, key))
+	if owner == g.c.self {
+		return nil, false
+	}
+	return &peerGetter{g: g, owner: owner, addr: m.internal[owner]}, true
+}
+
+// Interface guards.
+var (
+	_ groupcache.PeerPicker  = (*group)(nil)
+	_ groupcache.ProtoGetter = (*peerGetter)(nil)
+)

@@ -1,0 +1,402 @@
+package cache_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/ring"
+	"github.com/imgorigin/imgorigin/origin/source"
+)
+
+// cluster is n Cache instances in this process, each with its peer handler on a real
+// 127.0.0.1 listener, whose loaders count every load cluster-wide.
+type cluster struct {
+	nodes    []*node
+	peers    []cache.Peer
+	mu       sync.Mutex
+	origLd   map[string]int    // original key → loads
+	varLd    map[string]int    // variant key → loads
+	loadedOn map[string]string // key → node that loaded it
+	missing  map[string]bool   // originals the "store" does not have
+}
+
+type node struct {
+	name  string
+	cache *cache.Cache
+	srv   *http.Server
+}
+
+func newCluster(t *testing.T, n int, cfg cache.Config) *cluster {
+	t.Helper()
+	cl := &cluster{origLd: map[string]int{}, varLd: map[string]int{}, loadedOn: map[string]string{}, missing: map[string]bool{}}
+	var listeners []net.Listener
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		listeners = append(listeners, l)
+		// The public name is what nginx's upstream lists; here a fixed-looking host:port per node.
+		cl.peers = append(cl.peers, cache.Peer{Name: fmt.Sprintf("10.9.0.%d:8080", i+1), Internal: l.Addr().String()})
+	}
+	for i := 0; i < n; i++ {
+		nd := &node{name: cl.peers[i].Name}
+		c, err := cache.New(cfg, nd.name, cl.peers, cl.loadOriginal(nd), cl.loadVariant(nd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nd.cache = c
+		mux := http.NewServeMux()
+		mux.Handle(cache.PeerPath, c.PeerHandler())
+		nd.srv = &http.Server{Handler: mux}
+		go func(l net.Listener) { _ = nd.srv.Serve(l) }(listeners[i])
+		t.Cleanup(func() { _ = nd.srv.Close() })
+		cl.nodes = append(cl.nodes, nd)
+	}
+	return cl
+}
+
+func (cl *cluster) loadOriginal(nd *node) cache.Loader {
+	return func(ctx context.Context, key string) ([]byte, error) {
+		cl.mu.Lock()
+		cl.origLd[key]++
+		cl.loadedOn[key] = nd.name
+		missing := cl.missing[key]
+		cl.mu.Unlock()
+		if missing {
+			return nil, failure.New(failure.KindNotFound, "no such image", fmt.Errorf("store: %w", source.ErrNotFound))
+		}
+		return []byte("original:" + key), nil
+	}
+}
+
+// loadVariant fetches its original through the cache, like render does.
+func (cl *cluster) loadVariant(nd *node) cache.Loader {
+	return func(ctx context.Context, key string) ([]byte, error) {
+		cl.mu.Lock()
+		cl.varLd[key]++
+		cl.loadedOn[key] = nd.name
+		cl.mu.Unlock()
+		path, ident, _ := strings.Cut(key, "#v1#")
+		obj := path[strings.Index(path[3:], "/")+4:] // after /i/{variant}/
+		orig, _, err := nd.cache.Original(ctx, obj+"#"+ident)
+		if err != nil {
+			return nil, err
+		}
+		return append([]byte("variant:"+key+":"), orig...), nil
+	}
+}
+
+func variantKey(v, o int) string {
+	return fmt.Sprintf("/i/w_%d,f_webp/s3/albums/a%d/photo%%20%d.jpg#v1#etag-%d", 100+v*10, o%4, o, o)
+}
+
+func originalKey(o int) string {
+	return fmt.Sprintf("s3/albums/a%d/photo%%20%d.jpg#etag-%d", o%4, o, o)
+}
+
+func testConfig() cache.Config {
+	cfg := cache.DefaultConfig()
+	cfg.OriginalsBytes, cfg.VariantsBytes = 8<<20, 8<<20
+	cfg.PeerTimeout = 2 * time.Second
+	return cfg
+}
+
+// TestLoadOncePerCluster: 200 variants of 20 originals, requested concurrently on every node,
+// are each loaded exactly once in the cluster, on their owner.
+func TestLoadOncePerCluster(t *testing.T) {
+	for _, shard := range []string{cache.ShardObject, cache.ShardPath} {
+		t.Run(shard, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.ShardKey = shard
+			cl := newCluster(t, 3, cfg)
+			var keys []string
+			for o := 0; o < 20; o++ {
+				for v := 0; v < 10; v++ {
+					keys = append(keys, variantKey(v, o))
+				}
+			}
+			var wg sync.WaitGroup
+			var peerOutcomes atomic.Int64
+			errs := make(chan error, len(keys)*3)
+			for round := 0; round < 3; round++ {
+				for i, k := range keys {
+					wg.Add(1)
+					go func(nd *node, k string) {
+						defer wg.Done()
+						b, o, err := nd.cache.Variant(context.Background(), k)
+						if err != nil {
+							errs <- err
+							return
+						}
+						if o == cache.OutcomePeer {
+							peerOutcomes.Add(1)
+						}
+						if !strings.HasPrefix(string(b), "variant:"+k+":original:") {
+							errs <- fmt.Errorf("%s: wrong value %q", k, b)
+						}
+					}(cl.nodes[(i+round)%3], k)
+				}
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			for _, k := range keys {
+				if n := cl.varLd[k]; n != 1 {
+					t.Errorf("variant %s loaded %d times", k, n)
+				}
+				if owner := cl.nodes[0].cache.Owner(k); cl.loadedOn[k] != owner {
+					t.Errorf("variant %s loaded on %s, owner %s", k, cl.loadedOn[k], owner)
+				}
+			}
+			for o := 0; o < 20; o++ {
+				if n := cl.origLd[originalKey(o)]; n != 1 {
+					t.Errorf("original %d loaded %d times", o, n)
+				}
+			}
+			t.Logf("shard=%s: variant loads %d, original loads %d, peer outcomes %d", shard, len(cl.varLd), len(cl.origLd), peerOutcomes.Load())
+		})
+	}
+}
+
+// TestOutcomes: through the owner a key is a miss then a hit; elsewhere it comes from the peer.
+func TestOutcomes(t *testing.T) {
+	cl := newCluster(t, 3, testConfig())
+	k := variantKey(1, 7)
+	owner := cl.byName(cl.nodes[0].cache.Owner(k))
+	var other *node
+	for _, nd := range cl.nodes {
+		if nd != owner {
+			other = nd
+			break
+		}
+	}
+	steps := []struct {
+		nd   *node
+		want cache.Outcome
+	}{{owner, cache.OutcomeMiss}, {owner, cache.OutcomeHit}, {other, cache.OutcomePeer}}
+	for i, s := range steps {
+		_, o, err := s.nd.cache.Variant(context.Background(), k)
+		if err != nil || o != s.want {
+			t.Fatalf("step %d on %s: outcome %q err %v, want %q", i, s.nd.name, o, err, s.want)
+		}
+	}
+	// In object mode the original was loaded on the owner too: no hop for it.
+	if cl.loadedOn[originalKey(7)] != owner.name {
+		t.Fatalf("original loaded on %s, variant owner %s", cl.loadedOn[originalKey(7)], owner.name)
+	}
+}
+
+func (cl *cluster) byName(name string) *node {
+	for _, nd := range cl.nodes {
+		if nd.name == name {
+			return nd
+		}
+	}
+	return nil
+}
+
+// TestNegative: a missing original is asked from the store once, whichever node asks, and
+// comes back as not found everywhere.
+func TestNegative(t *testing.T) {
+	cl := newCluster(t, 3, testConfig())
+	k := originalKey(99)
+	cl.missing[k] = true
+	for round := 0; round < 3; round++ {
+		for _, nd := range cl.nodes {
+			_, _, err := nd.cache.Original(context.Background(), k)
+			if !errors.Is(err, source.ErrNotFound) || failure.KindOf(err) != failure.KindNotFound {
+				t.Fatalf("%s: err %v, want not found", nd.name, err)
+			}
+		}
+	}
+	if n := cl.origLd[k]; n != 1 {
+		t.Fatalf("missing original fetched %d times, want 1", n)
+	}
+}
+
+// TestHangingPeer: an owner that never answers costs at most peer_timeout, then the key is
+// loaded locally.
+func TestHangingPeer(t *testing.T) {
+	cfg := testConfig()
+	cfg.PeerTimeout = 300 * time.Millisecond
+	hang := make(chan struct{})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hsrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	})}
+	go func() { _ = hsrv.Serve(l) }()
+	t.Cleanup(func() { close(hang); _ = hsrv.Close() })
+
+	peers := []cache.Peer{{Name: "10.9.0.1:8080", Internal: "127.0.0.1:1"}, {Name: "10.9.0.2:8080", Internal: l.Addr().String()}}
+	var loads atomic.Int64
+	load := func(ctx context.Context, key string) ([]byte, error) { loads.Add(1); return []byte("v"), nil }
+	c, err := cache.New(cfg, peers[0].Name, peers, load, load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := ring.New(cache.Servers(peers))
+	var k string
+	for i := 0; ; i++ {
+		k = originalKey(i)
+		if r.Pick(cache.ShardKey(cfg.ShardKey, k)) == peers[1].Name {
+			break
+		}
+	}
+	start := time.Now()
+	b, o, err := c.Original(context.Background(), k)
+	elapsed := time.Since(start)
+	if err != nil || string(b) != "v" || o != cache.OutcomeMiss {
+		t.Fatalf("got %q %q %v", b, o, err)
+	}
+	if elapsed > cfg.PeerTimeout+time.Second {
+		t.Fatalf("took %v with peer_timeout %v", elapsed, cfg.PeerTimeout)
+	}
+	t.Logf("hanging owner cost %v (peer_timeout %v)", elapsed.Round(time.Millisecond), cfg.PeerTimeout)
+}
+
+// TestMembershipChange: after a node leaves, only its keys move (to the ring's next node).
+func TestMembershipChange(t *testing.T) {
+	cl := newCluster(t, 3, testConfig())
+	c := cl.nodes[0].cache
+	const n = 3000
+	before := make([]string, n)
+	for i := range before {
+		before[i] = c.Owner(variantKey(i%10, i))
+	}
+	gone := cl.peers[2].Name
+	if err := c.SetPeers(cl.peers[:2]); err != nil {
+		t.Fatal(err)
+	}
+	moved := 0
+	for i := range before {
+		after := c.Owner(variantKey(i%10, i))
+		switch {
+		case before[i] == gone && after == gone:
+			t.Fatalf("key still owned by the removed node")
+		case before[i] == gone:
+			moved++
+		case after != before[i]:
+			t.Fatalf("key of %s moved to %s", before[i], after)
+		}
+	}
+	if moved < n/5 || moved > n/2 {
+		t.Fatalf("%d of %d keys moved, want about 1/3", moved, n)
+	}
+	if err := c.SetPeers(cl.peers[1:]); err == nil {
+		t.Fatal("SetPeers without self accepted")
+	}
+	// The cluster keeps working with the smaller pool on this node.
+	if _, _, err := c.Variant(context.Background(), variantKey(3, 3)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestShardKey(t *testing.T) {
+	cases := []struct{ mode, key, want string }{
+		{cache.ShardObject, "/i/w_300,f_webp/s3/a/photo%20x.jpg#v1#etag", "s3/a/photo x.jpg"},
+		{cache.ShardObject, "s3/a/photo%20x.jpg#etag", "s3/a/photo x.jpg"},
+		{cache.ShardPath, "/i/w_300,f_webp/s3/a/photo%20x.jpg#v1#etag", "/i/w_300,f_webp/s3/a/photo x.jpg"},
+		{cache.ShardObject, "/i/thumb/fdfs/group1/M00/00/00/x.jpg#v1#id", "fdfs/group1/M00/00/00/x.jpg"},
+		{cache.ShardObject, "local/bad%zz#x", "local/bad%zz"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.mode+" "+tc.key, func(t *testing.T) {
+			if got := cache.ShardKey(tc.mode, tc.key); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestShardKeyWorkload measures both shard keys on the workload (200 variants of 20
+// originals over 3 nodes): variant loads whose original lives on another node (peer hops),
+// and the spread of variant loads over nodes.
+func TestShardKeyWorkload(t *testing.T) {
+	r, _ := ring.New([]ring.Server{{Name: "10.9.0.1:8080"}, {Name: "10.9.0.2:8080"}, {Name: "10.9.0.3:8080"}})
+	for _, mode := range []string{cache.ShardObject, cache.ShardPath} {
+		hops, per := 0, map[string]int{}
+		for o := 0; o < 20; o++ {
+			for v := 0; v < 10; v++ {
+				owner := r.Pick(cache.ShardKey(mode, variantKey(v, o)))
+				per[owner]++
+				if owner != r.Pick(cache.ShardKey(mode, originalKey(o))) {
+					hops++
+				}
+			}
+		}
+		t.Logf("shard_key=%s: %d of 200 variant loads fetch the original from a peer; variant loads per node %v", mode, hops, per)
+		if mode == cache.ShardObject && hops != 0 {
+			t.Fatalf("object sharding must never hop for the original, got %d", hops)
+		}
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*cache.Config)
+		want string
+	}{
+		{"shard", func(c *cache.Config) { c.ShardKey = "x" }, "shard_key"},
+		{"bytes", func(c *cache.Config) { c.VariantsBytes = -1 }, "variants_bytes"},
+		{"timeout", func(c *cache.Config) { c.PeerTimeout = 0 }, "peer_timeout"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := cache.DefaultConfig()
+			tc.edit(&cfg)
+			if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want %q", err, tc.want)
+			}
+		})
+	}
+	if err := cache.DefaultConfig().Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func BenchmarkHit(b *testing.B) {
+	for _, size := range []int{20 << 10, 200 << 10} {
+		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
+			val := make([]byte, size)
+			load := func(ctx context.Context, key string) ([]byte, error) { return val, nil }
+			c, err := cache.New(testConfig(), "", nil, load, load)
+			if err != nil {
+				b.Fatal(err)
+			}
+			k := variantKey(1, 1)
+			ctx := context.Background()
+			if _, _, err := c.Variant(ctx, k); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, o, _ := c.Variant(ctx, k); o != cache.OutcomeHit {
+						panic("not a hit")
+					}
+				}
+			})
+		})
+	}
+}

@@ -1,0 +1,103 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/imgorigin/imgorigin/origin/ring"
+)
+
+// Shard key choices (see the package documentation).
+const (
+	ShardObject = "object"
+	ShardPath   = "path"
+)
+
+// Config configures the cluster cache.
+type Config struct {
+	ShardKey        string        `mapstructure:"shard_key"`        // object or path; nginx must hash the same
+	OriginalsBytes  int64         `mapstructure:"originals_bytes"`  // memory budget of the originals group
+	VariantsBytes   int64         `mapstructure:"variants_bytes"`   // memory budget of the variants group
+	PeerTimeout     time.Duration `mapstructure:"peer_timeout"`     // bound on one peer fetch; then load locally
+	NegativeTTL     time.Duration `mapstructure:"negative_ttl"`     // how long a permanent failure is remembered
+	NegativeEntries int           `mapstructure:"negative_entries"` // size of the negative cache per group
+}
+
+// DefaultConfig returns the defaults: 256 MiB of originals, 512 MiB of variants.
+func DefaultConfig() Config {
+	return Config{
+		ShardKey:        ShardObject,
+		OriginalsBytes:  256 << 20,
+		VariantsBytes:   512 << 20,
+		PeerTimeout:     5 * time.Second,
+		NegativeTTL:     30 * time.Second,
+		NegativeEntries: 10000,
+	}
+}
+
+// Validate checks the configuration; errors name the key.
+func (c Config) Validate() error {
+	var errs []error
+	if c.ShardKey != ShardObject && c.ShardKey != ShardPath {
+		errs = append(errs, fmt.Errorf("shard_key: must be %q or %q", ShardObject, ShardPath))
+	}
+	if c.OriginalsBytes < 0 {
+		errs = append(errs, errors.New("originals_bytes: must not be negative"))
+	}
+	if c.VariantsBytes < 0 {
+		errs = append(errs, errors.New("variants_bytes: must not be negative"))
+	}
+	if c.PeerTimeout < 10*time.Millisecond || c.PeerTimeout > time.Minute {
+		errs = append(errs, errors.New("peer_timeout: must be 10ms..1m"))
+	}
+	if c.NegativeTTL < 0 || c.NegativeTTL > time.Hour {
+		errs = append(errs, errors.New("negative_ttl: must be 0..1h"))
+	}
+	if c.NegativeEntries < 0 {
+		errs = append(errs, errors.New("negative_entries: must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Peer is one node of the pool (an entry of cluster.pool).
+type Peer struct {
+	// Name is the node's public host:port exactly as nginx's upstream block names it.
+	Name string `mapstructure:"name"`
+	// Weight is nginx's weight= (0 means 1).
+	Weight int `mapstructure:"weight"`
+	// Internal is the host:port of the node's internal listener, where PeerHandler is mounted.
+	Internal string `mapstructure:"internal"`
+}
+
+// Servers returns the ring servers of a pool (what frontconf renders into nginx).
+func Servers(peers []Peer) []ring.Server {
+	out := make([]ring.Server, len(peers))
+	for i, p := range peers {
+		out[i] = ring.Server{Name: p.Name, Weight: p.Weight}
+	}
+	return out
+}
+
+func validatePeers(self string, peers []Peer) error {
+	if len(peers) == 0 {
+		return nil
+	}
+	found := false
+	for i, p := range peers {
+		if err := (ring.Server{Name: p.Name, Weight: p.Weight}).Validate(); err != nil {
+			return fmt.Errorf("pool[%d].%w", i, err)
+		}
+		if p.Name == self {
+			found = true
+			continue
+		}
+		if p.Internal == "" {
+			return fmt.Errorf("pool[%d].internal: must be set (the peer endpoint of %s)", i, p.Name)
+		}
+	}
+	if !found {
+		return fmt.Errorf("self: %q is not in the pool", self)
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+// Package cache is the cluster cache of the origin pool and the only importer of groupcache.
+//
+// Two groups hold values on the Go heap: originals (bytes fetched from a store) and variants
+// (encoded renditions). On a miss the owner of a key loads it once for the whole cluster
+// (groupcache's singleflight); other nodes ask the owner over HTTP on the internal listener
+// (PeerHandler, mounted at /_groupcache/, never routed by the front nginx).
+//
+// # Keys
+//
+// The keys are made by package render and never need invalidation:
+//
+//	variant:  {canonical escaped path} "#" {pipeline version} "#" {source identity}
+//	original: {source name} "/" {escaped object key} "#" {source identity}
+//
+// # Shard key (who owns a key)
+//
+// The owner is the node nginx's `hash $key consistent` picks (package ring) over the same pool
+// list, for the same string nginx hashes. Two choices, config key shard_key:
+//
+//   - "object" (default): the decoded "{source}/{object key}". For a variant that is the path
+//     after "/i/{variant}/", for an original the part before '#'. nginx computes it with a map
+//     on $uri. All variants of an original live on the original's owner, so a request that
+//     arrives through nginx is served, loaded and resized on one node with no peer hop, and
+//     each original is fetched once per cluster.
+//   - "path": the whole decoded path (nginx's $uri). Variants of a hot image spread over the
+//     pool, but the variant's owner usually is not the original's owner: a peer hop per
+//     variant load (measured by TestShardKeyWorkload: with 3 nodes, 200 variants of 20
+//     originals, about 2/3 of variant loads fetch their original from a peer; with "object"
+//     none do). "object" is the default; "path" is for pools where a few images are so hot that
+//     one node cannot resize all their variants.
+//
+// nginx hashes $uri, which is percent-decoded; the cache unescapes its keys the same way, so
+// both agree on paths with escaped characters. The query (the token) never enters the key.
+//
+// # Outcomes
+//
+// Original and Variant report where the value came from: "hit" (this node's memory, main or
+// hot cache; also when the caller waited on another caller's load), "peer" (fetched from the
+// owner), "miss" (loaded here). The loaders and the peer getter record it in a value carried
+// by ctx.
+//
+// # Failures between peers
+//
+// groupcache does not carry errors between peers and, when a peer fails, loads locally. A
+// permanent failure of a load (the source says not found, a bad key, an image this origin
+// refuses) is therefore remembered for negative_ttl in a small per-node negative cache: on the
+// owner, so the store is not asked again, and on the asking node, which receives the failure's
+// kind from the owner (HTTP 404/422 + X-Cache-Failure) and answers from its negative cache
+// instead of loading itself. A not-found always comes back as an error that matches
+// source.ErrNotFound with failure kind KindNotFound. Transient failures (timeouts, overload,
+// an unreachable or hanging peer: bounded by peer_timeout) fall back to a local load.
+//
+// # Memory
+//
+// originals_bytes and variants_bytes bound each group (keys + values, main and hot cache
+// together). Values live on the Go heap, so set GOMEMLIMIT to about
+// 1.3 × (originals_bytes + variants_bytes) + the imaging working set (admission budget ×
+// decoded bytes per megapixel), and keep the two budgets under ~60 % of the container's
+// memory; a request copies a value out of the cache (the hit path allocates len(value)).
+//
+// # Process-wide state
+//
+// groupcache keeps a process-global registry: group names must be unique and the peer picker
+// is registered once. This package registers one per-group dispatcher (RegisterPerGroupPeerPicker)
+// under a sync.Once and gives every Cache unique group names ("imgorigin-originals-<n>"), so
+// several Cache instances can live in one process (tests). The dispatcher's name → picker
+// table, written by New before it creates a group, is that once's only companion; groupcache
+// cannot unregister groups, so a closed Cache's groups stay registered (empty).
+package cache

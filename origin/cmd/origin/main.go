@@ -1,0 +1,119 @@
+// Command origin is the imgorigin origin node: the composition root that reads the
+// configuration and wires sources, the image engine, admission control, the cluster cache,
+// authorization and the HTTP server together.
+//
+// Usage:
+//
+//	origin [serve] [-c config.yaml] [--listen 127.0.0.1:8080] …   run a node
+//	origin render-nginx -c config.yaml                              print the front nginx config
+//	origin check-config -c config.yaml                              validate and exit
+//	origin config-reference                                         every key, default and env name
+//
+// SIGTERM or SIGINT drains and stops the node; SIGHUP reloads the signing keys.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imgorigin/imgorigin/origin/config"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
+}
+
+func run(args, environ []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	fs := pflag.NewFlagSet("origin "+cmd, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	config.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if cmd == "config-reference" {
+		if err := config.WriteReference(stdout); err != nil {
+			fmt.Fprintln(stderr, "origin:", err)
+			return 1
+		}
+		return 0
+	}
+	cfg, err := config.Load(fs, environ)
+	if err != nil {
+		fmt.Fprintln(stderr, "origin: invalid configuration:")
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	switch cmd {
+	case "check-config":
+		fmt.Fprintln(stdout, "configuration ok")
+		return 0
+	case "render-nginx":
+		out, err := renderNginx(cfg)
+		if err != nil {
+			fmt.Fprintln(stderr, "origin:", err)
+			return 1
+		}
+		_, _ = stdout.Write(out)
+		return 0
+	case "serve":
+	default:
+		fmt.Fprintf(stderr, "origin: unknown command %q (serve, render-nginx, check-config, config-reference)\n", cmd)
+		return 2
+	}
+
+	level, _ := config.ParseLevel(cfg.Log.Level)
+	var h slog.Handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	if cfg.Log.Format == "text" {
+		h = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	}
+	log := slog.New(h).With("node", cfg.Node.Name)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	node, err := build(ctx, cfg, log)
+	if err != nil {
+		log.Error("startup failed", "error", err.Error())
+		return 1
+	}
+	defer node.Close()
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			fresh, err := config.Load(fs, os.Environ())
+			if err != nil {
+				log.Error("reload refused: invalid configuration", "error", err.Error())
+				continue
+			}
+			if err := node.auth.Reload(fresh.Auth); err != nil {
+				log.Error("reload refused", "error", err.Error())
+				continue
+			}
+			log.Info("keys reloaded")
+		}
+	}()
+
+	if err := node.server.Serve(ctx); err != nil {
+		log.Error("server stopped", "error", err.Error())
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}

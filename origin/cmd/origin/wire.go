@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/imgorigin/imgorigin/origin/admission"
+	"github.com/imgorigin/imgorigin/origin/auth"
+	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/config"
+	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/imaging"
+	"github.com/imgorigin/imgorigin/origin/imgprobe"
+	"github.com/imgorigin/imgorigin/origin/render"
+	"github.com/imgorigin/imgorigin/origin/server"
+	"github.com/imgorigin/imgorigin/origin/source"
+	"github.com/imgorigin/imgorigin/origin/source/fastdfs"
+	"github.com/imgorigin/imgorigin/origin/source/httpsrc"
+	"github.com/imgorigin/imgorigin/origin/source/local"
+	"github.com/imgorigin/imgorigin/origin/source/s3"
+	"github.com/imgorigin/imgorigin/origin/telemetry"
+	"github.com/imgorigin/imgorigin/signer/imgurl"
+)
+
+// node is one wired origin node.
+type node struct {
+	server  *server.Server
+	auth    *auth.Authorizer
+	closers []func() error
+}
+
+func (n *node) Close() {
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		_ = n.closers[i]()
+	}
+}
+
+// build wires a node from its configuration.
+func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, error) {
+	n := &node{}
+	metrics := telemetry.New()
+
+	sources := map[string]source.Source{}
+	for name, sc := range cfg.Sources {
+		src, closer, err := openSource(ctx, sc)
+		if err != nil {
+			n.Close()
+			return nil, fmt.Errorf("sources.%s: %w", name, err)
+		}
+		if closer != nil {
+			n.closers = append(n.closers, closer)
+		}
+		sources[name] = src
+		log.Info("source ready", "source", name, "type", sc.Type)
+	}
+
+	engine, err := imaging.New(cfg.Imaging)
+	if err != nil {
+		return nil, err
+	}
+	adm, err := admission.New(cfg.Admission)
+	if err != nil {
+		return nil, err
+	}
+	metrics.Gauge("admission_queue_depth", "Renders waiting for admission.", func() float64 { return float64(adm.QueueDepth()) })
+	metrics.Gauge("admission_inflight_cost", "Cost (megapixel units) of the renders running now.", func() float64 { return float64(adm.InFlight()) })
+
+	az, err := auth.New(cfg.Auth, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	n.auth = az
+	if !az.Enabled() {
+		log.Warn("SIGNATURE CHECKS ARE OFF: no signing key is configured, every well-formed URL is served. Configure auth.keys before exposing this node.")
+	}
+
+	self := cfg.Cluster.Self
+	if self == "" {
+		self = cfg.Server.Listen
+	}
+	var cc *cache.Cache
+	factory := func(loadOriginal, loadVariant render.Loader) (render.Cache, error) {
+		c, err := cache.New(cfg.Cluster.Cache, self, cfg.Cluster.Pool, cache.Loader(loadOriginal), cache.Loader(loadVariant))
+		if err != nil {
+			return nil, err
+		}
+		cc = c
+		return cacheAdapter{c}, nil
+	}
+	rd, err := render.New(cfg.Render, source.NewRegistry(sources), processor{engine}, adm, factory)
+	if err != nil {
+		return nil, err
+	}
+	if err := metrics.Register(cc.Collectors()...); err != nil {
+		return nil, err
+	}
+	srv, err := server.New(cfg.Server, server.Deps{
+		Node: cfg.Node.Name, Renderer: rd, Auth: az, Metrics: metrics, Log: log, Peers: cc.PeerHandler(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.server = srv
+	return n, nil
+}
+
+func openSource(ctx context.Context, sc config.SourceConfig) (source.Source, func() error, error) {
+	switch sc.Type {
+	case "local":
+		s, err := local.New(sc.Local)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, s.Close, nil
+	case "s3":
+		s, err := s3.New(ctx, sc.S3)
+		return s, nil, err
+	case "fastdfs":
+		s, err := fastdfs.New(sc.FastDFS)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s, s.Close, nil
+	case "http":
+		s, err := httpsrc.New(sc.HTTP)
+		return s, nil, err
+	}
+	return nil, nil, fmt.Errorf("unknown type %q", sc.Type)
+}
+
+// processor adapts the imaging engine to render.Processor, mapping its errors to failure kinds.
+type processor struct{ e *imaging.Engine }
+
+func (p processor) Admit(in imgprobe.Info, opts imgurl.Options) (int64, error) {
+	cost, err := p.e.Admit(in, opts)
+	if err != nil {
+		return 0, imagingFailure(err)
+	}
+	return cost, nil
+}
+
+func (p processor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (render.Output, error) {
+	res, err := p.e.Process(ctx, data, in, opts)
+	if err != nil {
+		return render.Output{}, imagingFailure(err)
+	}
+	return render.Output{Data: res.Data, Format: res.Format, Width: res.Width, Height: res.Height, Decode: res.Decode, Encode: res.Encode}, nil
+}
+
+func imagingFailure(err error) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, imaging.ErrLimits):
+		return failure.New(failure.KindUnprocessable, "the original exceeds this origin's limits", err)
+	case errors.Is(err, imaging.ErrUnsupported):
+		return failure.New(failure.KindUnsupported, "this origin cannot read or write that format", err)
+	case errors.Is(err, imaging.ErrCorrupt):
+		return failure.New(failure.KindUnprocessable, "the original is not a valid image", err)
+	}
+	return failure.New(failure.KindInternal, "image processing failed", err)
+}
+
+// cacheAdapter adapts the cluster cache to render.Cache.
+type cacheAdapter struct{ c *cache.Cache }
+
+func (a cacheAdapter) Original(ctx context.Context, key string) ([]byte, render.Outcome, error) {
+	b, o, err := a.c.Original(ctx, key)
+	return b, render.Outcome(o), err
+}
+
+func (a cacheAdapter) Variant(ctx context.Context, key string) ([]byte, render.Outcome, error) {
+	b, o, err := a.c.Variant(ctx, key)
+	return b, render.Outcome(o), err
+}

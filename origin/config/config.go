@@ -1,0 +1,282 @@
+// Package config loads the origin's configuration (the only viper importer): one YAML file,
+// then IMGORIGIN_* environment variables, then command-line flags, decoded strictly into the
+// Config of every package (unknown keys are errors) and validated, each error naming its key.
+//
+// Environment names are the key path upper-cased with '.' replaced by '_', under the prefix
+// IMGORIGIN_: server.listen → IMGORIGIN_SERVER_LISTEN. Every key has a default, so every key
+// can be overridden from the environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/imgorigin/imgorigin/origin/admission"
+	"github.com/imgorigin/imgorigin/origin/auth"
+	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/frontconf"
+	"github.com/imgorigin/imgorigin/origin/imaging"
+	"github.com/imgorigin/imgorigin/origin/render"
+	"github.com/imgorigin/imgorigin/origin/server"
+	"github.com/imgorigin/imgorigin/origin/source/fastdfs"
+	"github.com/imgorigin/imgorigin/origin/source/httpsrc"
+	"github.com/imgorigin/imgorigin/origin/source/local"
+	"github.com/imgorigin/imgorigin/origin/source/s3"
+)
+
+// EnvPrefix prefixes every environment override.
+const EnvPrefix = "IMGORIGIN"
+
+// Config is the whole origin configuration.
+type Config struct {
+	Node      Node                    `mapstructure:"node"`
+	Log       Log                     `mapstructure:"log"`
+	Server    server.Config           `mapstructure:"server"`
+	Render    render.Config           `mapstructure:"render"`
+	Imaging   imaging.Config          `mapstructure:"imaging"`
+	Admission admission.Config        `mapstructure:"admission"`
+	Auth      auth.Config             `mapstructure:"auth"`
+	Cluster   Cluster                 `mapstructure:"cluster"`
+	Front     frontconf.Config        `mapstructure:"front"`
+	Sources   map[string]SourceConfig `mapstructure:"sources"`
+}
+
+// Node names this origin node.
+type Node struct {
+	// Name is sent as X-Origin-Node. Default: the host name.
+	Name string `mapstructure:"name"`
+}
+
+// Log configures the structured log.
+type Log struct {
+	Level  string `mapstructure:"level"`  // debug, info, warn, error
+	Format string `mapstructure:"format"` // json or text
+}
+
+// Cluster is the pool: one list from which nginx's upstream block and the cache's peer ring are
+// both made.
+type Cluster struct {
+	// Self is this node's entry in Pool (its public host:port as nginx's upstream names it).
+	Self string `mapstructure:"self"`
+	// Pool lists every origin node. Empty: a single node with a local cache.
+	Pool  []cache.Peer `mapstructure:"pool"`
+	Cache cache.Config `mapstructure:"cache"`
+}
+
+// SourceConfig configures one named source; Type picks which of the sections applies.
+type SourceConfig struct {
+	Type    string         `mapstructure:"type"` // local, s3, fastdfs, http
+	Local   local.Config   `mapstructure:"local"`
+	S3      s3.Config      `mapstructure:"s3"`
+	FastDFS fastdfs.Config `mapstructure:"fastdfs"`
+	HTTP    httpsrc.Config `mapstructure:"http"`
+}
+
+// Default returns the configuration used when nothing is configured: one node serving the
+// sample directory as source "local", signature checks off (no keys), a local cache.
+func Default() Config {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "origin"
+	}
+	return Config{
+		Node:      Node{Name: host},
+		Log:       Log{Level: "info", Format: "json"},
+		Server:    server.DefaultConfig(),
+		Render:    render.DefaultConfig(),
+		Imaging:   imaging.DefaultConfig(),
+		Admission: admission.DefaultConfig(),
+		Auth:      auth.DefaultConfig(),
+		Cluster:   Cluster{Cache: cache.DefaultConfig()},
+		Front:     frontconf.DefaultConfig(),
+	}
+}
+
+// DefaultSources is used when the configuration names no source.
+func DefaultSources() map[string]SourceConfig {
+	return map[string]SourceConfig{"local": {Type: "local", Local: withRoot(local.DefaultConfig(), "samples")}}
+}
+
+func withRoot(c local.Config, root string) local.Config {
+	c.Root = root
+	return c
+}
+
+// Flags registers the command-line flags that override the file and the environment.
+func Flags(fs *pflag.FlagSet) {
+	fs.StringP("config", "c", "", "YAML configuration file (default: none, built-in defaults)")
+	fs.String("listen", "", "public listen address (server.listen)")
+	fs.String("internal-listen", "", "internal listen address for metrics, pprof, health, peers (server.internal_listen)")
+	fs.String("node", "", "node name (node.name)")
+	fs.String("self", "", "this node's entry in the pool (cluster.self)")
+}
+
+var flagKeys = map[string]string{"listen": "server.listen", "internal-listen": "server.internal_listen", "node": "node.name", "self": "cluster.self"}
+
+// Load reads the configuration: defaults, then the file named by the "config" flag (if any),
+// then the environment, then flags.
+func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
+	v := viper.New()
+	def := Default()
+	seed(v, "", def)
+	path, _ := fs.GetString("config")
+	if path != "" {
+		v.SetConfigFile(path)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+	}
+	// Environment: viper reads the process environment; environ lets tests pass their own.
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, val, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, EnvPrefix+"_") {
+			env[k] = val
+		}
+	}
+	for _, key := range v.AllKeys() {
+		name := EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+		if val, ok := env[name]; ok {
+			v.Set(key, val)
+		}
+	}
+	for flagName, key := range flagKeys {
+		if f := fs.Lookup(flagName); f != nil && f.Changed {
+			v.Set(key, f.Value.String())
+		}
+	}
+	var cfg Config
+	err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+		mapstructure.StringToTimeDurationHookFunc(),
+		mapstructure.StringToSliceHookFunc(","),
+	)))
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	if len(cfg.Sources) == 0 {
+		cfg.Sources = DefaultSources()
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+var sourceName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+
+// Validate checks every section; the errors name their keys.
+func (c Config) Validate() error {
+	var errs []error
+	prefix := func(section string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", section, err))
+		}
+	}
+	if c.Node.Name == "" {
+		errs = append(errs, errors.New("node.name: must be set"))
+	}
+	if _, err := ParseLevel(c.Log.Level); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		errs = append(errs, errors.New("log.format: must be json or text"))
+	}
+	prefix("server", c.Server.Validate())
+	errs = append(errs, c.Render.Validate()) // render's errors already carry "render."
+	prefix("imaging", c.Imaging.Validate())
+	prefix("admission", c.Admission.Validate())
+	prefix("auth", c.Auth.Validate())
+	prefix("cluster.cache", c.Cluster.Cache.Validate())
+	if c.Front.ShardKey != c.Cluster.Cache.ShardKey {
+		errs = append(errs, fmt.Errorf("front.shard_key: %q must equal cluster.cache.shard_key %q, or nginx and the cache disagree on owners", c.Front.ShardKey, c.Cluster.Cache.ShardKey))
+	}
+	if len(c.Cluster.Pool) > 0 {
+		found := false
+		for _, p := range c.Cluster.Pool {
+			if p.Name == c.Cluster.Self {
+				found = true
+			}
+		}
+		if !found {
+			errs = append(errs, fmt.Errorf("cluster.self: %q is not in cluster.pool", c.Cluster.Self))
+		}
+	}
+	for name, s := range c.Sources {
+		key := "sources." + name
+		if !sourceName.MatchString(name) {
+			errs = append(errs, fmt.Errorf("%s: source names are [a-z0-9][a-z0-9-]{0,31}", key))
+			continue
+		}
+		switch s.Type {
+		case "local":
+			prefix(key+".local", s.Local.Validate())
+		case "s3":
+			prefix(key+".s3", s.S3.Validate())
+		case "fastdfs":
+			prefix(key+".fastdfs", s.FastDFS.Validate())
+		case "http":
+			prefix(key+".http", s.HTTP.Validate())
+		default:
+			errs = append(errs, fmt.Errorf("%s.type: must be local, s3, fastdfs or http, not %q", key, s.Type))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ParseLevel parses log.level.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("log.level: must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}
+
+// seed sets a default for every leaf key of def, so that the environment can override each
+// one and UnmarshalExact knows the whole key set.
+func seed(v *viper.Viper, prefix string, def any) {
+	m := map[string]any{}
+	if err := mapstructure.Decode(def, &m); err != nil {
+		panic(fmt.Sprintf("config: cannot walk defaults: %v", err))
+	}
+	seedMap(v, prefix, m)
+}
+
+func seedMap(v *viper.Viper, prefix string, m map[string]any) {
+	for k, val := range m {
+		key := k
+		if prefix != "" {
+			key = prefix + "." + k
+		}
+		switch x := val.(type) {
+		case map[string]any:
+			if len(x) == 0 || key == "sources" || key == "render.presets" {
+				v.SetDefault(key, x)
+				continue
+			}
+			seedMap(v, key, x)
+		case time.Duration:
+			v.SetDefault(key, x.String())
+		default:
+			if isStruct(val) {
+				seed(v, key, val)
+				continue
+			}
+			v.SetDefault(key, val)
+		}
+	}
+}
+
+func isStruct(v any) bool {
+	return v != nil && reflect.TypeOf(v).Kind() == reflect.Struct
+}

@@ -1,0 +1,37 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/spf13/viper"
+)
+
+// WriteReference writes a Markdown table of every configuration key with its default and its
+// environment variable, generated from the Config structs so it cannot drift from the code.
+func WriteReference(w io.Writer) error {
+	v := viper.New()
+	seed(v, "", Default())
+	for name, sc := range DefaultSources() {
+		seed(v, "sources."+name, sc)
+	}
+	keys := v.AllKeys()
+	sort.Strings(keys)
+	if _, err := fmt.Fprintln(w, "| key | default | environment |\n|---|---|---|"); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		env := EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(k))
+		def := fmt.Sprint(v.Get(k))
+		if def == "" || def == "[]" || def == "map[]" {
+			def = "—"
+		}
+		def = strings.ReplaceAll(def, "|", `\|`)
+		if _, err := fmt.Fprintf(w, "| `%s` | `%s` | `%s` |\n", k, def, env); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,238 @@
+// Package frontconf renders the front nginx configuration (template nginx/front.conf.tmpl)
+// from the pool list, the one list from which origin/cache also builds its peer ring, and the
+// legacy URL ACL (legacy/acl/patterns.txt). The origin binary exposes it as
+// `origin render-nginx -config X`.
+package frontconf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/imgorigin/imgorigin/legacy/acl"
+	"github.com/imgorigin/imgorigin/nginx"
+	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/ring"
+)
+
+// Shard keys: what nginx hashes (and origin/cache hashes) to pick a request's node.
+const (
+	// ShardObject (= cache.ShardObject) hashes "{source}/{object key}" of /i/{variant}/{source}/{object key}
+	// (decoded), so all variants of an original live on the original's owner. The default.
+	ShardObject = cache.ShardObject
+	// ShardPath hashes the whole decoded path.
+	ShardPath = cache.ShardPath
+)
+
+// Config configures the front nginx.
+type Config struct {
+	// Pool is the origin pool (cluster.pool); filled by the composition root, not read here.
+	Pool []ring.Server `mapstructure:"-"`
+
+	Listen              string        `mapstructure:"listen"`                // nginx listen argument, e.g. "127.0.0.1:8000" or "80"
+	ShardKey            string        `mapstructure:"shard_key"`             // object or path; must equal cluster.cache.shard_key
+	Legacy              []string      `mapstructure:"legacy"`                // legacy site host:port list; empty: legacy URLs get 404
+	LegacyPatterns      string        `mapstructure:"legacy_patterns"`       // patterns file; empty: the built-in legacy/acl/patterns.txt
+	RealIPFrom          []string      `mapstructure:"real_ip_from"`          // CDN ranges (CIDR or address) trusted for the client IP
+	RealIPHeader        string        `mapstructure:"real_ip_header"`        // header carrying the client IP from the CDN
+	MaxFails            int           `mapstructure:"max_fails"`             // upstream max_fails
+	FailTimeout         time.Duration `mapstructure:"fail_timeout"`          // upstream fail_timeout (whole seconds)
+	Tries               int           `mapstructure:"tries"`                 // proxy_next_upstream_tries
+	NextUpstreamTimeout time.Duration `mapstructure:"next_upstream_timeout"` // proxy_next_upstream_timeout
+	ConnectTimeout      time.Duration `mapstructure:"connect_timeout"`       // proxy_connect_timeout
+	ReadTimeout         time.Duration `mapstructure:"read_timeout"`          // proxy_read_timeout and proxy_send_timeout
+	Keepalive           int           `mapstructure:"keepalive"`             // idle upstream connections per worker
+	RateLimit           int           `mapstructure:"rate_limit"`            // requests/s per client address
+	RateBurst           int           `mapstructure:"rate_burst"`            // limit_req burst
+	ClientMaxBodySize   string        `mapstructure:"client_max_body_size"`
+	LargeHeaderBuffers  string        `mapstructure:"large_header_buffers"` // "number size"
+	AccessLog           string        `mapstructure:"access_log"`           // path (relative: under the prefix) or "off"
+	ErrorLog            string        `mapstructure:"error_log"`            // path or "stderr"
+	PidFile             string        `mapstructure:"pid_file"`             // empty: not written (pass -g 'pid …;')
+	WorkerProcesses     string        `mapstructure:"worker_processes"`     // "auto" or a number
+	WorkerConnections   int           `mapstructure:"worker_connections"`
+}
+
+// FromPool returns the default configuration for a pool (cluster.pool). The shard key is the
+// cache's default; use FromCluster when cluster.cache.shard_key is set.
+func FromPool(pool []cache.Peer) Config {
+	c := DefaultConfig()
+	c.Pool = cache.Servers(pool)
+	return c
+}
+
+// FromCluster returns the default configuration for a pool and its cache configuration, so
+// nginx hashes the same shard key the cache uses.
+func FromCluster(pool []cache.Peer, cc cache.Config) Config {
+	c := FromPool(pool)
+	c.ShardKey = cc.ShardKey
+	return c
+}
+
+// Internal lists the path prefixes of the nodes' internal endpoints that the front never routes.
+var internalPaths = []string{"/_groupcache/", "/metrics", "/debug/", "/healthz", "/readyz"}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{
+		Listen:              "127.0.0.1:8000",
+		ShardKey:            cache.DefaultConfig().ShardKey,
+		RealIPHeader:        "X-Forwarded-For",
+		MaxFails:            2,
+		FailTimeout:         10 * time.Second,
+		Tries:               3,
+		NextUpstreamTimeout: 10 * time.Second,
+		ConnectTimeout:      time.Second,
+		ReadTimeout:         30 * time.Second,
+		Keepalive:           64,
+		RateLimit:           200,
+		RateBurst:           400,
+		ClientMaxBodySize:   "1k",
+		LargeHeaderBuffers:  "4 8k",
+		AccessLog:           "logs/access.log",
+		ErrorLog:            "logs/error.log",
+		WorkerProcesses:     "auto",
+		WorkerConnections:   4096,
+	}
+}
+
+var (
+	sizeRe    = regexp.MustCompile(`^[0-9]+[kKmM]?$`)
+	buffersRe = regexp.MustCompile(`^[0-9]+ [0-9]+[kKmM]?$`)
+	headerRe  = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+	pathRe    = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
+)
+
+// Validate checks the configuration; errors name the key.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if len(c.Pool) == 0 {
+		add("pool: must list at least one origin node")
+	}
+	for i, s := range c.Pool {
+		if err := s.Validate(); err != nil {
+			add("pool[%d].%w", i, err)
+		}
+	}
+	if !validListen(c.Listen) {
+		add("listen: %q is not host:port or port", c.Listen)
+	}
+	if c.ShardKey != ShardObject && c.ShardKey != ShardPath {
+		add("shard_key: must be %q or %q", ShardObject, ShardPath)
+	}
+	for i, l := range c.Legacy {
+		if (ring.Server{Name: l}).Validate() != nil {
+			add("legacy[%d]: %q is not host:port", i, l)
+		}
+	}
+	for i, r := range c.RealIPFrom {
+		_, _, errCIDR := net.ParseCIDR(r)
+		if errCIDR != nil && net.ParseIP(r) == nil {
+			add("real_ip_from[%d]: %q is not a CIDR or address", i, r)
+		}
+	}
+	if !headerRe.MatchString(c.RealIPHeader) {
+		add("real_ip_header: %q is not a header name", c.RealIPHeader)
+	}
+	if c.MaxFails < 0 {
+		add("max_fails: must not be negative")
+	}
+	if c.FailTimeout < time.Second {
+		add("fail_timeout: must be at least 1s")
+	}
+	if c.Tries < 1 || c.Tries > 10 {
+		add("tries: must be 1..10")
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"next_upstream_timeout", c.NextUpstreamTimeout}, {"connect_timeout", c.ConnectTimeout}, {"read_timeout", c.ReadTimeout}} {
+		if d.v < time.Second {
+			add("%s: must be at least 1s", d.key)
+		}
+	}
+	if c.Keepalive < 1 {
+		add("keepalive: must be at least 1")
+	}
+	if c.RateLimit < 1 {
+		add("rate_limit: must be at least 1")
+	}
+	if c.RateBurst < 0 {
+		add("rate_burst: must not be negative")
+	}
+	if !sizeRe.MatchString(c.ClientMaxBodySize) {
+		add("client_max_body_size: %q is not an nginx size", c.ClientMaxBodySize)
+	}
+	if !buffersRe.MatchString(c.LargeHeaderBuffers) {
+		add("large_header_buffers: %q is not \"number size\"", c.LargeHeaderBuffers)
+	}
+	for _, p := range []struct{ key, v string }{{"access_log", c.AccessLog}, {"error_log", c.ErrorLog}} {
+		if !pathRe.MatchString(p.v) {
+			add("%s: %q is not a plain path", p.key, p.v)
+		}
+	}
+	if c.PidFile != "" && !pathRe.MatchString(c.PidFile) {
+		add("pid_file: %q is not a plain path", c.PidFile)
+	}
+	if c.WorkerProcesses != "auto" && !regexp.MustCompile(`^[1-9][0-9]{0,3}$`).MatchString(c.WorkerProcesses) {
+		add("worker_processes: must be auto or a number")
+	}
+	if c.WorkerConnections < 16 {
+		add("worker_connections: must be at least 16")
+	}
+	return errors.Join(errs...)
+}
+
+func validListen(l string) bool {
+	if regexp.MustCompile(`^[0-9]{1,5}$`).MatchString(l) {
+		return true
+	}
+	host, port, err := net.SplitHostPort(l)
+	return err == nil && host != "" && regexp.MustCompile(`^[0-9]{1,5}$`).MatchString(port) && !strings.ContainsAny(host, " ;{}\"'")
+}
+
+var tmpl = template.Must(template.New("front.conf").Funcs(template.FuncMap{
+	"seconds": func(d time.Duration) string { return fmt.Sprintf("%ds", int(d/time.Second)) },
+	"weight": func(s ring.Server) int {
+		if s.Weight == 0 {
+			return 1
+		}
+		return s.Weight
+	},
+}).Parse(nginx.FrontTemplate))
+
+type view struct {
+	Config
+	Patterns []acl.Pattern
+	Internal []string
+}
+
+// Render returns the front nginx configuration for cfg.
+func Render(cfg Config) ([]byte, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("frontconf: %w", err)
+	}
+	patterns := acl.Default()
+	if cfg.LegacyPatterns != "" {
+		f, err := os.Open(cfg.LegacyPatterns)
+		if err != nil {
+			return nil, fmt.Errorf("frontconf: legacy_patterns: %w", err)
+		}
+		defer f.Close()
+		if patterns, err = acl.Parse(f); err != nil {
+			return nil, fmt.Errorf("frontconf: legacy_patterns: %s: %w", cfg.LegacyPatterns, err)
+		}
+	}
+	var b bytes.Buffer
+	if err := tmpl.Execute(&b, view{Config: cfg, Patterns: patterns, Internal: internalPaths}); err != nil {
+		return nil, fmt.Errorf("frontconf: render: %w", err)
+	}
+	return b.Bytes(), nil
+}

@@ -1,0 +1,140 @@
+package frontconf_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/frontconf"
+	"github.com/imgorigin/imgorigin/origin/ring"
+)
+
+func valid() frontconf.Config {
+	c := frontconf.DefaultConfig()
+	c.Pool = []ring.Server{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080", Weight: 2}}
+	return c
+}
+
+func TestValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*frontconf.Config)
+		want string
+	}{
+		{"no pool", func(c *frontconf.Config) { c.Pool = nil }, "pool: must list"},
+		{"pool injection", func(c *frontconf.Config) { c.Pool[0].Name = "a:1; include /etc/passwd" }, "pool[0].name"},
+		{"listen", func(c *frontconf.Config) { c.Listen = "0.0.0.0:x" }, "listen:"},
+		{"shard", func(c *frontconf.Config) { c.ShardKey = "request_uri" }, "shard_key:"},
+		{"legacy", func(c *frontconf.Config) { c.Legacy = []string{"a b"} }, "legacy[0]:"},
+		{"real ip", func(c *frontconf.Config) { c.RealIPFrom = []string{"10.0.0.0/33"} }, "real_ip_from[0]:"},
+		{"real ip header", func(c *frontconf.Config) { c.RealIPHeader = "X-A;" }, "real_ip_header:"},
+		{"tries", func(c *frontconf.Config) { c.Tries = 0 }, "tries:"},
+		{"fail timeout", func(c *frontconf.Config) { c.FailTimeout = 0 }, "fail_timeout:"},
+		{"body size", func(c *frontconf.Config) { c.ClientMaxBodySize = "1 k" }, "client_max_body_size:"},
+		{"access log", func(c *frontconf.Config) { c.AccessLog = "logs/a.log;" }, "access_log:"},
+		{"workers", func(c *frontconf.Config) { c.WorkerProcesses = "many" }, "worker_processes:"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := valid()
+			tc.edit(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want %q", err, tc.want)
+			}
+			if _, err := frontconf.Render(c); err == nil {
+				t.Fatal("Render accepted an invalid configuration")
+			}
+		})
+	}
+	if err := valid().Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRenderPatternsFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.txt")
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(good, []byte("^/old/[0-9]+\\.jpg$  # the 2009 gallery\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("^/old/$\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := valid()
+	c.Legacy = []string{"10.0.1.1:8081"}
+	c.LegacyPatterns = good
+	out, err := frontconf.Render(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "# the 2009 gallery\n        location ~ \"^/old/[0-9]+\\.jpg$\" {") {
+		t.Fatalf("pattern not rendered:\n%s", out)
+	}
+	if strings.Contains(string(out), "attachment/forum") {
+		t.Fatal("built-in patterns rendered although a file was given")
+	}
+	c.LegacyPatterns = bad
+	if _, err := frontconf.Render(c); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Fatalf("err %v, want a line number", err)
+	}
+}
+
+func TestRenderNeverHashesTheQuery(t *testing.T) {
+	for _, shard := range []string{frontconf.ShardObject, frontconf.ShardPath} {
+		c := valid()
+		c.ShardKey = shard
+		out, err := frontconf.Render(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var directives []string
+		for _, line := range strings.Split(string(out), "\n") {
+			if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+				directives = append(directives, line)
+			}
+		}
+		s := strings.Join(directives, "\n")
+		if strings.Contains(s, "$request_uri") || strings.Contains(s, "$args") || !strings.Contains(s, "hash $imgorigin_shard consistent;") {
+			t.Fatalf("shard %s: bad hash key:\n%s", shard, s)
+		}
+	}
+}
+
+func Example() {
+	cfg := frontconf.DefaultConfig()
+	cfg.Pool = []ring.Server{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080"}, {Name: "10.0.0.3:8080", Weight: 2}}
+	cfg.Legacy = []string{"10.0.1.1:8081"}
+	cfg.RealIPFrom = []string{"101.226.0.0/16"}
+	conf, err := frontconf.Render(cfg)
+	if err != nil {
+		panic(err)
+	}
+	for _, line := range strings.Split(string(conf), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "hash ") || strings.Contains(line, "server 10.0.0.") {
+			fmt.Println(strings.TrimSpace(line))
+		}
+	}
+	// Output:
+	// hash $imgorigin_shard consistent;
+	// server 10.0.0.1:8080 weight=1 max_fails=2 fail_timeout=10s;
+	// server 10.0.0.2:8080 weight=1 max_fails=2 fail_timeout=10s;
+	// server 10.0.0.3:8080 weight=2 max_fails=2 fail_timeout=10s;
+}
+
+func TestFromCluster(t *testing.T) {
+	pool := []cache.Peer{{Name: "10.0.0.1:8080", Internal: "10.0.0.1:9090"}, {Name: "10.0.0.2:8080", Weight: 3, Internal: "10.0.0.2:9090"}}
+	cc := cache.DefaultConfig()
+	cc.ShardKey = cache.ShardPath
+	c := frontconf.FromCluster(pool, cc)
+	if c.ShardKey != frontconf.ShardPath || len(c.Pool) != 2 || c.Pool[1] != (ring.Server{Name: "10.0.0.2:8080", Weight: 3}) {
+		t.Fatalf("got %+v", c)
+	}
+	if frontconf.FromPool(pool).ShardKey != cache.DefaultConfig().ShardKey {
+		t.Fatal("FromPool must use the cache's default shard key")
+	}
+}

@@ -1,0 +1,137 @@
+package imaging
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Config configures the engine. Concurrency, CacheMaxOperations, CacheMaxMemory and LogLevel
+// are process-wide in libvips: the first New fixes them.
+type Config struct {
+	// MaxPixels bounds width×height of a source (one frame). Default 40 MP.
+	MaxPixels int64 `mapstructure:"max_pixels"`
+	// MaxFrames bounds the frames of an animated source rendered as an animation. Default 200.
+	MaxFrames int `mapstructure:"max_frames"`
+	// MaxAnimationPixels bounds width×height×frames of an animation that is decoded. Default 50 MP.
+	MaxAnimationPixels int64 `mapstructure:"max_animation_pixels"`
+	// MaxOutputSide bounds each output dimension after DPR; larger requests are scaled down,
+	// keeping the aspect ratio. Default 4096.
+	MaxOutputSide int `mapstructure:"max_output_side"`
+	// Pipeline is "shrink" (JPEG loaded with the largest fitting shrink-on-load, then resized)
+	// or "thumbnail" (vips_thumbnail for everything). Default "shrink".
+	Pipeline string `mapstructure:"pipeline"`
+	// Concurrency is the number of libvips worker threads per image. Default 1: the origin
+	// processes several images at once instead (see package admission).
+	Concurrency int `mapstructure:"concurrency"`
+	// CacheMaxOperations is the size of libvips' operation cache; 0 turns it off (the origin
+	// caches results itself). Default 0.
+	CacheMaxOperations int `mapstructure:"cache_max_operations"`
+	// CacheMaxMemory bounds the memory of libvips' operation cache in bytes. Default 0.
+	CacheMaxMemory int `mapstructure:"cache_max_memory"`
+	// FailOnWarning makes decoding fail on any decoder warning (truncated or damaged data).
+	// Default false: like browsers, libvips renders what it can of a damaged image.
+	FailOnWarning bool `mapstructure:"fail_on_warning"`
+	// StripMetadata removes EXIF, XMP, IPTC and ICC data from outputs (pixels are converted to
+	// sRGB first). Default true.
+	StripMetadata bool `mapstructure:"strip_metadata"`
+	// Quality is the default quality per output format when the URL gives none.
+	Quality Quality `mapstructure:"quality"`
+	// JPEGProgressive writes progressive JPEGs. Default false (faster to encode).
+	JPEGProgressive bool `mapstructure:"jpeg_progressive"`
+	// PNGCompression is the zlib level 0..9. Default 6.
+	PNGCompression int `mapstructure:"png_compression"`
+	// WebPEffort is libwebp's method 0..6. Default 4.
+	WebPEffort int `mapstructure:"webp_effort"`
+	// AVIFEffort is the AV1 encoder effort 0..9. Default 2 (AVIF encoding is slow).
+	AVIFEffort int `mapstructure:"avif_effort"`
+	// LogLevel is the minimum level of libvips messages routed to slog: off, error, warning,
+	// info. Default warning.
+	LogLevel string `mapstructure:"log_level"`
+}
+
+// Quality holds the default quality (1..100) of each lossy output format.
+type Quality struct {
+	JPEG int `mapstructure:"jpeg"`
+	WebP int `mapstructure:"webp"`
+	AVIF int `mapstructure:"avif"`
+}
+
+// The pipelines.
+const (
+	PipelineShrink    = "shrink"
+	PipelineThumbnail = "thumbnail"
+)
+
+// DefaultConfig returns the configuration used unless configured otherwise.
+func DefaultConfig() Config {
+	return Config{
+		MaxPixels:          40_000_000,
+		MaxFrames:          200,
+		MaxAnimationPixels: 50_000_000,
+		MaxOutputSide:      4096,
+		Pipeline:           PipelineShrink,
+		Concurrency:        1,
+		CacheMaxOperations: 0,
+		CacheMaxMemory:     0,
+		StripMetadata:      true,
+		Quality:            Quality{JPEG: 80, WebP: 80, AVIF: 60},
+		PNGCompression:     6,
+		WebPEffort:         4,
+		AVIFEffort:         2,
+		LogLevel:           "warning",
+	}
+}
+
+// Validate checks every key; the errors name the key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, msg string) { errs = append(errs, fmt.Errorf("%s: %s", key, msg)) }
+	if c.MaxPixels < 1 || c.MaxPixels > 1<<32 {
+		bad("max_pixels", "must be 1..4294967296")
+	}
+	if c.MaxFrames < 1 || c.MaxFrames > 10000 {
+		bad("max_frames", "must be 1..10000")
+	}
+	if c.MaxAnimationPixels < 1 || c.MaxAnimationPixels > 1<<32 {
+		bad("max_animation_pixels", "must be 1..4294967296")
+	}
+	if c.MaxOutputSide < 16 || c.MaxOutputSide > 16384 {
+		bad("max_output_side", "must be 16..16384")
+	}
+	if c.Pipeline != PipelineShrink && c.Pipeline != PipelineThumbnail {
+		bad("pipeline", `must be "shrink" or "thumbnail"`)
+	}
+	if c.Concurrency < 1 || c.Concurrency > 256 {
+		bad("concurrency", "must be 1..256")
+	}
+	if c.CacheMaxOperations < 0 || c.CacheMaxOperations > 10000 {
+		bad("cache_max_operations", "must be 0..10000")
+	}
+	if c.CacheMaxMemory < 0 {
+		bad("cache_max_memory", "must be >= 0")
+	}
+	for _, q := range []struct {
+		key string
+		v   int
+	}{{"quality.jpeg", c.Quality.JPEG}, {"quality.webp", c.Quality.WebP}, {"quality.avif", c.Quality.AVIF}} {
+		if q.v < 1 || q.v > 100 {
+			bad(q.key, "must be 1..100")
+		}
+	}
+	if c.PNGCompression < 0 || c.PNGCompression > 9 {
+		bad("png_compression", "must be 0..9")
+	}
+	if c.WebPEffort < 0 || c.WebPEffort > 6 {
+		bad("webp_effort", "must be 0..6")
+	}
+	if c.AVIFEffort < 0 || c.AVIFEffort > 9 {
+		bad("avif_effort", "must be 0..9")
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "off", "error", "warning", "info":
+	default:
+		bad("log_level", "must be off, error, warning or info")
+	}
+	return errors.Join(errs...)
+}

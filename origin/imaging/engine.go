@@ -1,0 +1,215 @@
+package imaging
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/davidbyttow/govips/v2/vips"
+
+	"github.com/imgorigin/imgorigin/origin/imgprobe"
+	"github.com/imgorigin/imgorigin/signer/imgurl"
+)
+
+// Error kinds; Process wraps one of them with %w (or returns the context's error).
+var (
+	ErrLimits      = errors.New("imaging: image exceeds the processing limits")
+	ErrUnsupported = errors.New("imaging: unsupported image or option")
+	ErrCorrupt     = errors.New("imaging: corrupt image")
+)
+
+// Result is an encoded output image.
+type Result struct {
+	Data          []byte
+	Format        imgurl.Format
+	Width, Height int // of one frame
+	// Decode is the time spent loading and transforming, Encode the time spent encoding.
+	// libvips is demand-driven: pixel work that only runs while encoding counts as Encode.
+	Decode, Encode time.Duration
+}
+
+// Engine processes images. It is safe for concurrent use; bound concurrency with package
+// admission.
+type Engine struct {
+	cfg Config
+}
+
+// New validates cfg and starts libvips if this is the first engine of the process.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("imaging: %w", err)
+	}
+	if err := startVips(cfg); err != nil {
+		return nil, fmt.Errorf("imaging: %w", err)
+	}
+	return &Engine{cfg: cfg}, nil
+}
+
+// Config returns the engine's configuration.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Admit checks in against the limits for producing opts, without decoding anything, and
+// returns the admission cost (see Cost).
+func (e *Engine) Admit(in imgprobe.Info, opts imgurl.Options) (int64, error) {
+	if err := e.checkLimits(in, opts); err != nil {
+		return 0, err
+	}
+	return Cost(in, opts), nil
+}
+
+func animatedOutput(in imgprobe.Info, opts imgurl.Options) bool {
+	return in.Frames > 1 && (in.Format == imgprobe.GIF || in.Format == imgprobe.WebP) &&
+		(opts.Format == imgurl.GIF || opts.Format == imgurl.WebP)
+}
+
+func (e *Engine) checkLimits(in imgprobe.Info, opts imgurl.Options) error {
+	switch in.Format {
+	case imgprobe.JPEG, imgprobe.PNG, imgprobe.GIF, imgprobe.WebP, imgprobe.AVIF, imgprobe.HEIF:
+	default:
+		return fmt.Errorf("%w: input format %q", ErrUnsupported, in.Format)
+	}
+	switch opts.Format {
+	case imgurl.JPEG, imgurl.PNG, imgurl.WebP, imgurl.AVIF, imgurl.GIF:
+	default:
+		return fmt.Errorf("%w: output format %q", ErrUnsupported, opts.Format)
+	}
+	if in.Width < 1 || in.Height < 1 {
+		return fmt.Errorf("%w: size %dx%d", ErrCorrupt, in.Width, in.Height)
+	}
+	if p := in.Pixels(); p > e.cfg.MaxPixels {
+		return fmt.Errorf("%w: %dx%d is %d pixels, more than %d", ErrLimits, in.Width, in.Height, p, e.cfg.MaxPixels)
+	}
+	if animatedOutput(in, opts) {
+		if in.Frames > e.cfg.MaxFrames {
+			return fmt.Errorf("%w: %d frames, more than %d", ErrLimits, in.Frames, e.cfg.MaxFrames)
+		}
+		if p := in.Pixels() * int64(in.Frames); p > e.cfg.MaxAnimationPixels {
+			return fmt.Errorf("%w: animation of %d pixels, more than %d", ErrLimits, p, e.cfg.MaxAnimationPixels)
+		}
+	}
+	return nil
+}
+
+// Process decodes data (whose header was probed as in), transforms it as opts says and
+// encodes it. Limits are checked before anything is decoded.
+func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	if err := e.checkLimits(in, opts); err != nil {
+		return Result{}, err
+	}
+	if !matchesFormat(data, in.Format) {
+		return Result{}, fmt.Errorf("%w: bytes are not %s", ErrCorrupt, in.Format)
+	}
+	uw, uh := in.Upright()
+	p, err := makePlan(uw, uh, opts, e.cfg.MaxOutputSide)
+	if err != nil {
+		return Result{}, err
+	}
+	t0 := time.Now()
+	var img *vips.ImageRef
+	if animatedOutput(in, opts) {
+		img, err = e.animate(data, in, opts, p)
+	} else {
+		img, err = e.still(data, in, opts, p)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	defer img.Close()
+	decode := time.Since(t0)
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	t1 := time.Now()
+	out, err := e.encode(img, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{
+		Data:   out,
+		Format: opts.Format,
+		Width:  img.Width(),
+		Height: img.PageHeight(),
+		Decode: decode,
+		Encode: time.Since(t1),
+	}, nil
+}
+
+// still produces the single output frame, ready to encode.
+func (e *Engine) still(data []byte, in imgprobe.Info, opts imgurl.Options, p plan) (*vips.ImageRef, error) {
+	var (
+		img *vips.ImageRef
+		err error
+	)
+	if p.crop && p.gravity == imgurl.GravitySmart {
+		// Attention needs random access to the scaled image: vips_thumbnail does scale and
+		// crop in one, with shrink-on-load.
+		img, err = scaleSmart(data, p, e.cfg.FailOnWarning)
+		p.rw, p.rh, p.crop = p.cw, p.ch, false
+	} else {
+		img, err = e.scale(data, in, p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := e.finish(img, opts, p); err != nil {
+		img.Close()
+		return nil, err
+	}
+	return img, nil
+}
+
+// finish runs the steps after scaling on one frame: crop, pad, alpha.
+func (e *Engine) finish(img *vips.ImageRef, opts imgurl.Options, p plan) error {
+	if err := fitExact(img, p.rw, p.rh); err != nil {
+		return vipsFailure("resize", err)
+	}
+	if p.crop {
+		if err := crop(img, p); err != nil {
+			return vipsFailure("crop", err)
+		}
+	}
+	bg, err := background(opts, img.HasAlpha())
+	if err != nil {
+		return err
+	}
+	keepAlpha := opts.Format != imgurl.JPEG
+	if p.pad {
+		if err := pad(img, p, bg, keepAlpha); err != nil {
+			return vipsFailure("pad", err)
+		}
+	}
+	if img.HasAlpha() && !keepAlpha {
+		if err := img.Flatten(&vips.Color{R: bg.R, G: bg.G, B: bg.B}); err != nil {
+			return vipsFailure("flatten", err)
+		}
+	}
+	return nil
+}
+
+// vipsFailure classifies a libvips error from a step after decoding.
+func vipsFailure(step string, err error) error {
+	return fmt.Errorf("%w: %s: %s", ErrCorrupt, step, vipsMessage(err))
+}
+
+// matchesFormat checks that data starts like the probed format, so that the loader libvips
+// picks is the one the probe vouched for.
+func matchesFormat(data []byte, f imgprobe.Format) bool {
+	t := vips.DetermineImageType(data)
+	switch f {
+	case imgprobe.JPEG:
+		return t == vips.ImageTypeJPEG
+	case imgprobe.PNG:
+		return t == vips.ImageTypePNG
+	case imgprobe.GIF:
+		return t == vips.ImageTypeGIF
+	case imgprobe.WebP:
+		return t == vips.ImageTypeWEBP
+	case imgprobe.AVIF, imgprobe.HEIF:
+		return t == vips.ImageTypeAVIF || t == vips.ImageTypeHEIF
+	}
+	return false
+}

@@ -1,0 +1,237 @@
+package imgprobe
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/gif"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+)
+
+// pngChunk builds a PNG chunk with a correct CRC.
+func pngChunk(typ string, body []byte) []byte {
+	var b bytes.Buffer
+	_ = binary.Write(&b, binary.BigEndian, uint32(len(body)))
+	b.WriteString(typ)
+	b.Write(body)
+	_ = binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), body...)))
+	return b.Bytes()
+}
+
+// withChunkAfterIHDR inserts a chunk right after IHDR (signature 8 + IHDR 25 bytes).
+func withChunkAfterIHDR(p []byte, chunk []byte) []byte {
+	out := append([]byte{}, p[:33]...)
+	out = append(out, chunk...)
+	return append(out, p[33:]...)
+}
+
+func palettedWithTransparency() []byte {
+	m := image.NewPaletted(image.Rect(0, 0, 7, 5), color.Palette{color.NRGBA{0, 0, 0, 0}, color.NRGBA{255, 0, 0, 255}})
+	return imagingtest.PNG(m)
+}
+
+func gifFrames(n int, transparent bool) []byte {
+	g := &gif.GIF{}
+	for i := 0; i < n; i++ {
+		pal := color.Palette{color.RGBA{0, 0, 0, 255}, color.RGBA{255, 255, 255, 255}}
+		if transparent {
+			pal[0] = color.RGBA{}
+		}
+		m := image.NewPaletted(image.Rect(0, 0, 31, 9), pal)
+		m.SetColorIndex(i%31, 4, 1)
+		g.Image = append(g.Image, m)
+		g.Delay = append(g.Delay, 5)
+	}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, g); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+func readTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestProbe(t *testing.T) {
+	photo := imagingtest.Photo(64, 48, 1)
+	apng := withChunkAfterIHDR(imagingtest.PNG(photo), pngChunk("acTL", []byte{0, 0, 0, 12, 0, 0, 0, 0}))
+	tests := []struct {
+		name string
+		data []byte
+		want Info
+	}{
+		{"jpeg", imagingtest.JPEG(photo, 80, 0), Info{JPEG, 64, 48, 1, 1, false}},
+		{"jpeg exif 6", imagingtest.JPEG(photo, 80, 6), Info{JPEG, 64, 48, 1, 6, false}},
+		{"jpeg exif 8", imagingtest.JPEG(photo, 80, 8), Info{JPEG, 64, 48, 1, 8, false}},
+		{"png rgba", imagingtest.PNG(imagingtest.Translucent(40, 30)), Info{PNG, 40, 30, 1, 1, true}},
+		{"png opaque", imagingtest.PNG(photo), Info{PNG, 64, 48, 1, 1, false}}, // opaque RGBA encodes as RGB
+		{"png gray", imagingtest.PNG(image.NewGray(image.Rect(0, 0, 9, 3))), Info{PNG, 9, 3, 1, 1, false}},
+		{"png palette trns", palettedWithTransparency(), Info{PNG, 7, 5, 1, 1, true}},
+		{"apng", apng, Info{PNG, 64, 48, 12, 1, false}},
+		{"gif one", gifFrames(1, false), Info{GIF, 31, 9, 1, 1, false}},
+		{"gif animated transparent", gifFrames(9, true), Info{GIF, 31, 9, 9, 1, true}},
+		{"webp lossy", readTestdata(t, "lossy.webp"), Info{WebP, 33, 17, 1, 1, false}},
+		{"webp alpha", readTestdata(t, "alpha.webp"), Info{WebP, 33, 17, 1, 1, true}},
+		{"webp lossless alpha", readTestdata(t, "lossless-alpha.webp"), Info{WebP, 33, 17, 1, 1, true}},
+		{"webp animated", readTestdata(t, "anim.webp"), Info{WebP, 20, 10, 3, 1, false}},
+		{"avif", readTestdata(t, "tiny.avif"), Info{AVIF, 33, 17, 1, 1, false}},
+		{"heic", readTestdata(t, "tiny.heic"), Info{HEIF, 33, 17, 1, 1, false}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Probe(tc.data)
+			if err != nil {
+				t.Fatalf("Probe: %v", err)
+			}
+			if got != tc.want {
+				t.Errorf("Probe = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestProbeErrors(t *testing.T) {
+	photo := imagingtest.Photo(64, 48, 2)
+	jpg := imagingtest.JPEG(photo, 80, 6)
+	pngb := imagingtest.PNG(photo)
+	gifb := gifFrames(3, false)
+	webp := readTestdata(t, "lossy.webp")
+	avif := readTestdata(t, "tiny.avif")
+	// A PNG declaring 65000×65000: the header is valid, the size is the caller's business.
+	flood := append([]byte{}, pngb...)
+	binary.BigEndian.PutUint32(flood[16:], 65000)
+	binary.BigEndian.PutUint32(flood[20:], 65000)
+	zeroGIF := append([]byte{}, gifb...)
+	zeroGIF[6], zeroGIF[7] = 0, 0
+	tests := []struct {
+		name string
+		data []byte
+		want error
+	}{
+		{"empty", nil, ErrUnknownFormat},
+		{"text", []byte("<html><body>not an image</body></html>"), ErrUnknownFormat},
+		{"svg", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>`), ErrUnknownFormat},
+		{"mp4", append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), make([]byte, 16)...), ErrUnknownFormat},
+		{"jpeg soi only", jpg[:3], ErrCorrupt},
+		{"jpeg truncated in exif", jpg[:20], ErrCorrupt},
+		{"jpeg sos before sof", []byte{0xFF, 0xD8, 0xFF, 0xDA, 0, 2}, ErrCorrupt},
+		{"png signature only", pngb[:8], ErrCorrupt},
+		{"png truncated ihdr", pngb[:20], ErrCorrupt},
+		{"png truncated before idat", pngb[:33+4], ErrCorrupt},
+		{"gif header only", gifb[:6], ErrCorrupt},
+		{"gif truncated in first frame", gifb[:40], ErrCorrupt},
+		{"gif zero width", zeroGIF, ErrCorrupt},
+		{"webp truncated", webp[:18], ErrCorrupt},
+		{"webp bad vp8", []byte("RIFF\x16\x00\x00\x00WEBPVP8 \x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), ErrCorrupt},
+		{"webp vp8x truncated", []byte("RIFF\x16\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00"), ErrCorrupt},
+		{"avif no ispe", avif[:40], ErrCorrupt},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Probe(tc.data)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Probe = %+v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+	t.Run("pixel flood header probes", func(t *testing.T) {
+		got, err := Probe(flood)
+		if err != nil || got.Width != 65000 || got.Height != 65000 {
+			t.Fatalf("Probe = %+v, %v; want 65000x65000", got, err)
+		}
+	})
+	t.Run("gif truncated after frames", func(t *testing.T) {
+		g := gifFrames(5, false)
+		got, err := Probe(g[:len(g)-1]) // drop the trailer
+		if err != nil || got.Frames != 5 {
+			t.Fatalf("Probe = %+v, %v; want 5 frames", got, err)
+		}
+	})
+}
+
+// rawGIF builds a GIF of n 4×4 frames by hand (LZW payload bytes are not valid; the probe
+// never reads them).
+func rawGIF(n int) []byte {
+	b := []byte("GIF89a\x04\x00\x04\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff")
+	for i := 0; i < n; i++ {
+		b = append(b, 0x21, 0xF9, 4, 0, 5, 0, 0, 0) // graphic control extension
+		b = append(b, 0x2C, 0, 0, 0, 0, 4, 0, 4, 0, 0, 2, 2, 0x4c, 0x01, 0)
+	}
+	return append(b, 0x3B)
+}
+
+// TestProbeManyFrames checks the GIF walk on a 10,000-frame stream.
+func TestProbeManyFrames(t *testing.T) {
+	got, err := Probe(rawGIF(10000))
+	if err != nil || got.Frames != 10000 || got.Width != 4 {
+		t.Fatalf("Probe = %+v, %v; want 10000 frames", got, err)
+	}
+}
+
+func TestUpright(t *testing.T) {
+	for o := 1; o <= 8; o++ {
+		w, h := Info{Width: 4, Height: 3, Orientation: o}.Upright()
+		swap := o >= 5
+		if (w == 3 && h == 4) != swap {
+			t.Errorf("orientation %d: Upright = %dx%d", o, w, h)
+		}
+	}
+}
+
+func FuzzProbe(f *testing.F) {
+	photo := imagingtest.Photo(16, 12, 3)
+	f.Add(imagingtest.JPEG(photo, 50, 6))
+	f.Add(imagingtest.PNG(photo))
+	f.Add(gifFrames(2, true))
+	for _, n := range []string{"lossy.webp", "alpha.webp", "lossless-alpha.webp", "anim.webp", "tiny.avif", "tiny.heic"} {
+		f.Add(readTestdata(f, n))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, err := Probe(data)
+		if err != nil {
+			if !errors.Is(err, ErrUnknownFormat) && !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error of no kind: %v", err)
+			}
+			return
+		}
+		if in.Width <= 0 || in.Height <= 0 || in.Width > maxDim || in.Height > maxDim || in.Frames < 1 ||
+			in.Orientation < 1 || in.Orientation > 8 || in.Format == "" {
+			t.Fatalf("invalid Info %+v", in)
+		}
+	})
+}
+
+func BenchmarkProbe(b *testing.B) {
+	photo := imagingtest.Photo(640, 480, 4)
+	inputs := map[string][]byte{
+		"jpeg": imagingtest.JPEG(photo, 80, 6),
+		"png":  imagingtest.PNG(photo),
+		"gif":  rawGIF(200),
+		"webp": readTestdata(b, "anim.webp"),
+		"avif": readTestdata(b, "tiny.avif"),
+	}
+	for _, name := range []string{"jpeg", "png", "gif", "webp", "avif"} {
+		data := inputs[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Probe(data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,120 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/imgorigin/imgorigin/signer/imgurl"
+)
+
+// Config is the render use case's configuration.
+type Config struct {
+	// Presets maps preset names to canonical option strings, e.g. thumb: "w_200,h_200,f_webp".
+	Presets map[string]string `mapstructure:"presets"`
+	// PresetsOnly refuses explicit options in URLs: only presets are served.
+	PresetsOnly bool `mapstructure:"presets_only"`
+	// MaxSourceBytes bounds the size of an original read from a store.
+	MaxSourceBytes int64 `mapstructure:"max_source_bytes"`
+	// PipelineVersion enters every variant key and ETag; bump it when the output of the same
+	// options changes (a libvips upgrade, new encoder settings).
+	PipelineVersion string `mapstructure:"pipeline_version"`
+	// Timeout bounds one render: fetch, queue wait, decode and encode.
+	Timeout time.Duration `mapstructure:"timeout"`
+	// StatTTL keeps a source's Stat answer this long for mutable sources (0 = always ask).
+	StatTTL time.Duration `mapstructure:"stat_ttl"`
+	// Limits bound every number in a URL.
+	Limits LimitsConfig `mapstructure:"limits"`
+}
+
+// LimitsConfig mirrors imgurl.Limits with config tags.
+type LimitsConfig struct {
+	MaxWidth   int     `mapstructure:"max_width"`
+	MaxHeight  int     `mapstructure:"max_height"`
+	MaxDPR     float64 `mapstructure:"max_dpr"`
+	MaxKeyLen  int     `mapstructure:"max_key_len"`
+	MaxPathLen int     `mapstructure:"max_path_len"`
+}
+
+// Grammar returns the limits as the grammar package wants them.
+func (l LimitsConfig) Grammar() imgurl.Limits {
+	return imgurl.Limits{MaxWidth: l.MaxWidth, MaxHeight: l.MaxHeight, MaxDPR: l.MaxDPR, MaxKeyLen: l.MaxKeyLen, MaxPathLen: l.MaxPathLen}
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	d := imgurl.DefaultLimits()
+	return Config{
+		Presets: map[string]string{
+			"thumb":  "w_200,h_200,f_jpeg",
+			"small":  "w_400,f_webp",
+			"medium": "w_800,f_webp",
+			"large":  "w_1600,q_80,f_jpeg",
+		},
+		MaxSourceBytes:  64 << 20,
+		PipelineVersion: "1",
+		Timeout:         30 * time.Second,
+		StatTTL:         10 * time.Second,
+		Limits:          LimitsConfig{MaxWidth: d.MaxWidth, MaxHeight: d.MaxHeight, MaxDPR: d.MaxDPR, MaxKeyLen: d.MaxKeyLen, MaxPathLen: d.MaxPathLen},
+	}
+}
+
+var (
+	presetName  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+	versionText = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
+)
+
+// Validate checks the configuration; errors name the key.
+func (c Config) Validate() error {
+	var errs []error
+	if c.MaxSourceBytes < 1 {
+		errs = append(errs, errors.New("render.max_source_bytes: must be positive"))
+	}
+	if !versionText.MatchString(c.PipelineVersion) {
+		errs = append(errs, errors.New("render.pipeline_version: must be 1-32 of [A-Za-z0-9._-]"))
+	}
+	if c.Timeout <= 0 {
+		errs = append(errs, errors.New("render.timeout: must be positive"))
+	}
+	if c.StatTTL < 0 {
+		errs = append(errs, errors.New("render.stat_ttl: must not be negative"))
+	}
+	l := c.Limits
+	if l.MaxWidth < 1 || l.MaxWidth > 16384 {
+		errs = append(errs, errors.New("render.limits.max_width: must be 1..16384"))
+	}
+	if l.MaxHeight < 1 || l.MaxHeight > 16384 {
+		errs = append(errs, errors.New("render.limits.max_height: must be 1..16384"))
+	}
+	if l.MaxDPR < 1 || l.MaxDPR > 8 {
+		errs = append(errs, errors.New("render.limits.max_dpr: must be 1..8"))
+	}
+	if l.MaxKeyLen < 1 || l.MaxPathLen < 16 {
+		errs = append(errs, errors.New("render.limits.max_key_len, max_path_len: must be positive (path at least 16)"))
+	}
+	if len(errs) == 0 {
+		for name, spec := range c.Presets {
+			if !presetName.MatchString(name) {
+				errs = append(errs, fmt.Errorf("render.presets.%s: preset names are [a-z0-9][a-z0-9-]{0,31}", name))
+				continue
+			}
+			if _, err := parsePreset(spec, l.Grammar()); err != nil {
+				errs = append(errs, fmt.Errorf("render.presets.%s: %w", name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// parsePreset parses a canonical option string through the URL grammar.
+func parsePreset(spec string, lim imgurl.Limits) (imgurl.Options, error) {
+	p, err := imgurl.Parse(imgurl.Prefix+spec+"/preset/check", lim)
+	if err != nil {
+		return imgurl.Options{}, err
+	}
+	if p.Variant.Preset != "" {
+		return imgurl.Options{}, fmt.Errorf("%q is a preset name, not options", spec)
+	}
+	return p.Variant.Options, nil
+}

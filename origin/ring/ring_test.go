@@ -1,0 +1,240 @@
+package ring_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/imgorigin/imgorigin/nginx/nginxtest"
+	"github.com/imgorigin/imgorigin/origin/ring"
+)
+
+func key(i int) string {
+	return fmt.Sprintf("/i/w_%d,f_webp/local/photos/%04d/img-%d.jpg", 100+i%7, i%97, i)
+}
+
+// TestMatchesNginx routes 10,000 keys through real nginx (`hash $uri consistent`) and checks
+// that Pick names the backend nginx chose for every one.
+func TestMatchesNginx(t *testing.T) {
+	cases := []struct {
+		name    string
+		weights []int
+	}{
+		{"three", []int{1, 1, 1}},
+		{"five-weighted", []int{1, 2, 3, 1, 5}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var servers []ring.Server
+			var upstream strings.Builder
+			for i, w := range tc.weights {
+				b := nginxtest.StartBackend(t, fmt.Sprintf("n%d", i))
+				servers = append(servers, ring.Server{Name: b.Addr, Weight: w})
+				fmt.Fprintf(&upstream, "        server %s weight=%d;\n", b.Addr, w)
+			}
+			r, err := ring.New(servers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			port := nginxtest.FreePort(t)
+			in := nginxtest.Start(t, fmt.Sprintf(`
+worker_processes 1;
+events { worker_connections 256; }
+http {
+    %s
+    access_log off;
+    upstream pool {
+        hash $uri consistent;
+%s        keepalive 16;
+    }
+    server {
+        listen 127.0.0.1:%d;
+        location / {
+            proxy_pass http://pool;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+`, nginxtest.TempPaths(), upstream.String(), port))
+
+			const n = 10000
+			const workers = 8
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var mismatches []string
+			counts := map[string]int{}
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+			for w := 0; w < workers; w++ {
+				wg.Add(1)
+				go func(w int) {
+					defer wg.Done()
+					for i := w; i < n; i += workers {
+						k := key(i)
+						resp, err := client.Get(in.URL(k) + "?token=abc" + fmt.Sprint(i))
+						if err != nil {
+							mu.Lock()
+							mismatches = append(mismatches, err.Error())
+							mu.Unlock()
+							return
+						}
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						got := resp.Header.Get("X-Backend")
+						want := r.Pick(k)
+						mu.Lock()
+						counts[want]++
+						if got == "" || servers[indexOf(servers, want)].Name != backendAddr(servers, got) {
+							mismatches = append(mismatches, fmt.Sprintf("%s: nginx %s, ring %s", k, got, want))
+						}
+						mu.Unlock()
+					}
+				}(w)
+			}
+			wg.Wait()
+			if len(mismatches) > 0 {
+				t.Fatalf("%d of %d keys disagree, first: %v", len(mismatches), n, mismatches[:min(5, len(mismatches))])
+			}
+			t.Logf("distribution %v", counts)
+		})
+	}
+}
+
+func indexOf(s []ring.Server, name string) int {
+	for i, x := range s {
+		if x.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// backendAddr maps a backend name "n<i>" to its address.
+func backendAddr(s []ring.Server, name string) string {
+	var i int
+	if _, err := fmt.Sscanf(name, "n%d", &i); err != nil || i >= len(s) {
+		return ""
+	}
+	return s[i].Name
+}
+
+func TestMembershipMovesOneNth(t *testing.T) {
+	base := []ring.Server{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080"}, {Name: "10.0.0.3:8080"}, {Name: "10.0.0.4:8080"}}
+	cases := []struct {
+		name        string
+		before      []ring.Server
+		after       []ring.Server
+		wantMoved   float64 // expected fraction of keys that move
+		onlyTouched string  // every moved key must come from / go to this server
+	}{
+		{"add fifth", base, append(base[:4:4], ring.Server{Name: "10.0.0.5:8080"}), 1.0 / 5, "10.0.0.5:8080"},
+		{"remove fourth", base, base[:3], 1.0 / 4, "10.0.0.4:8080"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := ring.New(tc.before)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := ring.New(tc.after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 20000
+			moved := 0
+			for i := 0; i < n; i++ {
+				k := key(i)
+				pa, pb := a.Pick(k), b.Pick(k)
+				if pa == pb {
+					continue
+				}
+				moved++
+				if pa != tc.onlyTouched && pb != tc.onlyTouched {
+					t.Fatalf("%s moved %s → %s: neither is the changed server", k, pa, pb)
+				}
+			}
+			frac := float64(moved) / n
+			if frac < tc.wantMoved*0.7 || frac > tc.wantMoved*1.3 {
+				t.Fatalf("moved %.3f of keys, want about %.3f", frac, tc.wantMoved)
+			}
+			t.Logf("moved %.3f (ideal %.3f)", frac, tc.wantMoved)
+		})
+	}
+}
+
+func TestPickN(t *testing.T) {
+	servers := []ring.Server{{Name: "a:1"}, {Name: "b:2"}, {Name: "c:3", Weight: 2}}
+	r, err := ring.New(servers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := map[string]*ring.Ring{}
+	for _, drop := range servers {
+		var rest []ring.Server
+		for _, s := range servers {
+			if s != drop {
+				rest = append(rest, s)
+			}
+		}
+		without[drop.Name], _ = ring.New(rest)
+	}
+	for i := 0; i < 2000; i++ {
+		k := key(i)
+		order := r.PickN(k, 5)
+		if len(order) != 3 || order[0] != r.Pick(k) {
+			t.Fatalf("%s: PickN %v, Pick %s", k, order, r.Pick(k))
+		}
+		if order[0] == order[1] || order[1] == order[2] || order[0] == order[2] {
+			t.Fatalf("%s: duplicate in %v", k, order)
+		}
+		// The second choice is where the key lives once the owner leaves the ring.
+		if got := without[order[0]].Pick(k); got != order[1] {
+			t.Fatalf("%s: failover %s, ring without owner picks %s", k, order[1], got)
+		}
+	}
+	if got := r.PickN("x", 0); len(got) != 0 {
+		t.Fatalf("PickN(0) = %v", got)
+	}
+}
+
+func TestNewRejects(t *testing.T) {
+	cases := []struct {
+		name    string
+		servers []ring.Server
+		want    string
+	}{
+		{"empty", nil, "no servers"},
+		{"duplicate", []ring.Server{{Name: "a:1"}, {Name: "a:1"}}, "listed twice"},
+		{"negative weight", []ring.Server{{Name: "a:1", Weight: -1}}, "weight"},
+		{"blank name", []ring.Server{{Name: ""}}, "name"},
+		{"injection", []ring.Server{{Name: "a:1; server evil:2"}}, "name"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ring.New(tc.servers)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func BenchmarkPick(b *testing.B) {
+	for _, n := range []int{3, 20} {
+		b.Run(fmt.Sprintf("servers=%d", n), func(b *testing.B) {
+			var s []ring.Server
+			for i := 0; i < n; i++ {
+				s = append(s, ring.Server{Name: fmt.Sprintf("10.0.0.%d:8080", i+1)})
+			}
+			r, _ := ring.New(s)
+			k := key(12345)
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = r.Pick(k)
+			}
+		})
+	}
+}

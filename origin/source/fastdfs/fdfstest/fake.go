@@ -1,0 +1,731 @@
+package fdfstest
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Protocol constants, from tracker/tracker_proto.h.
+const (
+	cmdResp            = 100
+	cmdActiveTest      = 111
+	cmdQuit            = 82
+	cmdStoreNoGroupOne = 101
+	cmdFetchOne        = 102
+	cmdUpdate          = 103
+	cmdStoreGroupOne   = 104
+	cmdUpload          = 11
+	cmdDelete          = 12
+	cmdDownload        = 14
+	cmdFileInfo        = 22
+
+	enoent = 2
+	einval = 22
+
+	groupLen     = 16
+	maxUpload    = 256 << 20
+	maxSmallBody = 16 + 32 + 128
+)
+
+// Options configure a fake cluster.
+type Options struct {
+	Group     string           // group name; default "group1"
+	IPWidth   int              // width of the tracker replies' IP field: 15 (default) or 45
+	Trackers  int              // number of tracker listeners; default 1
+	StorageIP string           // IPv4 the trackers announce and upload names embed; default 127.0.0.1
+	HTTP      bool             // also serve GET /<file id> on HTTPAddr
+	Now       func() time.Time // clock for creation times; default time.Now
+
+	// Listen addresses; loopback only, default "127.0.0.1:0" (a random port). TrackerListen,
+	// when set, gives one address per tracker and overrides Trackers.
+	TrackerListen []string
+	StorageListen string
+	HTTPListen    string
+}
+
+// FaultKind selects a misbehaviour.
+type FaultKind int
+
+// Faults. Drop, Stall and Status do not carry the request out (nothing is stored or deleted);
+// DropMidBody and Corrupt do, and spoil the reply. On the HTTP interface Status answers 404 for
+// ENOENT and 500 otherwise, and the drops and Stall abort the response.
+const (
+	FaultNone         FaultKind = iota
+	FaultDrop                   // close the connection instead of answering
+	FaultDropMidBody            // send the header and After body bytes (-1 = half), then close
+	FaultStall                  // answer nothing until ClearFaults or Close, then close
+	FaultStatus                 // answer Status with an empty body (the storage closes after EINVAL)
+	FaultCorrupt                // flip one byte in the middle of a reply body
+	FaultStallMidBody           // send the header and After body bytes, then stall like FaultStall
+)
+
+// Fault is a misbehaviour applied to matching requests.
+type Fault struct {
+	Kind   FaultKind
+	Cmd    byte  // command it applies to; 0 = any except ACTIVE_TEST and QUIT
+	Status byte  // errno for FaultStatus
+	After  int64 // body bytes sent before FaultDropMidBody drops; -1 or too many = half the body
+	Times  int   // number of requests affected; 0 = all until cleared
+}
+
+// Stats counts what the fake saw.
+type Stats struct {
+	TrackerAccepted int64 // connections accepted by all trackers
+	StorageAccepted int64
+	TrackerRequests int64 // requests read, ACTIVE_TEST included
+	StorageRequests int64
+	ActiveTests     int64
+	HTTPRequests    int64
+	StorageOpen     int64 // storage connections open now
+	StoragePeakOpen int64
+}
+
+type faultSlot struct {
+	f    Fault
+	left int
+}
+
+// Server is a running fake cluster.
+type Server struct {
+	opts     Options
+	group    string
+	ip       [4]byte
+	trackers []net.Listener
+	storage  net.Listener
+	httpLn   net.Listener
+	httpSrv  *http.Server
+	done     chan struct{}
+	wg       sync.WaitGroup
+
+	mu       sync.Mutex
+	files    map[string]file  // remote name → content
+	conns    map[net.Conn]int // → tracker index, -1 for the storage
+	tfaults  map[int]*faultSlot
+	sfault   *faultSlot
+	unstall  chan struct{}
+	rnd      *rand.Rand
+	written  int // files written, for directory rotation
+	closed   bool
+	closeErr error
+
+	trackerAccepted, storageAccepted atomic.Int64
+	trackerRequests, storageRequests atomic.Int64
+	activeTests, httpRequests        atomic.Int64
+	storageOpen, storagePeak         atomic.Int64
+}
+
+// Start starts a fake cluster stopped by t.Cleanup; it fails the test on error.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s, err := New(opts)
+	if err != nil {
+		t.Fatalf("fdfstest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New starts a fake cluster on 127.0.0.1. Close stops it.
+func New(opts Options) (*Server, error) {
+	if opts.Group == "" {
+		opts.Group = "group1"
+	}
+	if len(opts.Group) > groupLen {
+		return nil, fmt.Errorf("group %q longer than 16", opts.Group)
+	}
+	if opts.IPWidth == 0 {
+		opts.IPWidth = 15
+	}
+	if opts.IPWidth != 15 && opts.IPWidth != 45 {
+		return nil, fmt.Errorf("ip width %d: must be 15 or 45", opts.IPWidth)
+	}
+	if len(opts.TrackerListen) > 0 {
+		opts.Trackers = len(opts.TrackerListen)
+	}
+	if opts.Trackers <= 0 {
+		opts.Trackers = 1
+	}
+	if opts.StorageIP == "" {
+		opts.StorageIP = "127.0.0.1"
+	}
+	ip, err := netip.ParseAddr(opts.StorageIP)
+	if err != nil || !ip.Is4() {
+		return nil, fmt.Errorf("storage ip %q: must be IPv4", opts.StorageIP)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{
+		opts:    opts,
+		group:   opts.Group,
+		ip:      ip.As4(),
+		done:    make(chan struct{}),
+		files:   make(map[string]file),
+		conns:   make(map[net.Conn]int),
+		tfaults: make(map[int]*faultSlot),
+		unstall: make(chan struct{}),
+		rnd:     rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
+	}
+	if s.storage, err = listen(opts.StorageListen); err != nil {
+		return nil, err
+	}
+	for i := range opts.Trackers {
+		addr := ""
+		if i < len(opts.TrackerListen) {
+			addr = opts.TrackerListen[i]
+		}
+		ln, err := listen(addr)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.trackers = append(s.trackers, ln)
+	}
+	if opts.HTTP {
+		if s.httpLn, err = listen(opts.HTTPListen); err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.httpSrv = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 5 * time.Second}
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.httpSrv.Serve(s.httpLn) }()
+	}
+	s.wg.Add(1)
+	go s.accept(s.storage, -1)
+	for i, ln := range s.trackers {
+		s.wg.Add(1)
+		go s.accept(ln, i)
+	}
+	return s, nil
+}
+
+// listen listens on addr ("" = a random loopback port), refusing non-loopback hosts.
+func listen(addr string) (net.Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if ip, err := netip.ParseAddr(host); err != nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("listen %q: the fake listens on loopback addresses only", addr)
+	}
+	return net.Listen("tcp", addr)
+}
+
+// TrackerAddrs returns the trackers' "127.0.0.1:port" addresses.
+func (s *Server) TrackerAddrs() []string {
+	out := make([]string, len(s.trackers))
+	for i, ln := range s.trackers {
+		out[i] = ln.Addr().String()
+	}
+	return out
+}
+
+// StorageAddr returns the storage's address.
+func (s *Server) StorageAddr() string { return s.storage.Addr().String() }
+
+// HTTPAddr returns the HTTP interface's address ("" without Options.HTTP).
+func (s *Server) HTTPAddr() string {
+	if s.httpLn == nil {
+		return ""
+	}
+	return s.httpLn.Addr().String()
+}
+
+// Group returns the group name.
+func (s *Server) Group() string { return s.group }
+
+// StopTracker closes tracker i's listener and its connections: it refuses from now on.
+func (s *Server) StopTracker(i int) {
+	s.trackers[i].Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c, t := range s.conns {
+		if t == i {
+			c.Close()
+		}
+	}
+}
+
+// CloseConnections closes every open tracker and storage connection, as servers do with idle
+// connections; the listeners keep accepting.
+func (s *Server) CloseConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Close()
+	}
+}
+
+// Close stops everything and waits for the connection handlers.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	close(s.done)
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.storage.Close()
+	for _, ln := range s.trackers {
+		ln.Close()
+	}
+	if s.httpSrv != nil {
+		s.httpSrv.Close()
+	}
+	s.wg.Wait()
+}
+
+// SetTrackerFault sets the fault of tracker i, replacing any previous one.
+func (s *Server) SetTrackerFault(i int, f Fault) {
+	s.mu.Lock()
+	s.tfaults[i] = &faultSlot{f: f, left: f.Times}
+	s.mu.Unlock()
+}
+
+// SetStorageFault sets the storage's fault, replacing any previous one.
+func (s *Server) SetStorageFault(f Fault) {
+	s.mu.Lock()
+	s.sfault = &faultSlot{f: f, left: f.Times}
+	s.mu.Unlock()
+}
+
+// ClearFaults removes all faults and releases stalled connections (they are closed).
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.tfaults = make(map[int]*faultSlot)
+	s.sfault = nil
+	close(s.unstall)
+	s.unstall = make(chan struct{})
+	s.mu.Unlock()
+}
+
+// Stats returns the counters.
+func (s *Server) Stats() Stats {
+	return Stats{
+		TrackerAccepted: s.trackerAccepted.Load(),
+		StorageAccepted: s.storageAccepted.Load(),
+		TrackerRequests: s.trackerRequests.Load(),
+		StorageRequests: s.storageRequests.Load(),
+		ActiveTests:     s.activeTests.Load(),
+		HTTPRequests:    s.httpRequests.Load(),
+		StorageOpen:     s.storageOpen.Load(),
+		StoragePeakOpen: s.storagePeak.Load(),
+	}
+}
+
+// Files returns the number of stored files.
+func (s *Server) Files() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.files)
+}
+
+// Put stores data as if uploaded with extension ext and returns its file ID.
+func (s *Server) Put(ext string, data []byte) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.group + "/" + s.storeLocked(0, ext, data)
+}
+
+// takeFault returns the fault that applies to a request with command cmd (tracker < 0 means
+// the storage), consuming one of its Times.
+func (s *Server) takeFault(tracker int, cmd byte) (Fault, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	slot := s.sfault
+	if tracker >= 0 {
+		slot = s.tfaults[tracker]
+	}
+	if slot == nil || slot.f.Kind == FaultNone {
+		return Fault{}, nil
+	}
+	if slot.f.Cmd == 0 && (cmd == cmdActiveTest || cmd == cmdQuit) || slot.f.Cmd != 0 && slot.f.Cmd != cmd {
+		return Fault{}, nil
+	}
+	if slot.f.Times > 0 {
+		if slot.left == 0 {
+			return Fault{}, nil
+		}
+		slot.left--
+	}
+	return slot.f, s.unstall
+}
+
+func (s *Server) accept(ln net.Listener, tracker int) {
+	defer s.wg.Done()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			c.Close()
+			return
+		}
+		s.conns[c] = tracker
+		s.wg.Add(1)
+		s.mu.Unlock()
+		if tracker >= 0 {
+			s.trackerAccepted.Add(1)
+		} else {
+			s.storageAccepted.Add(1)
+			n := s.storageOpen.Add(1)
+			for {
+				p := s.storagePeak.Load()
+				if n <= p || s.storagePeak.CompareAndSwap(p, n) {
+					break
+				}
+			}
+		}
+		go func() {
+			defer s.wg.Done()
+			s.serveConn(c, tracker)
+			c.Close()
+			if tracker < 0 {
+				s.storageOpen.Add(-1)
+			}
+			s.mu.Lock()
+			delete(s.conns, c)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+type file struct {
+	data    []byte
+	created time.Time
+}
+
+// reply is what a handler answers: a status, a body, and whether to close afterwards.
+type reply struct {
+	status byte
+	body   []byte
+	close  bool
+}
+
+func (s *Server) serveConn(c net.Conn, tracker int) {
+	var hdr [10]byte
+	for {
+		if _, err := io.ReadFull(c, hdr[:]); err != nil {
+			return
+		}
+		n := int64(binary.BigEndian.Uint64(hdr[:8]))
+		cmd := hdr[8]
+		if tracker >= 0 {
+			s.trackerRequests.Add(1)
+		} else {
+			s.storageRequests.Add(1)
+		}
+		if cmd == cmdActiveTest {
+			s.activeTests.Add(1)
+		}
+		limit := int64(maxSmallBody)
+		if cmd == cmdUpload && tracker < 0 {
+			limit = maxUpload
+		}
+		if n < 0 || n > limit {
+			writeReply(c, reply{status: einval})
+			return
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(c, body); err != nil {
+			return
+		}
+		if cmd == cmdQuit {
+			return
+		}
+		f, unstall := s.takeFault(tracker, cmd)
+		var r reply
+		switch {
+		case f.Kind == FaultDrop || f.Kind == FaultStall || f.Kind == FaultStatus:
+			// The request is not carried out.
+		case tracker >= 0:
+			r = s.trackerCmd(cmd, body)
+		default:
+			r = s.storageCmd(cmd, body)
+		}
+		switch f.Kind {
+		case FaultDrop:
+			return
+		case FaultStall:
+			select {
+			case <-unstall:
+			case <-s.done:
+			}
+			return
+		case FaultStatus:
+			r = reply{status: f.Status, close: f.Status == einval && tracker < 0}
+		case FaultCorrupt:
+			if len(r.body) > 0 {
+				b := append([]byte(nil), r.body...)
+				b[len(b)/2] ^= 0x5a
+				r.body = b
+			}
+		case FaultDropMidBody, FaultStallMidBody:
+			after := f.After
+			if after < 0 || after > int64(len(r.body)) {
+				after = int64(len(r.body)) / 2
+			}
+			var h [10]byte
+			binary.BigEndian.PutUint64(h[:8], uint64(len(r.body)))
+			h[8] = cmdResp
+			c.Write(h[:])
+			c.Write(r.body[:after])
+			if f.Kind == FaultStallMidBody {
+				select {
+				case <-unstall:
+				case <-s.done:
+				}
+			}
+			return
+		}
+		if err := writeReply(c, r); err != nil || r.close {
+			return
+		}
+	}
+}
+
+func writeReply(c net.Conn, r reply) error {
+	var h [10]byte
+	binary.BigEndian.PutUint64(h[:8], uint64(len(r.body)))
+	h[8] = cmdResp
+	h[9] = r.status
+	bufs := net.Buffers{h[:], r.body}
+	_, err := bufs.WriteTo(c)
+	return err
+}
+
+func (s *Server) trackerCmd(cmd byte, body []byte) reply {
+	switch cmd {
+	case cmdActiveTest:
+		return reply{}
+	case cmdFetchOne, cmdUpdate:
+		if len(body) < groupLen+22 || len(body) >= groupLen+128 {
+			return reply{status: einval}
+		}
+		if trimNUL(body[:groupLen]) != s.group {
+			return reply{status: enoent}
+		}
+		return reply{body: s.storageAnnounce(false)}
+	case cmdStoreNoGroupOne:
+		if len(body) != 0 {
+			return reply{status: einval}
+		}
+		return reply{body: s.storageAnnounce(true)}
+	case cmdStoreGroupOne:
+		if len(body) != groupLen {
+			return reply{status: einval}
+		}
+		if trimNUL(body) != s.group {
+			return reply{status: enoent}
+		}
+		return reply{body: s.storageAnnounce(true)}
+	}
+	return reply{status: einval}
+}
+
+// storageAnnounce builds group(16) + ip(IPWidth) + port(8) [+ store path index(1)].
+func (s *Server) storageAnnounce(store bool) []byte {
+	w := s.opts.IPWidth
+	b := make([]byte, groupLen+w+8, groupLen+w+9)
+	copy(b, s.group)
+	copy(b[groupLen:], s.opts.StorageIP)
+	port := s.storage.Addr().(*net.TCPAddr).Port
+	binary.BigEndian.PutUint64(b[groupLen+w:], uint64(port))
+	if store {
+		b = append(b, 0)
+	}
+	return b
+}
+
+func (s *Server) storageCmd(cmd byte, body []byte) reply {
+	switch cmd {
+	case cmdActiveTest:
+		return reply{}
+	case cmdDownload:
+		if len(body) < 32+22 {
+			return reply{status: einval, close: true}
+		}
+		off := int64(binary.BigEndian.Uint64(body[0:8]))
+		length := int64(binary.BigEndian.Uint64(body[8:16]))
+		if trimNUL(body[16:32]) != s.group || off < 0 || length < 0 {
+			return reply{status: einval, close: true}
+		}
+		s.mu.Lock()
+		f, ok := s.files[string(body[32:])]
+		s.mu.Unlock()
+		if !ok {
+			return reply{status: enoent}
+		}
+		data := f.data
+		if off >= int64(len(data)) {
+			return reply{status: einval, close: true}
+		}
+		end := int64(len(data))
+		if length > 0 && off+length < end {
+			end = off + length
+		}
+		return reply{body: data[off:end]}
+	case cmdUpload:
+		if len(body) < 15 {
+			return reply{status: einval, close: true}
+		}
+		size := int64(binary.BigEndian.Uint64(body[1:9]))
+		ext := trimNUL(body[9:15])
+		if size != int64(len(body)-15) || !validExt(ext) {
+			return reply{status: einval, close: true}
+		}
+		s.mu.Lock()
+		remote := s.storeLocked(body[0], ext, append([]byte(nil), body[15:]...))
+		s.mu.Unlock()
+		out := make([]byte, groupLen, groupLen+len(remote))
+		copy(out, s.group)
+		return reply{body: append(out, remote...)}
+	case cmdFileInfo:
+		if len(body) <= groupLen || trimNUL(body[:groupLen]) != s.group {
+			return reply{status: einval, close: true}
+		}
+		s.mu.Lock()
+		f, ok := s.files[string(body[groupLen:])]
+		s.mu.Unlock()
+		if !ok {
+			return reply{status: enoent}
+		}
+		ipLen := s.opts.IPWidth + 1
+		out := make([]byte, 24+ipLen)
+		binary.BigEndian.PutUint64(out[0:8], uint64(len(f.data)))
+		binary.BigEndian.PutUint64(out[8:16], uint64(f.created.Unix()))
+		// A C int, sign-extended to 8 bytes.
+		binary.BigEndian.PutUint64(out[16:24], uint64(int64(int32(crc32.ChecksumIEEE(f.data)))))
+		copy(out[24:], s.opts.StorageIP)
+		return reply{body: out}
+	case cmdDelete:
+		if len(body) <= groupLen || trimNUL(body[:groupLen]) != s.group {
+			return reply{status: einval, close: true}
+		}
+		name := string(body[groupLen:])
+		s.mu.Lock()
+		_, ok := s.files[name]
+		delete(s.files, name)
+		s.mu.Unlock()
+		if !ok {
+			return reply{status: enoent}
+		}
+		return reply{}
+	}
+	return reply{status: einval, close: true}
+}
+
+// storeLocked names and stores data the way storage_gen_filename does. s.mu is held.
+func (s *Server) storeLocked(storePath byte, ext string, data []byte) string {
+	if storePath == 0xFF {
+		storePath = 0
+	}
+	var raw [20]byte
+	copy(raw[0:4], s.ip[:])
+	now := s.opts.Now()
+	binary.BigEndian.PutUint32(raw[4:8], uint32(now.Unix()))
+	size := uint64(len(data))
+	if size>>32 == 0 {
+		r := uint64(s.rnd.Uint32()&0x007FFFFF | 0x80000000)
+		size |= r << 32
+	}
+	binary.BigEndian.PutUint64(raw[8:16], size)
+	binary.BigEndian.PutUint32(raw[16:20], crc32.ChecksumIEEE(data))
+	// Round-robin directories as file_distribute_path_mode=0: next directory every 100 files.
+	dir := s.written / 100
+	s.written++
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "M%02X/%02X/%02X/", storePath, (dir>>8)&0xFF, dir&0xFF)
+	sb.WriteString(base64.RawURLEncoding.EncodeToString(raw[:]))
+	for range 6 - len(ext) {
+		sb.WriteByte(byte('0' + s.rnd.IntN(10)))
+	}
+	if ext == "" {
+		sb.WriteByte(byte('0' + s.rnd.IntN(10)))
+	} else {
+		sb.WriteByte('.')
+		sb.WriteString(ext)
+	}
+	name := sb.String()
+	s.files[name] = file{data: data, created: now}
+	return name
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	s.httpRequests.Add(1)
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	group, remote, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if !ok || group != s.group {
+		http.NotFound(w, r)
+		return
+	}
+	s.mu.Lock()
+	f0, found := s.files[remote]
+	s.mu.Unlock()
+	data := f0.data
+	f, _ := s.takeFault(-1, cmdDownload)
+	switch f.Kind {
+	case FaultStatus:
+		code := http.StatusInternalServerError
+		if f.Status == enoent {
+			code = http.StatusNotFound
+		}
+		http.Error(w, "fault", code)
+		return
+	case FaultCorrupt:
+		if len(data) > 0 {
+			data = append([]byte(nil), data...)
+			data[len(data)/2] ^= 0x5a
+		}
+	case FaultDrop, FaultDropMidBody, FaultStall, FaultStallMidBody:
+		panic(http.ErrAbortHandler)
+	}
+	if !found {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Length", fmt.Sprint(len(data)))
+	w.Write(data)
+}
+
+func trimNUL(b []byte) string {
+	if i := strings.IndexByte(string(b), 0); i >= 0 {
+		return string(b[:i])
+	}
+	return string(b)
+}
+
+func validExt(ext string) bool {
+	for i := 0; i < len(ext); i++ {
+		c := ext[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,67 @@
+package httpsrc
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+)
+
+func TestGuard(t *testing.T) {
+	tests := []struct {
+		addr      string
+		public    bool // allowed without allow_private
+		privateOK bool // allowed with allow_private
+	}{
+		{"93.184.216.34", true, true},
+		{"8.8.8.8", true, true},
+		{"2606:4700::1111", true, true},
+		{"127.0.0.1", false, true},
+		{"127.8.9.10", false, true},
+		{"::1", false, true},
+		{"10.1.2.3", false, true},
+		{"172.16.0.1", false, true},
+		{"172.31.255.255", false, true},
+		{"172.32.0.1", true, true},
+		{"192.168.1.1", false, true},
+		{"169.254.1.1", false, true},
+		{"fe80::1", false, true},
+		{"fe80::1%eth0", false, true},
+		{"fc00::1", false, true},
+		{"fd12:3456::1", false, true},
+		{"0.0.0.0", false, true},
+		{"::", false, true},
+		{"0.1.2.3", false, true},
+		{"224.0.0.1", false, true},
+		{"ff02::1", false, true},
+		{"255.255.255.255", false, true},
+		{"100.64.0.1", false, true},
+		{"100.127.255.254", false, true},
+		{"198.18.0.1", false, true},
+		{"::ffff:127.0.0.1", false, true},
+		{"::ffff:10.0.0.1", false, true},
+		{"64:ff9b::7f00:1", false, true}, // NAT64 of 127.0.0.1
+		{"64:ff9b::808:808", true, true}, // NAT64 of 8.8.8.8
+		// Metadata endpoints: never.
+		{"169.254.169.254", false, false},
+		{"::ffff:169.254.169.254", false, false},
+		{"fd00:ec2::254", false, false},
+		{"100.100.100.200", false, false},
+		{"64:ff9b::a9fe:a9fe", false, false},
+	}
+	strict, lax := newGuard(false), newGuard(true)
+	for _, tc := range tests {
+		t.Run(tc.addr, func(t *testing.T) {
+			ip := netip.MustParseAddr(tc.addr)
+			if err := strict.check(ip); (err == nil) != tc.public || (err != nil && !errors.Is(err, ErrAddressRefused)) {
+				t.Errorf("strict check(%s) = %v, want allowed=%v", tc.addr, err, tc.public)
+			}
+			if err := lax.check(ip); (err == nil) != tc.privateOK {
+				t.Errorf("allow_private check(%s) = %v, want allowed=%v", tc.addr, err, tc.privateOK)
+			}
+			// The dial hook sees "ip:port".
+			if err := strict.control("tcp", netip.AddrPortFrom(ip, 443).String(), nil); (err == nil) != tc.public {
+				t.Errorf("control(%s) = %v, want allowed=%v", tc.addr, err, tc.public)
+			}
+		})
+	}
+}

@@ -1,0 +1,88 @@
+// Package telemetry holds the origin's Prometheus metrics: one Metrics value per process, built
+// on a registry the composition root owns and served on the internal listener only.
+package telemetry
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the origin's request and processing metrics.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	bytes      *prometheus.CounterVec
+	stage      *prometheus.HistogramVec
+	rejections *prometheus.CounterVec
+}
+
+// New registers the metrics (and the Go and process collectors) on a new registry.
+func New() *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "imgorigin", Name: "requests_total",
+			Help: "Image requests by HTTP status code and cache outcome (hit, peer, miss, none).",
+		}, []string{"code", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "imgorigin", Name: "request_duration_seconds",
+			Help:    "Image request latency by cache outcome.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"outcome"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "imgorigin", Name: "response_bytes_total",
+			Help: "Body bytes sent, by cache outcome.",
+		}, []string{"outcome"}),
+		stage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "imgorigin", Name: "stage_duration_seconds",
+			Help:    "Time spent in each pipeline stage on this node: stat, fetch, queue, decode, encode.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"stage"}),
+		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "imgorigin", Name: "rejections_total",
+			Help: "Requests refused, by failure kind (bad_request, forbidden, overloaded, unprocessable, …).",
+		}, []string{"kind"}),
+	}
+	reg.MustRegister(m.requests, m.latency, m.bytes, m.stage, m.rejections,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Request records one finished image request.
+func (m *Metrics) Request(code int, outcome string, d time.Duration, bytes int64) {
+	if outcome == "" {
+		outcome = "none"
+	}
+	m.requests.WithLabelValues(strconv.Itoa(code), outcome).Inc()
+	m.latency.WithLabelValues(outcome).Observe(d.Seconds())
+	m.bytes.WithLabelValues(outcome).Add(float64(bytes))
+}
+
+// Stage records the duration of a pipeline stage that ran on this node.
+func (m *Metrics) Stage(stage string, d time.Duration) {
+	m.stage.WithLabelValues(stage).Observe(d.Seconds())
+}
+
+// Rejection counts a refused request by failure kind.
+func (m *Metrics) Rejection(kind string) { m.rejections.WithLabelValues(kind).Inc() }
+
+// Gauge registers a gauge read at scrape time (queue depth, in-flight cost, cache bytes).
+func (m *Metrics) Gauge(name, help string, f func() float64) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "imgorigin", Name: name, Help: help}, f))
+}
+
+// Register adds collectors owned by other packages (the cluster cache's).
+func (m *Metrics) Register(cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := m.Registry.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

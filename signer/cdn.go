@@ -1,0 +1,306 @@
+package signer
+
+import (
+	"crypto/md5"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CDN-native tokens. A CDN edge checks these on every hit, so expiry is enforced even for
+// cached objects. Their timestamp is the signing time and the CDN adds its configured validity
+// period; to keep URLs deterministic and bucketed, the timestamp written is exp - ValidFor, so
+// the CDN's own expiry is exactly exp (both CDNs document a timestamp moved into the future
+// like this). Keys are the CDN console's key strings, not ring keys.
+
+// AliyunA is Alibaba Cloud CDN type A: auth_key={ts}-{rand}-{uid}-{md5hash}, md5hash =
+// md5("{path}-{ts}-{rand}-{uid}-{key}") in lower-case hex, ts in decimal.
+type AliyunA struct {
+	Key       string        // the console's primary key
+	BackupKey string        // optional; Verify accepts it too (for rotating the console key)
+	ValidFor  time.Duration // the console's "validity period of signed URL"
+	Param     string        // "" means "auth_key"
+	Rand      string        // "" means "0": nothing random enters a URL
+	UID       string        // "" means "0"
+}
+
+// TencentA is Tencent Cloud CDN type A: sign={ts}-{rand}-{uid}-{md5hash}, with the same hash
+// as AliyunA: md5("{path}-{ts}-{rand}-{uid}-{key}"), ts in decimal.
+type TencentA struct {
+	Key       string
+	BackupKey string
+	ValidFor  time.Duration
+	Param     string // "" means "sign"
+	Rand      string // "" means "0"
+	UID       string // "" means "0"
+}
+
+// TencentD is Tencent Cloud CDN type D: sign={md5hash}&t={ts}, md5hash =
+// md5("{key}{path}{ts}") with ts as written in the URL: lower-case hex (no 0x) by default,
+// decimal when Decimal is set (the console's timestamp format setting).
+type TencentD struct {
+	Key       string
+	BackupKey string
+	ValidFor  time.Duration
+	Param     string // "" means "sign"
+	TimeParam string // "" means "t"
+	Decimal   bool
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// dashA is the common body of the "ts-rand-uid-md5" formats.
+type dashA struct {
+	key, backup, param, rand, uid string
+	validFor                      time.Duration
+}
+
+func (a AliyunA) dash() dashA {
+	return dashA{a.Key, a.BackupKey, orDefault(a.Param, "auth_key"), orDefault(a.Rand, "0"), orDefault(a.UID, "0"), a.ValidFor}
+}
+
+func (a TencentA) dash() dashA {
+	return dashA{a.Key, a.BackupKey, orDefault(a.Param, "sign"), orDefault(a.Rand, "0"), orDefault(a.UID, "0"), a.ValidFor}
+}
+
+// ParamName returns the query parameter carrying the token.
+func (a AliyunA) ParamName() string { return a.dash().param }
+
+// ParamName returns the query parameter carrying the token.
+func (a TencentA) ParamName() string { return a.dash().param }
+
+// Validate checks the configuration.
+func (a AliyunA) Validate() error { return a.dash().validate() }
+
+// Validate checks the configuration.
+func (a TencentA) Validate() error { return a.dash().validate() }
+
+// Value returns the auth_key value for escapedPath expiring at exp.
+func (a AliyunA) Value(escapedPath string, exp int64) (string, error) {
+	return a.dash().value(escapedPath, exp)
+}
+
+// Value returns the sign value for escapedPath expiring at exp.
+func (a TencentA) Value(escapedPath string, exp int64) (string, error) {
+	return a.dash().value(escapedPath, exp)
+}
+
+// Query implements Tokener.
+func (a AliyunA) Query(escapedPath string, exp int64) (string, error) {
+	return a.dash().query(escapedPath, exp)
+}
+
+// Query implements Tokener.
+func (a TencentA) Query(escapedPath string, exp int64) (string, error) {
+	return a.dash().query(escapedPath, exp)
+}
+
+// Verify checks an auth_key value for escapedPath at now, allowing skew.
+func (a AliyunA) Verify(escapedPath, value string, now time.Time, skew time.Duration) error {
+	return a.dash().verify(escapedPath, value, now, skew)
+}
+
+// Verify checks a sign value for escapedPath at now, allowing skew.
+func (a TencentA) Verify(escapedPath, value string, now time.Time, skew time.Duration) error {
+	return a.dash().verify(escapedPath, value, now, skew)
+}
+
+func alnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func validParam(s string) bool {
+	if len(s) == 0 || len(s) > 100 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(alnum(s[i:i+1]) || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// validCDNKey: the consoles take 6 to 40 letters and digits.
+func validCDNKey(k string) bool { return len(k) >= 6 && len(k) <= 40 && alnum(k) }
+
+func (d dashA) validate() error {
+	switch {
+	case !validCDNKey(d.key):
+		return errors.New("key: 6 to 40 letters and digits")
+	case d.backup != "" && !validCDNKey(d.backup):
+		return errors.New("backup_key: 6 to 40 letters and digits")
+	case d.validFor < time.Second:
+		return errors.New("valid_for: at least 1s (the CDN console's validity period)")
+	case !validParam(d.param):
+		return errors.New("param: 1 to 100 of [A-Za-z0-9_]")
+	case len(d.rand) > 100 || !alnum(d.rand):
+		return errors.New("rand: up to 100 letters and digits")
+	case len(d.uid) > 64 || d.uid == "" || !alnum(d.uid):
+		return errors.New("uid: letters and digits")
+	}
+	return nil
+}
+
+func md5hex(parts ...string) string {
+	h := md5.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (d dashA) ts(exp int64) (int64, error) {
+	ts := exp - int64(d.validFor/time.Second)
+	if ts < 0 || exp > maxExp {
+		return 0, fmt.Errorf("signer: expiry %d out of range", exp)
+	}
+	return ts, nil
+}
+
+func (d dashA) value(escapedPath string, exp int64) (string, error) {
+	if err := d.validate(); err != nil {
+		return "", fmt.Errorf("signer: %w", err)
+	}
+	ts, err := d.ts(exp)
+	if err != nil {
+		return "", err
+	}
+	t := strconv.FormatInt(ts, 10)
+	return t + "-" + d.rand + "-" + d.uid + "-" + md5hex(escapedPath, "-", t, "-", d.rand, "-", d.uid, "-", d.key), nil
+}
+
+func (d dashA) query(escapedPath string, exp int64) (string, error) {
+	v, err := d.value(escapedPath, exp)
+	if err != nil {
+		return "", err
+	}
+	return d.param + "=" + v, nil
+}
+
+func (d dashA) verify(escapedPath, value string, now time.Time, skew time.Duration) error {
+	parts := strings.Split(value, "-")
+	if len(parts) != 4 || len(parts[3]) != 32 || !alnum(parts[1]) || len(parts[1]) > 100 || parts[2] == "" || !alnum(parts[2]) {
+		return ErrMalformed
+	}
+	ts, ok := parseExp(parts[0])
+	if !ok {
+		return ErrMalformed
+	}
+	if !md5Match(parts[3], d.key, d.backup, func(key string) string {
+		return md5hex(escapedPath, "-", parts[0], "-", parts[1], "-", parts[2], "-", key)
+	}) {
+		return ErrBadMAC
+	}
+	if now.Unix() > ts+int64(d.validFor/time.Second)+int64(skew/time.Second) {
+		return ErrExpired
+	}
+	return nil
+}
+
+// md5Match compares got with the hash under key and, if set, backup, in constant time.
+func md5Match(got, key, backup string, sum func(key string) string) bool {
+	ok := subtle.ConstantTimeCompare([]byte(got), []byte(sum(key))) == 1
+	if backup != "" {
+		ok = subtle.ConstantTimeCompare([]byte(got), []byte(sum(backup))) == 1 || ok
+	}
+	return ok
+}
+
+func (d TencentD) params() (string, string) {
+	return orDefault(d.Param, "sign"), orDefault(d.TimeParam, "t")
+}
+
+// Validate checks the configuration.
+func (d TencentD) Validate() error {
+	p, t := d.params()
+	switch {
+	case !validCDNKey(d.Key):
+		return errors.New("key: 6 to 40 letters and digits")
+	case d.BackupKey != "" && !validCDNKey(d.BackupKey):
+		return errors.New("backup_key: 6 to 40 letters and digits")
+	case d.ValidFor < time.Second:
+		return errors.New("valid_for: at least 1s (the CDN console's validity period)")
+	case !validParam(p) || !validParam(t) || p == t:
+		return errors.New("param, time_param: two different names of 1 to 100 of [A-Za-z0-9_]")
+	}
+	return nil
+}
+
+func (d TencentD) formatTS(ts int64) string {
+	if d.Decimal {
+		return strconv.FormatInt(ts, 10)
+	}
+	return strconv.FormatInt(ts, 16)
+}
+
+// Values returns the sign and t values for escapedPath expiring at exp.
+func (d TencentD) Values(escapedPath string, exp int64) (sign, t string, err error) {
+	if err := d.Validate(); err != nil {
+		return "", "", fmt.Errorf("signer: %w", err)
+	}
+	ts := exp - int64(d.ValidFor/time.Second)
+	if ts < 0 || exp > maxExp {
+		return "", "", fmt.Errorf("signer: expiry %d out of range", exp)
+	}
+	t = d.formatTS(ts)
+	return md5hex(d.Key, escapedPath, t), t, nil
+}
+
+// Query implements Tokener.
+func (d TencentD) Query(escapedPath string, exp int64) (string, error) {
+	sign, t, err := d.Values(escapedPath, exp)
+	if err != nil {
+		return "", err
+	}
+	p, tp := d.params()
+	return p + "=" + sign + "&" + tp + "=" + t, nil
+}
+
+// ParamNames returns the names of the sign and time parameters.
+func (d TencentD) ParamNames() (sign, t string) { return d.params() }
+
+// Verify checks sign and t for escapedPath at now, allowing skew.
+func (d TencentD) Verify(escapedPath, sign, t string, now time.Time, skew time.Duration) error {
+	if len(sign) != 32 || t == "" || len(t) > 12 {
+		return ErrMalformed
+	}
+	base := 16
+	if d.Decimal {
+		base = 10
+	}
+	ts, err := strconv.ParseInt(t, base, 64)
+	if err != nil || ts < 0 || d.formatTS(ts) != t {
+		return ErrMalformed
+	}
+	if !md5Match(sign, d.Key, d.BackupKey, func(key string) string { return md5hex(key, escapedPath, t) }) {
+		return ErrBadMAC
+	}
+	if now.Unix() > ts+int64(d.ValidFor/time.Second)+int64(skew/time.Second) {
+		return ErrExpired
+	}
+	return nil
+}
+
+// Interface guards.
+var (
+	_ Tokener = Native{}
+	_ Tokener = AliyunA{}
+	_ Tokener = TencentA{}
+	_ Tokener = TencentD{}
+)

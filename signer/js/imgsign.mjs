@@ -1,0 +1,164 @@
+// Reference signer for imgorigin URLs in JavaScript (Node.js, no dependencies).
+// It builds the canonical path exactly like the Go package signer/imgurl and signs it like the
+// Go package signer. Checked against ../testdata/vectors.json by imgsign.test.mjs.
+//
+//   import { signURL } from "./imgsign.mjs";
+//   const url = signURL({
+//     base: "https://cdn.example.com",
+//     path: { options: { w: 300, f: "webp" }, source: "local", key: "photos/cat.jpg" },
+//     key: { id: "2026-01", secret: "<base64url secret from the key file>" },
+//     ttl: 3600, bucket: 900,
+//   });
+
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+export const LIMITS = Object.freeze({ maxWidth: 4096, maxHeight: 4096, maxDPR: 4, maxKeyLen: 1024, maxPathLen: 2048 });
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const FITS = new Set(["contain", "fill", "inside", "pad"]); // cover is the default, never written
+const GRAVITIES = new Set(["n", "ne", "e", "se", "s", "sw", "w", "nw", "smart"]);
+const FORMATS = new Set(["jpeg", "png", "webp", "avif", "gif"]);
+
+function fail(msg) {
+  throw new Error("imgsign: " + msg);
+}
+
+// escapeSegment is Go's url.PathEscape: unreserved bytes and $&+:=@ stay, the rest is %XX.
+export function escapeSegment(seg) {
+  let out = "";
+  for (const b of new TextEncoder().encode(seg)) {
+    const c = String.fromCharCode(b);
+    if (/[A-Za-z0-9\-_.~$&+:=@]/.test(c)) out += c;
+    else out += "%" + b.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}
+
+export function escapeKey(key) {
+  return key.split("/").map(escapeSegment).join("/");
+}
+
+function checkInt(name, v, lo, hi) {
+  if (!Number.isInteger(v) || v < lo || v > hi) fail(`${name}: must be ${lo}..${hi}`);
+}
+
+// optionsSegment returns the canonical options segment: w h fit g dpr q bg f, defaults left out.
+export function optionsSegment(o, lim = LIMITS) {
+  const parts = [];
+  const both = o.w && o.h;
+  if (o.w) { checkInt("w", o.w, 1, lim.maxWidth); parts.push("w_" + o.w); }
+  if (o.h) { checkInt("h", o.h, 1, lim.maxHeight); parts.push("h_" + o.h); }
+  if (o.fit) {
+    if (!FITS.has(o.fit)) fail(`fit: ${o.fit} (contain, fill, inside, pad; leave cover out)`);
+    if (!both) fail("fit: needs both w and h");
+    parts.push("fit_" + o.fit);
+  }
+  if (o.g) {
+    if (!GRAVITIES.has(o.g)) fail(`g: ${o.g}`);
+    if (!both) fail("g: needs both w and h");
+    if (o.fit && o.fit !== "pad") fail("g: only with the default fit or pad");
+    if (o.g === "smart" && o.fit === "pad") fail("g: smart cannot place a pad");
+    parts.push("g_" + o.g);
+  }
+  if (o.dpr) {
+    const d = o.dpr;
+    if (!(d > 0 && d <= lim.maxDPR)) fail(`dpr: above 0, at most ${lim.maxDPR}`);
+    if (d === 1) fail("dpr: 1 is the default; leave it out");
+    if (d < 0.01 || Math.round(d * 100) / 100 !== d) fail("dpr: at most two decimals");
+    parts.push("dpr_" + String(d));
+  }
+  if (o.q) { checkInt("q", o.q, 1, 100); parts.push("q_" + o.q); }
+  if (o.bg) {
+    if (!/^([0-9a-f]{6}|[0-9a-f]{8})$/.test(o.bg)) fail("bg: lower-case rrggbb or rrggbbaa");
+    if (o.fit !== "pad") fail("bg: only with fit pad");
+    parts.push("bg_" + o.bg);
+  }
+  if (!FORMATS.has(o.f)) fail("f: one of jpeg, png, webp, avif, gif is required");
+  parts.push("f_" + o.f);
+  return parts.join(",");
+}
+
+// canonicalPath builds /i/{variant}/{source}/{key} from {preset | options, source, key}.
+export function canonicalPath(p, lim = LIMITS) {
+  let variant;
+  if (p.preset) {
+    if (p.options) fail("preset and options are exclusive");
+    if (!NAME.test(p.preset)) fail("preset: [a-z0-9][a-z0-9-]{0,31}");
+    variant = p.preset;
+  } else {
+    variant = optionsSegment(p.options || {}, lim);
+  }
+  if (!NAME.test(p.source || "")) fail("source: [a-z0-9][a-z0-9-]{0,31}");
+  const key = p.key || "";
+  if (key === "" || new TextEncoder().encode(key).length > lim.maxKeyLen) fail("key: 1.." + lim.maxKeyLen + " bytes");
+  if (key.includes("\0")) fail("key: NUL");
+  for (const seg of key.split("/")) if (seg === "" || seg === "." || seg === "..") fail("key: empty, '.' or '..' segment");
+  const path = "/i/" + variant + "/" + p.source + "/" + escapeKey(key);
+  if (path.length > lim.maxPathLen) fail("path: too long");
+  return path;
+}
+
+// expiry: now + ttl rounded up to the bucket (all in seconds).
+export function expiry(now, ttl, bucket) {
+  let t = Math.ceil(now + ttl);
+  if (bucket > 1 && t % bucket !== 0) t += bucket - (t % bucket);
+  return t;
+}
+
+function secretBytes(secret) {
+  return typeof secret === "string" ? Buffer.from(secret, "base64url") : Buffer.from(secret);
+}
+
+// token returns "{kid}.{exp}.{mac}" for GET of path.
+export function token(key, path, exp) {
+  const mac = createHmac("sha256", secretBytes(key.secret)).update(`GET\n${path}\n${exp}`).digest("base64url");
+  return `${key.id}.${exp}.${mac}`;
+}
+
+// verifyToken returns null or the reason ("malformed token", "unknown key", "bad mac", "expired").
+export function verifyToken(keys, path, tok, now, skew = 0) {
+  const m = /^([A-Za-z0-9_-]{1,32})\.(0|[1-9][0-9]{0,11})\.([A-Za-z0-9_-]{43})$/.exec(tok);
+  if (!m) return "malformed token";
+  const key = keys.find((k) => k.id === m[1]);
+  if (!key) return "unknown key";
+  if (key.state === "retired") return "retired key";
+  const want = Buffer.from(token(key, path, Number(m[2])).split(".")[2]);
+  if (!timingSafeEqual(want, Buffer.from(m[3]))) return "bad mac";
+  if (now > Number(m[2]) + skew) return "expired";
+  return null;
+}
+
+const md5 = (s) => createHash("md5").update(s).digest("hex");
+
+// aliyunA / tencentA: {ts}-{rand}-{uid}-{md5(path-ts-rand-uid-key)}, ts = exp - validFor.
+export function typeA(cdnKey, path, exp, validFor, rand = "0", uid = "0") {
+  const ts = exp - validFor;
+  return `${ts}-${rand}-${uid}-${md5(`${path}-${ts}-${rand}-${uid}-${cdnKey}`)}`;
+}
+export const aliyunA = (cdnKey, path, exp, validFor) => "auth_key=" + typeA(cdnKey, path, exp, validFor);
+export const tencentA = (cdnKey, path, exp, validFor) => "sign=" + typeA(cdnKey, path, exp, validFor);
+
+// tencentD: sign=md5(key + path + ts)&t=ts, ts = exp - validFor in hex (or decimal).
+export function tencentD(cdnKey, path, exp, validFor, decimal = false) {
+  const ts = (exp - validFor).toString(decimal ? 10 : 16);
+  return `sign=${md5(cdnKey + path + ts)}&t=${ts}`;
+}
+
+// query renders the authorization query of a format: native, aliyun-a, tencent-a, tencent-d(-dec).
+export function query(format, { key, cdnKey, validFor }, path, exp) {
+  switch (format) {
+    case "native": return "token=" + token(key, path, exp);
+    case "aliyun-a": return aliyunA(cdnKey, path, exp, validFor);
+    case "tencent-a": return tencentA(cdnKey, path, exp, validFor);
+    case "tencent-d": case "tencent-d-hex": return tencentD(cdnKey, path, exp, validFor);
+    case "tencent-d-dec": return tencentD(cdnKey, path, exp, validFor, true);
+  }
+  fail("unknown format " + format);
+}
+
+// signURL builds a full signed URL. now defaults to the clock (seconds).
+export function signURL({ base, path, key, cdnKey, validFor = 1800, format = "native", ttl = 3600, bucket = 900, now = Date.now() / 1000 }) {
+  const p = canonicalPath(path);
+  const exp = expiry(now, ttl, bucket);
+  return base.replace(/\/$/, "") + p + "?" + query(format, { key, cdnKey, validFor }, p, exp);
+}

@@ -1,0 +1,53 @@
+import json
+import os
+import unittest
+
+import imgsign
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(HERE, "..", "testdata", "vectors.json"), encoding="utf-8") as f:
+    FILE = json.load(f)
+KEY = next(k for k in FILE["keys"] if k["state"] == "signing")
+
+
+class Vectors(unittest.TestCase):
+    def test_every_format_present(self):
+        formats = {v["format"] for v in FILE["vectors"]}
+        self.assertTrue({"native", "aliyun-a", "tencent-a", "tencent-d-hex", "tencent-d-dec"} <= formats)
+
+    def test_vectors(self):
+        for v in FILE["vectors"]:
+            with self.subTest(name=v["name"], format=v["format"]):
+                path = imgsign.canonical_path(v["input"])
+                self.assertEqual(path, v["path"])
+                exp = imgsign.expiry(v["now"], v["ttl"], v["bucket"])
+                self.assertEqual(exp, v["exp"])
+                q = imgsign.query(v["format"], path, exp, key=KEY, cdn_key=FILE["cdn"]["key"], valid_for=FILE["cdn"]["valid_for"])
+                self.assertEqual(q, v["query"])
+                if v["format"] == "native":
+                    tok = q[len("token="):]
+                    self.assertIsNone(imgsign.verify_token(FILE["keys"], path, tok, v["now"]))
+                    self.assertEqual(imgsign.verify_token(FILE["keys"], path + "x", tok, v["now"]), "bad mac")
+                    self.assertEqual(imgsign.verify_token(FILE["keys"], path, tok, v["exp"] + 1), "expired")
+
+    def test_sign_url(self):
+        u = imgsign.sign_url("https://cdn.example.com/", {"preset": "thumb", "source": "local", "key": "a b.jpg"},
+                             key=KEY, ttl=60, bucket=60, now=1800000000)
+        self.assertTrue(u.startswith("https://cdn.example.com/i/thumb/local/a%20b.jpg?token=k2026a.1800000060."), u)
+
+    def test_refuses_non_canonical(self):
+        for p in [
+            {"options": {"w": 300}, "source": "local", "key": "a"},
+            {"options": {"w": 300, "dpr": 1, "f": "webp"}, "source": "local", "key": "a"},
+            {"options": {"w": 300, "h": 2, "fit": "cover", "f": "webp"}, "source": "local", "key": "a"},
+            {"preset": "Thumb", "source": "local", "key": "a"},
+            {"preset": "thumb", "source": "local", "key": "a/../b"},
+            {"preset": "thumb", "source": "local", "key": "a//b"},
+        ]:
+            with self.subTest(p=p):
+                with self.assertRaises(imgsign.Error):
+                    imgsign.canonical_path(p)
+
+
+if __name__ == "__main__":
+    unittest.main()

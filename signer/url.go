@@ -1,0 +1,95 @@
+package signer
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/imgorigin/imgorigin/signer/imgurl"
+)
+
+// DefaultParam is the query parameter that carries a native token.
+const DefaultParam = "token"
+
+// Tokener renders the authorization query of a canonical path valid until a unix time: the
+// native HMAC token (Native) or a CDN's own format (AliyunA, TencentA, TencentD).
+type Tokener interface {
+	// Query returns the query string, without '?', authorizing GET of escapedPath until exp.
+	Query(escapedPath string, exp int64) (string, error)
+}
+
+// Native renders the native token "{kid}.{exp}.{mac}" in query parameter Param.
+type Native struct {
+	Ring  *Ring
+	Param string // "" means DefaultParam
+}
+
+// Query implements Tokener.
+func (n Native) Query(escapedPath string, exp int64) (string, error) {
+	tok, err := n.Ring.Token("GET", escapedPath, exp)
+	if err != nil {
+		return "", err
+	}
+	p := n.Param
+	if p == "" {
+		p = DefaultParam
+	}
+	return p + "=" + tok, nil
+}
+
+// URLSigner builds full signed URLs from a Path: apps never write a path by hand.
+type URLSigner struct {
+	Base   string           // scheme://host[:port] of the CDN, without a path
+	Tokens Tokener          // how the URL is authorized
+	Bucket time.Duration    // expiries are rounded up to this; 0 means whole seconds
+	Limits imgurl.Limits    // zero means imgurl.DefaultLimits()
+	Now    func() time.Time // nil means time.Now
+}
+
+// URL returns Base + the canonical path of p + "?" + the authorization valid for at least ttl.
+func (u URLSigner) URL(p imgurl.Path, ttl time.Duration) (string, error) {
+	now := time.Now
+	if u.Now != nil {
+		now = u.Now
+	}
+	if ttl <= 0 {
+		return "", errors.New("signer: ttl must be positive")
+	}
+	return u.URLUntil(p, Expiry(now(), ttl, u.Bucket))
+}
+
+// URLUntil is URL with an explicit expiry (unix seconds, used as given).
+func (u URLSigner) URLUntil(p imgurl.Path, exp int64) (string, error) {
+	base, err := checkBase(u.Base)
+	if err != nil {
+		return "", err
+	}
+	lim := u.Limits
+	if lim == (imgurl.Limits{}) {
+		lim = imgurl.DefaultLimits()
+	}
+	path, err := imgurl.Build(p, lim)
+	if err != nil {
+		return "", fmt.Errorf("signer: %w", err)
+	}
+	if u.Tokens == nil {
+		return "", errors.New("signer: no Tokens")
+	}
+	q, err := u.Tokens.Query(path, exp)
+	if err != nil {
+		return "", err
+	}
+	return base + path + "?" + q, nil
+}
+
+// checkBase accepts scheme://host[:port] with an optional trailing slash.
+func checkBase(base string) (string, error) {
+	base = strings.TrimSuffix(base, "/")
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("signer: base %q must be http(s)://host[:port] without a path", base)
+	}
+	return base, nil
+}
