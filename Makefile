@@ -10,7 +10,7 @@ deps:
 
 build: deps
 	@mkdir -p bin
-	$(GO) build -o bin/ ./origin/cmd/... ./signer/cmd/... ./legacy/cmd/...
+	$(GO) build -o bin/ ./origin/cmd/... ./signer/cmd/... ./legacy/cmd/... ./cdn/cmd/...
 
 # Start the local stack on 127.0.0.1 and print URLs to try (stop it with `make stop`).
 run: build

@@ -4,6 +4,7 @@
 //
 //	nginx -p <prefix> -e stderr -c <prefix>/nginx.conf -g 'daemon off; pid <prefix>/nginx.pid; error_log stderr;'
 //
+// (without the pid part when the configuration sets its own pid, relative to the prefix),
 // then waits until every address named by a `listen` directive accepts connections, and stops
 // nginx (SIGQUIT, then SIGKILL of its process group) when the test ends. Nothing needs root:
 // relative paths in the configuration resolve against the prefix, and the prefix already has
@@ -61,6 +62,9 @@ type Instance struct {
 // Binary returns the nginx binary to use: $NGINX_BIN, /usr/sbin/nginx, or nginx on PATH.
 func Binary() (string, error) {
 	if b := os.Getenv("NGINX_BIN"); b != "" {
+		if _, err := os.Stat(b); err != nil {
+			return "", fmt.Errorf("nginxtest: NGINX_BIN: %w (run make deps)", err)
+		}
 		return b, nil
 	}
 	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
@@ -117,7 +121,7 @@ func Check(t testing.TB, conf string) (string, error) {
 	}
 	prefix := newPrefix(t, conf)
 	out, err := exec.Command(bin, "-t", "-q", "-p", prefix, "-e", "stderr", "-c", filepath.Join(prefix, "nginx.conf"),
-		"-g", "pid "+filepath.Join(prefix, "nginx.pid")+"; error_log stderr;").CombinedOutput()
+		"-g", globals(prefix, conf, false)).CombinedOutput()
 	if err != nil {
 		return string(out), fmt.Errorf("nginx -t: %w: %s", err, out)
 	}
@@ -136,6 +140,21 @@ func newPrefix(t testing.TB, conf string) string {
 		t.Fatal(err)
 	}
 	return prefix
+}
+
+var pidRe = regexp.MustCompile(`(?m)^\s*pid\s`)
+
+// globals returns the -g directives; a configuration that sets its own pid keeps it (nginx
+// rejects a duplicate pid directive).
+func globals(prefix, conf string, foreground bool) string {
+	g := "error_log stderr;"
+	if !pidRe.MatchString(conf) {
+		g = "pid " + filepath.Join(prefix, "nginx.pid") + "; " + g
+	}
+	if foreground {
+		g = "daemon off; " + g
+	}
+	return g
 }
 
 var listenRe = regexp.MustCompile(`(?m)^\s*listen\s+([^\s;]+)`)
@@ -175,8 +194,7 @@ func Start(t testing.TB, conf string) *Instance {
 		t: t, bin: bin, prefix: prefix, conf: filepath.Join(prefix, "nginx.conf"),
 		addrs: ListenAddrs(conf), stderr: &syncBuffer{}, exited: make(chan struct{}),
 	}
-	in.cmd = exec.Command(bin, "-p", prefix, "-e", "stderr", "-c", in.conf,
-		"-g", "daemon off; pid "+filepath.Join(prefix, "nginx.pid")+"; error_log stderr;")
+	in.cmd = exec.Command(bin, "-p", prefix, "-e", "stderr", "-c", in.conf, "-g", globals(prefix, conf, true))
 	in.cmd.Stdout = in.stderr
 	in.cmd.Stderr = in.stderr
 	in.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

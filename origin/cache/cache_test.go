@@ -400,3 +400,19 @@ func BenchmarkHit(b *testing.B) {
 		})
 	}
 }
+
+// FuzzShardKey: a variant's shard key (object mode) is its original's, whatever the key.
+func FuzzShardKey(f *testing.F) {
+	f.Add("w_300,f_webp", "s3/a/photo%20x.jpg", "etag")
+	f.Add("thumb", "fdfs/group1/M00/00/00/x.jpg", "id")
+	f.Fuzz(func(t *testing.T, variant, obj, ident string) {
+		if variant == "" || strings.ContainsAny(variant, "/#") || strings.Contains(obj, "#") {
+			return
+		}
+		v := cache.ShardKey(cache.ShardObject, "/i/"+variant+"/"+obj+"#v1#"+ident)
+		o := cache.ShardKey(cache.ShardObject, obj+"#"+ident)
+		if v != o {
+			t.Fatalf("variant shard %q, original shard %q", v, o)
+		}
+	})
+}

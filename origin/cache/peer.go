@@ -95,6 +95,7 @@ func (c *Cache) PeerHandler() http.Handler {
 			http.Error(w, "bad peer request", http.StatusBadRequest)
 			return
 		}
+		g.g.Stats.ServerRequests.Add(1)
 		var v []byte
 		v, _, err = g.getValue(r.Context(), key)
 		if err != nil {

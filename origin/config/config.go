@@ -104,12 +104,10 @@ func Default() Config {
 
 // DefaultSources is used when the configuration names no source.
 func DefaultSources() map[string]SourceConfig {
-	return map[string]SourceConfig{"local": {Type: "local", Local: withRoot(local.DefaultConfig(), "samples")}}
-}
-
-func withRoot(c local.Config, root string) local.Config {
-	c.Root = root
-	return c
+	sc := newSourceConfig()
+	sc.Type = "local"
+	sc.Local.Root = "samples"
+	return map[string]SourceConfig{"local": sc}
 }
 
 // Flags registers the command-line flags that override the file and the environment.
@@ -157,6 +155,7 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 	}
 	var cfg Config
 	err := v.UnmarshalExact(&cfg, viper.DecodeHook(mapstructure.ComposeDecodeHookFunc(
+		sourceDefaultsHook,
 		mapstructure.StringToTimeDurationHookFunc(),
 		mapstructure.StringToSliceHookFunc(","),
 	)))
@@ -197,9 +196,7 @@ func (c Config) Validate() error {
 	prefix("admission", c.Admission.Validate())
 	prefix("auth", c.Auth.Validate())
 	prefix("cluster.cache", c.Cluster.Cache.Validate())
-	if c.Front.ShardKey != c.Cluster.Cache.ShardKey {
-		errs = append(errs, fmt.Errorf("front.shard_key: %q must equal cluster.cache.shard_key %q, or nginx and the cache disagree on owners", c.Front.ShardKey, c.Cluster.Cache.ShardKey))
-	}
+
 	if len(c.Cluster.Pool) > 0 {
 		found := false
 		for _, p := range c.Cluster.Pool {
@@ -279,4 +276,36 @@ func seedMap(v *viper.Viper, prefix string, m map[string]any) {
 
 func isStruct(v any) bool {
 	return v != nil && reflect.TypeOf(v).Kind() == reflect.Struct
+}
+
+var sourceConfigType = reflect.TypeOf(SourceConfig{})
+
+// newSourceConfig is a SourceConfig with every section at its defaults.
+func newSourceConfig() SourceConfig {
+	return SourceConfig{Local: local.DefaultConfig(), S3: s3.DefaultConfig(), FastDFS: fastdfs.DefaultConfig(), HTTP: httpsrc.DefaultConfig()}
+}
+
+// sourceDefaultsHook decodes each entry of the sources map on top of the defaults of every
+// source type, so a source's configuration names only what differs from them. Sources are a
+// map, so viper cannot seed their defaults itself.
+func sourceDefaultsHook(from, to reflect.Type, data any) (any, error) {
+	if to != sourceConfigType || from.Kind() != reflect.Map {
+		return data, nil
+	}
+	sc := newSourceConfig()
+	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		Result:      &sc,
+		ErrorUnused: true,
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(),
+			mapstructure.StringToSliceHookFunc(","),
+		),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := dec.Decode(data); err != nil {
+		return nil, err
+	}
+	return sc, nil
 }

@@ -35,8 +35,10 @@ type Config struct {
 	// Pool is the origin pool (cluster.pool); filled by the composition root, not read here.
 	Pool []ring.Server `mapstructure:"-"`
 
-	Listen              string        `mapstructure:"listen"`                // nginx listen argument, e.g. "127.0.0.1:8000" or "80"
-	ShardKey            string        `mapstructure:"shard_key"`             // object or path; must equal cluster.cache.shard_key
+	Listen string `mapstructure:"listen"` // nginx listen argument, e.g. "127.0.0.1:8000" or "80"
+	// ShardKey is what nginx hashes: object or path. It must equal cluster.cache.shard_key;
+	// WithCluster sets it from there.
+	ShardKey            string        `mapstructure:"-"`
 	Legacy              []string      `mapstructure:"legacy"`                // legacy site host:port list; empty: legacy URLs get 404
 	LegacyPatterns      string        `mapstructure:"legacy_patterns"`       // patterns file; empty: the built-in legacy/acl/patterns.txt
 	RealIPFrom          []string      `mapstructure:"real_ip_from"`          // CDN ranges (CIDR or address) trusted for the client IP
@@ -67,12 +69,20 @@ func FromPool(pool []cache.Peer) Config {
 	return c
 }
 
+// WithCluster returns c with the pool and the shard key of the cluster configuration: the
+// composition root renders `origin render-nginx` as
+//
+//	frontconf.Render(cfg.Front.WithCluster(cfg.Cluster.Pool, cfg.Cluster.Cache))
+func (c Config) WithCluster(pool []cache.Peer, cc cache.Config) Config {
+	c.Pool = cache.Servers(pool)
+	c.ShardKey = cc.ShardKey
+	return c
+}
+
 // FromCluster returns the default configuration for a pool and its cache configuration, so
 // nginx hashes the same shard key the cache uses.
 func FromCluster(pool []cache.Peer, cc cache.Config) Config {
-	c := FromPool(pool)
-	c.ShardKey = cc.ShardKey
-	return c
+	return DefaultConfig().WithCluster(pool, cc)
 }
 
 // Internal lists the path prefixes of the nodes' internal endpoints that the front never routes.

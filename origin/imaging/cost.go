@@ -14,14 +14,6 @@ import (
 // Decoder factors: JPEG 1, GIF 1, PNG 2, WebP 2, AVIF/HEIF 4. Encoder factors: JPEG 1, PNG 2,
 // GIF 2, WebP 3, AVIF 8. A 12 MP JPEG → 300 px JPEG costs 13.
 func Cost(in imgprobe.Info, opts imgurl.Options) int64 {
-	dec := map[imgprobe.Format]float64{imgprobe.JPEG: 1, imgprobe.GIF: 1, imgprobe.PNG: 2, imgprobe.WebP: 2, imgprobe.AVIF: 4, imgprobe.HEIF: 4}[in.Format]
-	if dec == 0 {
-		dec = 4
-	}
-	enc := map[imgurl.Format]float64{imgurl.JPEG: 1, imgurl.PNG: 2, imgurl.GIF: 2, imgurl.WebP: 3, imgurl.AVIF: 8}[opts.Format]
-	if enc == 0 {
-		enc = 8
-	}
 	frames := 1.0
 	if animatedOutput(in, opts) {
 		frames = float64(in.Frames)
@@ -29,7 +21,7 @@ func Cost(in imgprobe.Info, opts imgurl.Options) int64 {
 	src := float64(in.Pixels()) / 1e6 * frames
 	ow, oh := outputEstimate(in, opts)
 	out := float64(ow) * float64(oh) / 1e6 * frames
-	c := math.Ceil(src*dec + out*enc)
+	c := math.Ceil(src*decodeFactor(in.Format) + out*encodeFactor(opts.Format))
 	if c < 1 || math.IsNaN(c) {
 		return 1
 	}
@@ -37,6 +29,28 @@ func Cost(in imgprobe.Info, opts imgurl.Options) int64 {
 		return math.MaxInt32
 	}
 	return int64(c)
+}
+
+func decodeFactor(f imgprobe.Format) float64 {
+	switch f {
+	case imgprobe.JPEG, imgprobe.GIF:
+		return 1
+	case imgprobe.PNG, imgprobe.WebP:
+		return 2
+	}
+	return 4 // AVIF, HEIF and anything else
+}
+
+func encodeFactor(f imgurl.Format) float64 {
+	switch f {
+	case imgurl.JPEG:
+		return 1
+	case imgurl.PNG, imgurl.GIF:
+		return 2
+	case imgurl.WebP:
+		return 3
+	}
+	return 8 // AVIF and anything else
 }
 
 // outputEstimate is the output size without limits applied (the plan's canvas).

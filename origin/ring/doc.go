@@ -16,6 +16,11 @@
 //     Collisions between servers are rare (about 3·10⁻⁵ for three servers) and are the only
 //     case where the two may disagree.
 //
+// A server name that resolves to several addresses becomes several nginx peers sharing one
+// server string, hence one set of points; nginx then balances between those addresses by
+// weighted round-robin. The ring names the server string; pool entries should name one node
+// each (an address, or a name resolving to one address).
+//
 // A key maps to CRC32-IEEE(key); its point is the first point whose hash is ≥ the key's hash,
 // wrapping to the first point. When that server is down or fails, nginx walks to the next
 // point, skipping servers already tried, so the failover order of a key is the sequence of

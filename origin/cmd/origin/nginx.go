@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/frontconf"
 )
@@ -9,7 +8,5 @@ import (
 // renderNginx renders the front nginx configuration from the same pool list the cache's peer
 // ring is built from.
 func renderNginx(cfg config.Config) ([]byte, error) {
-	fc := cfg.Front
-	fc.Pool = cache.Servers(cfg.Cluster.Pool)
-	return frontconf.Render(fc)
+	return frontconf.Render(cfg.Front.WithCluster(cfg.Cluster.Pool, cfg.Cluster.Cache))
 }

@@ -27,7 +27,7 @@ func TestErrorMapping(t *testing.T) {
 		{http.StatusServiceUnavailable, "SlowDown", source.ErrUnavailable, 3},
 		{http.StatusInternalServerError, "InternalError", source.ErrUnavailable, 3},
 		{http.StatusBadGateway, "", source.ErrUnavailable, 3},
-		{http.StatusTooManyRequests, "TooManyRequests", source.ErrUnavailable, 3},
+		{http.StatusTooManyRequests, "TooManyRequests", source.ErrUnavailable, 1}, // not an S3 throttle code: no retry
 		{http.StatusNotFound, "NoSuchKey", source.ErrNotFound, 1},
 		{http.StatusNotFound, "NoSuchBucket", source.ErrUnavailable, 1},
 		{http.StatusForbidden, "AccessDenied", source.ErrUnavailable, 1},

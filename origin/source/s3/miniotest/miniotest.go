@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/source"
 	"github.com/imgorigin/imgorigin/origin/source/s3"
 )
 
@@ -68,7 +69,7 @@ func (s *Server) Config() s3.Config {
 func Binary() (string, error) {
 	if p := os.Getenv("IMGORIGIN_MINIO"); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("IMGORIGIN_MINIO=%s: %w", p, err)
+			return "", fmt.Errorf("IMGORIGIN_MINIO=%s: %w (unset it to use .tools/bin/minio, installed by make deps)", p, err)
 		}
 		return p, nil
 	}
@@ -116,14 +117,14 @@ func Start(t testing.TB) *Server {
 		s, err := start(t, bin, dir)
 		if err == nil {
 			t.Cleanup(s.Stop)
-			b, err := s3.New(context.Background(), s.Config())
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-			defer cancel()
-			if err := b.CreateBucket(ctx); err != nil {
+			if err := s.createBucket(); err != nil {
 				t.Fatalf("minio: creating bucket: %v\n%s", err, s.log.String())
+			}
+			select {
+			case <-s.exited: // something else answered on our port
+				lastErr = fmt.Errorf("minio exited during start-up: %v\n%s", s.cmd.ProcessState, s.log.String())
+				continue
+			default:
 			}
 			return s
 		}
@@ -179,6 +180,34 @@ func start(t testing.TB, bin, dir string) (*Server, error) {
 			if resp.StatusCode == http.StatusOK {
 				return s, nil
 			}
+		}
+	}
+}
+
+// createBucket creates Bucket, retrying while MinIO is live but its object layer is still
+// initialising (it answers 503 then).
+func (s *Server) createBucket() error {
+	cfg := s.Config()
+	cfg.MaxAttempts = 1
+	b, err := s3.New(context.Background(), cfg)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := b.CreateBucket(ctx)
+		if err == nil || !errors.Is(err, source.ErrUnavailable) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-s.exited:
+			return fmt.Errorf("minio exited: %w", err)
+		case <-tick.C:
 		}
 	}
 }

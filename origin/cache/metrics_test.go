@@ -1,0 +1,53 @@
+package cache_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func TestCollectors(t *testing.T) {
+	cl := newCluster(t, 3, testConfig())
+	k := variantKey(2, 5)
+	owner := cl.byName(cl.nodes[0].cache.Owner(k))
+	for i := 0; i < 3; i++ {
+		if _, _, err := owner.cache.Variant(context.Background(), k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg := prometheus.NewPedanticRegistry()
+	if err := reg.Register(owner.cache.Collectors()[0]); err != nil {
+		t.Fatal(err)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			labels := ""
+			for _, l := range m.GetLabel() {
+				labels += "," + l.GetName() + "=" + l.GetValue()
+			}
+			v := m.GetCounter().GetValue() + m.GetGauge().GetValue()
+			got[mf.GetName()+labels] = v
+		}
+	}
+	want := map[string]float64{
+		"imgorigin_cache_gets_total,group=variants":       3,
+		"imgorigin_cache_local_hits_total,group=variants": 2,
+		"imgorigin_cache_loads_total,group=variants":      1,
+		"imgorigin_cache_loads_total,group=originals":     1,
+		"imgorigin_cache_items,cache=main,group=variants": 1,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	if got["imgorigin_cache_bytes,cache=main,group=variants"] <= 0 {
+		t.Errorf("bytes not reported: %v", got)
+	}
+}
