@@ -14,9 +14,8 @@ import (
 func WriteReference(w io.Writer) error {
 	v := viper.New()
 	seed(v, "", Default())
-	for name, sc := range DefaultSources() {
-		seed(v, "sources."+name, sc)
-	}
+	// Sources are a map: document one entry, named NAME, with every type's section.
+	seed(v, "sources.NAME", newSourceConfig())
 	keys := v.AllKeys()
 	sort.Strings(keys)
 	if _, err := fmt.Fprintln(w, "| key | default | environment |\n|---|---|---|"); err != nil {
@@ -24,6 +23,9 @@ func WriteReference(w io.Writer) error {
 	}
 	for _, k := range keys {
 		env := EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(k))
+		if strings.HasPrefix(k, "sources.") {
+			env += " (when the file names the key)"
+		}
 		def := fmt.Sprint(v.Get(k))
 		if def == "" || def == "[]" || def == "map[]" {
 			def = "—"

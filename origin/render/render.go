@@ -58,6 +58,18 @@ type Cache interface {
 	Variant(ctx context.Context, key string) ([]byte, Outcome, error)
 }
 
+// Observer is told of the expensive work this node does: reads of originals from a store and
+// renders. Metrics implement it; every method must be cheap and safe for concurrent use.
+type Observer interface {
+	Fetched(source string, bytes int, d time.Duration, err error)
+	Rendered(format imgurl.Format, d time.Duration, err error)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Fetched(string, int, time.Duration, error)    {}
+func (nopObserver) Rendered(imgurl.Format, time.Duration, error) {}
+
 // CacheFactory builds the cache around the renderer's loaders.
 type CacheFactory func(loadOriginal, loadVariant Loader) (Cache, error)
 
@@ -90,6 +102,7 @@ type Renderer struct {
 	adm     Admitter
 	cache   Cache
 	stats   *statCache
+	obs     Observer
 	now     func() time.Time
 }
 
@@ -98,7 +111,7 @@ func New(cfg Config, sources *source.Registry, proc Processor, adm Admitter, new
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Renderer{cfg: cfg, lim: cfg.Limits.Grammar(), sources: sources, proc: proc, adm: adm, now: time.Now,
+	r := &Renderer{cfg: cfg, lim: cfg.Limits.Grammar(), sources: sources, proc: proc, adm: adm, now: time.Now, obs: nopObserver{},
 		presets: make(map[string]imgurl.Options, len(cfg.Presets))}
 	for name, spec := range cfg.Presets {
 		o, err := parsePreset(spec, r.lim)
@@ -115,6 +128,9 @@ func New(cfg Config, sources *source.Registry, proc Processor, adm Admitter, new
 	r.cache = c
 	return r, nil
 }
+
+// Observe sets the observer of fetches and renders (before serving starts).
+func (r *Renderer) Observe(o Observer) { r.obs = o }
 
 // Limits returns the URL limits in force.
 func (r *Renderer) Limits() imgurl.Limits { return r.lim }
@@ -283,7 +299,9 @@ func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error)
 		return nil, failure.New(failure.KindOverloaded, "the origin is busy, retry shortly", err)
 	}
 	defer release()
+	t2 := time.Now()
 	out, err := r.proc.Process(ctx, data, in, opts)
+	r.obs.Rendered(opts.Format, time.Since(t2), err)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +324,9 @@ func (r *Renderer) loadOriginal(ctx context.Context, okey string) ([]byte, error
 	if err != nil {
 		return nil, failure.New(failure.KindUnknownName, fmt.Sprintf("unknown source %q", name), err)
 	}
+	t0 := time.Now()
 	data, info, err := source.ReadAll(ctx, src, p.Key, r.cfg.MaxSourceBytes)
+	r.obs.Fetched(name, len(data), time.Since(t0), err)
 	if err != nil {
 		return nil, sourceFailure(err)
 	}

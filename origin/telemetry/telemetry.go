@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
 // Metrics are the origin's request and processing metrics.
@@ -19,6 +21,9 @@ type Metrics struct {
 	bytes      *prometheus.CounterVec
 	stage      *prometheus.HistogramVec
 	rejections *prometheus.CounterVec
+	fetches    *prometheus.CounterVec
+	fetchBytes *prometheus.CounterVec
+	renders    *prometheus.CounterVec
 }
 
 // New registers the metrics (and the Go and process collectors) on a new registry.
@@ -48,8 +53,20 @@ func New() *Metrics {
 			Namespace: "imgorigin", Name: "rejections_total",
 			Help: "Requests refused, by failure kind (bad_request, forbidden, overloaded, unprocessable, …).",
 		}, []string{"kind"}),
+		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "imgorigin", Name: "source_fetches_total",
+			Help: "Originals read from a store by this node, by source and result (ok, error).",
+		}, []string{"source", "result"}),
+		fetchBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "imgorigin", Name: "source_fetch_bytes_total",
+			Help: "Bytes of originals read from a store by this node.",
+		}, []string{"source"}),
+		renders: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "imgorigin", Name: "renders_total",
+			Help: "Variants rendered (decode, transform, encode) by this node, by output format and result.",
+		}, []string{"format", "result"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.bytes, m.stage, m.rejections,
+	reg.MustRegister(m.requests, m.latency, m.bytes, m.stage, m.rejections, m.fetches, m.fetchBytes, m.renders,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -85,4 +102,22 @@ func (m *Metrics) Register(cs ...prometheus.Collector) error {
 		}
 	}
 	return nil
+}
+
+func result(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "ok"
+}
+
+// Fetched counts a read of an original from a store (render.Observer).
+func (m *Metrics) Fetched(source string, bytes int, _ time.Duration, err error) {
+	m.fetches.WithLabelValues(source, result(err)).Inc()
+	m.fetchBytes.WithLabelValues(source).Add(float64(bytes))
+}
+
+// Rendered counts a render (render.Observer).
+func (m *Metrics) Rendered(format imgurl.Format, _ time.Duration, err error) {
+	m.renders.WithLabelValues(string(format), result(err)).Inc()
 }

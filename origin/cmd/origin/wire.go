@@ -94,6 +94,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	if err != nil {
 		return nil, err
 	}
+	rd.Observe(metrics)
 	if err := metrics.Register(cc.Collectors()...); err != nil {
 		return nil, err
 	}

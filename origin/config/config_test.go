@@ -1,0 +1,136 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+func load(t *testing.T, yaml string, env []string, args ...string) (Config, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	Flags(fs)
+	if yaml != "" {
+		p := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append([]string{"-c", p}, args...)
+	}
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return Load(fs, env)
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	b, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := load(t, string(b), nil)
+	if err != nil {
+		t.Fatalf("example.yaml: %v", err)
+	}
+	if len(c.Sources) != 4 || c.Sources["oss"].S3.Region != "oss-cn-hangzhou" || c.Sources["fdfs"].FastDFS.Trackers[1] != "10.0.0.12:22122" {
+		t.Errorf("sources not as written: %+v", c.Sources)
+	}
+	if c.Render.Presets["avatar"] != "w_96,h_96,g_smart,f_webp" || c.Render.Presets["thumb"] != "w_200,h_200,f_jpeg" {
+		t.Errorf("presets are not the file's: %v", c.Render.Presets)
+	}
+	if len(c.Cluster.Pool) != 3 || c.Cluster.Pool[2].Internal != "127.0.0.1:9103" {
+		t.Errorf("pool: %+v", c.Cluster.Pool)
+	}
+}
+
+func TestDefaultsWithoutFile(t *testing.T) {
+	c, err := load(t, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.Listen != "127.0.0.1:8080" || c.Sources["local"].Local.Root != "samples" || c.Sources["local"].Type != "local" {
+		t.Errorf("defaults: listen %q, sources %+v", c.Server.Listen, c.Sources)
+	}
+}
+
+func TestSourceSectionsStartFromDefaults(t *testing.T) {
+	c, err := load(t, "sources:\n  oss:\n    type: s3\n    s3: {bucket: b}\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Sources["oss"].S3
+	if s.Bucket != "b" || s.Region == "" || s.Timeout == 0 || s.MaxObjectSize == 0 {
+		t.Errorf("s3 defaults not applied under a named source: %+v", s)
+	}
+}
+
+func TestOverrideOrder(t *testing.T) {
+	yaml := "server: {listen: 127.0.0.1:7000, read_header_timeout: 2s}\n"
+	env := []string{"IMGORIGIN_SERVER_READ_HEADER_TIMEOUT=7s", "IMGORIGIN_SERVER_LISTEN=127.0.0.1:7001", "UNRELATED=1"}
+	c, err := load(t, yaml, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.Listen != "127.0.0.1:7001" || c.Server.ReadHeaderTimeout != 7*time.Second {
+		t.Errorf("environment does not override the file: %q %v", c.Server.Listen, c.Server.ReadHeaderTimeout)
+	}
+	c, err = load(t, yaml, env, "--listen", "127.0.0.1:7002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.Listen != "127.0.0.1:7002" {
+		t.Errorf("flag does not override the environment: %q", c.Server.Listen)
+	}
+	c, err = load(t, "", []string{"IMGORIGIN_RENDER_LIMITS_MAX_WIDTH=2000"})
+	if err != nil || c.Render.Limits.MaxWidth != 2000 {
+		t.Errorf("a key absent from the file is not overridable from the environment: %v %d", err, c.Render.Limits.MaxWidth)
+	}
+}
+
+func TestErrorsNameTheKey(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"unknown key", "server: {listen: 127.0.0.1:1, lisen: x}\n", []string{"lisen"}},
+		{"unknown top-level", "sever: {listen: x}\n", []string{"sever"}},
+		{"unknown key inside a source", "sources:\n  a:\n    type: local\n    local: {root: /x, rot: y}\n", []string{"rot"}},
+		{"bad value", "render: {limits: {max_width: 0}}\n", []string{"render.limits.max_width"}},
+		{"bad duration", "server: {read_header_timeout: soon}\n", []string{"read_header_timeout"}},
+		{"bad source type", "sources:\n  a: {type: ftp}\n", []string{"sources.a.type"}},
+		{"bad source name", "sources:\n  A_b: {type: local, local: {root: /x}}\n", []string{"sources.a_b"}},
+		{"self not in pool", "cluster: {self: 127.0.0.1:1, pool: [{name: '127.0.0.1:2'}]}\n", []string{"cluster.self"}},
+		{"bad preset", "render: {presets: {x: 'w_10,fit_cover,f_jpeg'}}\n", []string{"render.presets.x"}},
+		{"a preset over a lowered limit", "render: {limits: {max_width: 1000}}\n", []string{"render.presets.large"}},
+		{"several at once", "log: {level: loud, format: xml}\n", []string{"log.level", "log.format"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, tt.yaml, nil)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(w)) {
+					t.Errorf("error %q does not name %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestReferenceListsEveryKey(t *testing.T) {
+	var b strings.Builder
+	if err := WriteReference(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"`server.listen`", "`IMGORIGIN_SERVER_LISTEN`", "`auth.origin_secret.current`", "`sources.name.s3.bucket`", "`cluster.cache.shard_key`", "`imaging.max_pixels`", "`front.listen`"} {
+		if !strings.Contains(b.String(), k) {
+			t.Errorf("reference lacks %s", k)
+		}
+	}
+}
