@@ -1,0 +1,276 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/imgprobe"
+	"github.com/imgorigin/imgorigin/origin/source"
+	"github.com/imgorigin/imgorigin/origin/source/sourcetest"
+	"github.com/imgorigin/imgorigin/signer/imgurl"
+)
+
+// recordingProcessor stands in for the imaging engine, which the core does not import: it
+// answers with a description of what it was asked, so the tests see exactly what reached it.
+type recordingProcessor struct {
+	calls    atomic.Int64
+	admitErr error
+}
+
+func (p *recordingProcessor) Admit(in imgprobe.Info, opts imgurl.Options) (int64, error) {
+	return int64(in.Width * in.Height / 1e6), p.admitErr
+}
+
+func (p *recordingProcessor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Output, error) {
+	p.calls.Add(1)
+	return Output{Data: []byte(fmt.Sprintf("%s %dx%d <- %s %dx%d", opts.Format, opts.Width, opts.Height, in.Format, in.Width, in.Height)), Format: opts.Format}, nil
+}
+
+type admitter struct{ err error }
+
+func (a admitter) Acquire(ctx context.Context, cost int64) (func(), error) {
+	if a.err != nil {
+		return nil, a.err
+	}
+	return func() {}, nil
+}
+
+func pngBytes(t testing.TB, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func newRenderer(t testing.TB, cfg Config, mem *sourcetest.Memory, proc Processor, adm Admitter) *Renderer {
+	t.Helper()
+	r, err := New(cfg, source.NewRegistry(map[string]source.Source{"mem": mem}), proc, adm, Direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func mustParse(t testing.TB, r *Renderer, p string) imgurl.Path {
+	t.Helper()
+	path, err := r.Parse(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestRenderResolvesPresetAndSetsMetadata(t *testing.T) {
+	mem := sourcetest.NewMemory()
+	mem.Put("a/b c.png", pngBytes(t, 64, 48))
+	proc := &recordingProcessor{}
+	r := newRenderer(t, DefaultConfig(), mem, proc, admitter{})
+	rd, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/a/b%20c.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(rd.Data), "jpeg 200x200 <- png 64x48"; got != want {
+		t.Errorf("processor got %q, want %q", got, want)
+	}
+	if rd.ContentType != "image/jpeg" || rd.SurrogateKey != "mem/a/b%20c.png" || rd.Outcome != OutcomeMiss {
+		t.Errorf("rendition %+v", rd)
+	}
+	if len(rd.ETag) < 20 || rd.ETag[0] != '"' {
+		t.Errorf("ETag %q", rd.ETag)
+	}
+	rd2, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/a/b%20c.png"))
+	if err != nil || rd2.ETag != rd.ETag {
+		t.Errorf("the same variant of the same bytes changed ETag: %q %q %v", rd.ETag, rd2.ETag, err)
+	}
+	other, err := r.Render(context.Background(), mustParse(t, r, "/i/small/mem/a/b%20c.png"))
+	if err != nil || other.ETag == rd.ETag {
+		t.Errorf("two variants share an ETag")
+	}
+}
+
+func TestETagFollowsTheSourceAndPipeline(t *testing.T) {
+	mem := sourcetest.NewMemory()
+	mem.Put("x.png", pngBytes(t, 10, 10))
+	cfg := DefaultConfig()
+	cfg.StatTTL = 0
+	r := newRenderer(t, cfg, mem, &recordingProcessor{}, admitter{})
+	p := mustParse(t, r, "/i/thumb/mem/x.png")
+	first, err := r.Render(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem.Put("x.png", pngBytes(t, 11, 10))
+	second, err := r.Render(context.Background(), p)
+	if err != nil || second.ETag == first.ETag {
+		t.Errorf("new bytes, same ETag %q (%v)", first.ETag, err)
+	}
+	cfg.PipelineVersion = "2"
+	r2 := newRenderer(t, cfg, mem, &recordingProcessor{}, admitter{})
+	third, err := r2.Render(context.Background(), p)
+	if err != nil || third.ETag == second.ETag {
+		t.Errorf("new pipeline version, same ETag")
+	}
+}
+
+func TestFailureKinds(t *testing.T) {
+	mem := sourcetest.NewMemory()
+	mem.Put("ok.png", pngBytes(t, 10, 10))
+	mem.Put("text.jpg", []byte("hello, not an image"))
+	mem.Put("cut.png", pngBytes(t, 10, 10)[:20])
+	tests := []struct {
+		name    string
+		path    string
+		setup   func(cfg *Config, proc *recordingProcessor, adm *admitter)
+		failure error
+		kind    failure.Kind
+	}{
+		{"unknown preset", "/i/nosuch/mem/ok.png", nil, nil, failure.KindUnknownName},
+		{"unknown source", "/i/thumb/nosuch/ok.png", nil, nil, failure.KindUnknownName},
+		{"presets only", "/i/w_10,f_png/mem/ok.png", func(c *Config, _ *recordingProcessor, _ *admitter) { c.PresetsOnly = true }, nil, failure.KindBadRequest},
+		{"missing", "/i/thumb/mem/missing.png", nil, nil, failure.KindNotFound},
+		{"store down", "/i/thumb/mem/ok.png", nil, fmt.Errorf("%w: connection refused", source.ErrUnavailable), failure.KindUnavailable},
+		{"store says bad key", "/i/thumb/mem/ok.png", nil, source.ErrInvalidKey, failure.KindBadRequest},
+		{"too large", "/i/thumb/mem/ok.png", func(c *Config, _ *recordingProcessor, _ *admitter) { c.MaxSourceBytes = 10 }, nil, failure.KindUnprocessable},
+		{"not an image", "/i/thumb/mem/text.jpg", nil, nil, failure.KindUnsupported},
+		{"truncated header", "/i/thumb/mem/cut.png", nil, nil, failure.KindUnprocessable},
+		{"over the limits", "/i/thumb/mem/ok.png", func(_ *Config, p *recordingProcessor, _ *admitter) {
+			p.admitErr = failure.New(failure.KindUnprocessable, "too many pixels", nil)
+		}, nil, failure.KindUnprocessable},
+		{"overloaded", "/i/thumb/mem/ok.png", func(_ *Config, _ *recordingProcessor, a *admitter) { a.err = errors.New("queue full") }, nil, failure.KindOverloaded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			proc := &recordingProcessor{}
+			adm := admitter{}
+			if tt.setup != nil {
+				tt.setup(&cfg, proc, &adm)
+			}
+			mem.SetFailure(tt.failure)
+			defer mem.SetFailure(nil)
+			r := newRenderer(t, cfg, mem, proc, adm)
+			p, err := r.Parse(tt.path)
+			if err == nil {
+				_, err = r.Render(context.Background(), p)
+			}
+			if got := failure.KindOf(err); got != tt.kind {
+				t.Fatalf("kind %v, want %v (%v)", got, tt.kind, err)
+			}
+			if failure.PublicMessage(err) == "internal error" {
+				t.Errorf("no public message for %v", err)
+			}
+			if proc.calls.Load() != 0 {
+				t.Errorf("the processor ran for a refused request")
+			}
+		})
+	}
+}
+
+func TestNonCanonicalPathNamesTheCanonicalOne(t *testing.T) {
+	r := newRenderer(t, DefaultConfig(), sourcetest.NewMemory(), &recordingProcessor{}, admitter{})
+	_, err := r.Parse("/i/f_webp,w_300/mem/a.jpg")
+	if failure.KindOf(err) != failure.KindBadRequest {
+		t.Fatalf("kind %v", failure.KindOf(err))
+	}
+	if want := "/i/w_300,f_webp/mem/a.jpg"; !bytes.Contains([]byte(failure.PublicMessage(err)), []byte(want)) {
+		t.Errorf("message %q does not name %s", failure.PublicMessage(err), want)
+	}
+}
+
+// changingSource answers Stat with one identity and Open with another: the object was
+// replaced between the two calls.
+type changingSource struct{ data []byte }
+
+func (c changingSource) Stat(context.Context, string) (source.Info, error) {
+	return source.Info{Size: int64(len(c.data)), Identity: "v1"}, nil
+}
+
+func (c changingSource) Open(context.Context, string) (io.ReadCloser, source.Info, error) {
+	return io.NopCloser(bytes.NewReader(c.data)), source.Info{Size: int64(len(c.data)), Identity: "v2"}, nil
+}
+
+func TestObjectReplacedMidRequestIsNotServedUnderTheOldIdentity(t *testing.T) {
+	reg := source.NewRegistry(map[string]source.Source{"c": changingSource{pngBytes(t, 4, 4)}})
+	proc := &recordingProcessor{}
+	r, err := New(DefaultConfig(), reg, proc, admitter{}, Direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Render(context.Background(), mustParse(t, r, "/i/thumb/c/x.png"))
+	if failure.KindOf(err) != failure.KindUnavailable || proc.calls.Load() != 0 {
+		t.Fatalf("kind %v, renders %d", failure.KindOf(err), proc.calls.Load())
+	}
+}
+
+func TestStatCache(t *testing.T) {
+	c := newStatCache(10*time.Second, 2)
+	t0 := time.Unix(1000, 0)
+	c.put("a", source.Info{Identity: "a"}, t0)
+	c.put("imm", source.Info{Identity: "i", Immutable: true}, t0)
+	if _, ok := c.get("a", t0.Add(9*time.Second)); !ok {
+		t.Error("entry gone before its TTL")
+	}
+	if _, ok := c.get("a", t0.Add(11*time.Second)); ok {
+		t.Error("mutable entry kept past its TTL")
+	}
+	if _, ok := c.get("imm", t0.Add(time.Hour)); !ok {
+		t.Error("immutable entry expired")
+	}
+	c.put("b", source.Info{}, t0)
+	c.put("c", source.Info{}, t0)
+	if _, ok := c.get("imm", t0); ok {
+		t.Error("least recently used entry not evicted at the size bound")
+	}
+	c.drop("c")
+	if _, ok := c.get("c", t0); ok {
+		t.Error("dropped entry still there")
+	}
+}
+
+func BenchmarkRenderHitPath(b *testing.B) {
+	mem := sourcetest.NewMemory()
+	mem.Put("x.png", pngBytes(b, 10, 10))
+	var hits atomic.Int64
+	factory := func(lo, lv Loader) (Cache, error) { return constantCache{&hits}, nil }
+	r, err := New(DefaultConfig(), source.NewRegistry(map[string]source.Source{"mem": mem}), &recordingProcessor{}, admitter{}, factory)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		p, err := r.Parse("/i/w_300,f_webp/mem/x.png")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.Render(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// constantCache answers every key from memory: the benchmark measures the render use case's
+// own overhead on a cache hit (parse, stat cache, key, ETag).
+type constantCache struct{ n *atomic.Int64 }
+
+var hitBytes = make([]byte, 20<<10)
+
+func (c constantCache) Original(context.Context, string) ([]byte, Outcome, error) {
+	return hitBytes, OutcomeHit, nil
+}
+
+func (c constantCache) Variant(context.Context, string) ([]byte, Outcome, error) {
+	c.n.Add(1)
+	return hitBytes, OutcomeHit, nil
+}
