@@ -60,6 +60,10 @@ type Config struct {
 	// /usr/share/lua/5.1/?.lua as its default, where lua-resty-core lives; OpenResty finds its
 	// own lualib. Set it only for other layouts.
 	LuaPackagePath string `mapstructure:"lua_package_path"`
+	// DemoRoot, when set, is a directory served as static files under /demo/ (no auth, no
+	// cache, never pulled from the origin): the local stack's demo page. Leave it empty in
+	// anything but a local run.
+	DemoRoot string `mapstructure:"demo_root"`
 }
 
 // AuthConfig is edge URL authentication (Aliyun CDN type A). Off when Keys is empty.
@@ -243,6 +247,9 @@ func (c Config) Validate() error {
 	}
 	if c.PidFile != "" && !safePath(c.PidFile) {
 		add("pid_file: must be a path without quotes, '$', braces or ';'")
+	}
+	if c.DemoRoot != "" && !safePath(c.DemoRoot) {
+		add("demo_root: must be a path without quotes, '$', braces or ';'")
 	}
 	if c.LuaPackagePath != "" && !safePath(strings.ReplaceAll(c.LuaPackagePath, ";", "")) {
 		add("lua_package_path: must not contain quotes, '$', braces or ';'")

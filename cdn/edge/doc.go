@@ -30,6 +30,9 @@
 //     index of the cache still counts the deleted bytes until the key is stored again or
 //     evicted — acceptable for a stand-in; nginx-plus's proxy_cache_purge or the third-party
 //     ngx_cache_purge module would also fix the index.
+//   - Config.DemoRoot (local runs only): a directory served as static files under /demo/,
+//     no auth, Cache-Control: no-store, never pulled from the origin (scripts/run writes the
+//     demo page there).
 //
 // Only loopback addresses are expected; the purge server allows 127.0.0.1 only.
 package edge

@@ -25,8 +25,9 @@ var ErrOverloaded = errors.New("admission: overloaded")
 
 // Config configures a Controller.
 type Config struct {
-	// Capacity is the total cost that may run at once. Default 16 per CPU (about two 12 MP
-	// JPEGs → 300 px per core, the best measured concurrency with one libvips thread each).
+	// Capacity is the total cost that may run at once. Default 28 per CPU: two 12 MP JPEG →
+	// 300 px renditions (cost 13 each) per core, the best measured concurrency with one libvips
+	// thread per image; a 24 MP PNG (cost ≥ 48) runs with at most a small job beside it.
 	Capacity int64 `mapstructure:"capacity"`
 	// MaxQueue is the number of requests that may wait. Default 64 per CPU.
 	MaxQueue int `mapstructure:"max_queue"`
@@ -37,7 +38,7 @@ type Config struct {
 // DefaultConfig returns the configuration used unless configured otherwise.
 func DefaultConfig() Config {
 	n := runtime.GOMAXPROCS(0)
-	return Config{Capacity: int64(16 * n), MaxQueue: 64 * n, MaxWait: 3 * time.Second}
+	return Config{Capacity: int64(28 * n), MaxQueue: 64 * n, MaxWait: 3 * time.Second}
 }
 
 // Validate checks every key; the errors name the key.

@@ -142,11 +142,26 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 			env[k] = val
 		}
 	}
+	// Keys under sources are entries of a map: viper cannot override one leaf of a map value
+	// without disturbing the rest, so those are set into the map itself, which is then set whole.
+	sources, _ := v.Get("sources").(map[string]any)
+	sourcesChanged := false
 	for _, key := range v.AllKeys() {
 		name := EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
-		if val, ok := env[name]; ok {
-			v.Set(key, val)
+		val, ok := env[name]
+		if !ok {
+			continue
 		}
+		if rest, isSource := strings.CutPrefix(key, "sources."); isSource && sources != nil {
+			if setPath(sources, strings.Split(rest, "."), val) {
+				sourcesChanged = true
+				continue
+			}
+		}
+		v.Set(key, val)
+	}
+	if sourcesChanged {
+		v.Set("sources", sources)
 	}
 	for flagName, key := range flagKeys {
 		if f := fs.Lookup(flagName); f != nil && f.Changed {
@@ -308,4 +323,23 @@ func sourceDefaultsHook(from, to reflect.Type, data any) (any, error) {
 		return nil, err
 	}
 	return sc, nil
+}
+
+// setPath sets m[p0][p1]…[pn] = val where every map on the way exists.
+func setPath(m map[string]any, path []string, val string) bool {
+	for i, p := range path {
+		if i == len(path)-1 {
+			if _, ok := m[p]; !ok {
+				return false
+			}
+			m[p] = val
+			return true
+		}
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			return false
+		}
+		m = next
+	}
+	return false
 }

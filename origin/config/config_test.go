@@ -91,6 +91,22 @@ func TestOverrideOrder(t *testing.T) {
 	}
 }
 
+func TestEnvironmentOverridesASourceKey(t *testing.T) {
+	b, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ { // map order varies between runs: the result must not
+		c, err := load(t, string(b), []string{"IMGORIGIN_SOURCES_LOCAL_LOCAL_ROOT=/tmp/x", "IMGORIGIN_SOURCES_OSS_S3_SECRET_KEY=s3cr3t", "IMGORIGIN_SOURCES_OSS_S3_ACCESS_KEY=ak"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Sources["local"].Local.Root != "/tmp/x" || c.Sources["oss"].S3.SecretKey != "s3cr3t" || c.Sources["fdfs"].Type != "fastdfs" || len(c.Sources) != 4 {
+			t.Fatalf("sources after environment overrides: %+v", c.Sources)
+		}
+	}
+}
+
 func TestErrorsNameTheKey(t *testing.T) {
 	tests := []struct {
 		name, yaml string

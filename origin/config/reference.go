@@ -27,6 +27,9 @@ func WriteReference(w io.Writer) error {
 			env += " (when the file names the key)"
 		}
 		def := fmt.Sprint(v.Get(k))
+		if k == "node.name" {
+			def = "(the host name)"
+		}
 		if def == "" || def == "[]" || def == "map[]" {
 			def = "—"
 		}

@@ -88,3 +88,39 @@ func TestLoadersBlocked(t *testing.T) {
 		t.Fatal("libvips loaded a TIFF: untrusted loaders are not blocked")
 	}
 }
+
+// TestInputFormats decodes every input format the probe accepts (the AVIF, WebP and HEIC inputs
+// are made with libvips first).
+func TestInputFormats(t *testing.T) {
+	e := newTestEngine(t, nil)
+	photo := imagingtest.Photo(96, 64, 31)
+	pngb := imagingtest.PNG(photo)
+	inputs := map[string][]byte{
+		"jpeg": imagingtest.JPEG(photo, 85, 0),
+		"png":  pngb,
+		"gif":  imagingtest.AnimatedGIF(96, 64, 2),
+		"webp": process(t, e, pngb, imgurl.Options{Format: imgurl.WebP}).Data,
+		"avif": process(t, e, pngb, imgurl.Options{Format: imgurl.AVIF}).Data,
+	}
+	img, err := vips.LoadImageFromBuffer(pngb, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heic, _, err := img.ExportHeif(vips.NewHeifExportParams())
+	img.Close()
+	if err != nil {
+		t.Fatalf("making a HEIC input: %v", err)
+	}
+	inputs["heif"] = heic
+	for name, src := range inputs {
+		t.Run(name, func(t *testing.T) {
+			if got := string(probe(t, src).Format); got != name {
+				t.Fatalf("probed as %s", got)
+			}
+			r := process(t, e, src, imgurl.Options{Width: 48, Format: imgurl.JPEG})
+			if r.Width != 48 || r.Height != 32 {
+				t.Errorf("output %dx%d, want 48x32", r.Width, r.Height)
+			}
+		})
+	}
+}

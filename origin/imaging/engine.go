@@ -92,7 +92,9 @@ func (e *Engine) checkLimits(in imgprobe.Info, opts imgurl.Options) error {
 }
 
 // Process decodes data (whose header was probed as in), transforms it as opts says and
-// encodes it. Limits are checked before anything is decoded.
+// encodes it. Limits are checked before anything is decoded. ctx is checked between steps: a
+// running libvips operation cannot be interrupted, so callers bound the work with admission
+// and the limits rather than with deadlines alone.
 func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
@@ -109,16 +111,28 @@ func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opt
 		return Result{}, err
 	}
 	t0 := time.Now()
-	var img *vips.ImageRef
+	var (
+		img    *vips.ImageRef
+		random bool // decoded by a random-access loader (not streaming)
+	)
 	if animatedOutput(in, opts) {
 		img, err = e.animate(data, in, opts, p)
+		random = true
 	} else {
-		img, err = e.still(data, in, opts, p)
+		img, random, err = e.still(data, in, opts, p)
 	}
 	if err != nil {
 		return Result{}, err
 	}
 	defer img.Close()
+	if random {
+		// A random-access loader decodes the whole (shrunk) image on the first pixel request:
+		// ask for one pixel so that Decode measures decoding and Encode encoding. Streaming
+		// (vips_thumbnail) pipelines decode while encoding; their Decode is the setup only.
+		if _, err := img.GetPoint(0, 0); err != nil {
+			return Result{}, loadFailure(err)
+		}
+	}
 	decode := time.Since(t0)
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
@@ -139,10 +153,12 @@ func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opt
 }
 
 // still produces the single output frame, ready to encode.
-func (e *Engine) still(data []byte, in imgprobe.Info, opts imgurl.Options, p plan) (*vips.ImageRef, error) {
+// It reports whether the image was decoded by a random-access loader.
+func (e *Engine) still(data []byte, in imgprobe.Info, opts imgurl.Options, p plan) (*vips.ImageRef, bool, error) {
 	var (
-		img *vips.ImageRef
-		err error
+		img    *vips.ImageRef
+		random bool
+		err    error
 	)
 	if p.crop && p.gravity == imgurl.GravitySmart {
 		// Attention needs random access to the scaled image: vips_thumbnail does scale and
@@ -150,16 +166,16 @@ func (e *Engine) still(data []byte, in imgprobe.Info, opts imgurl.Options, p pla
 		img, err = scaleSmart(data, p, e.cfg.FailOnWarning)
 		p.rw, p.rh, p.crop = p.cw, p.ch, false
 	} else {
-		img, err = e.scale(data, in, p)
+		img, random, err = e.scale(data, in, p)
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := e.finish(img, opts, p); err != nil {
 		img.Close()
-		return nil, err
+		return nil, false, err
 	}
-	return img, nil
+	return img, random, nil
 }
 
 // finish runs the steps after scaling on one frame: crop, pad, alpha.

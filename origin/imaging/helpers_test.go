@@ -30,6 +30,8 @@ func newTestEngine(t testing.TB, mutate func(*Config)) *Engine {
 	return e
 }
 
+func probeErr(data []byte) (imgprobe.Info, error) { return imgprobe.Probe(data) }
+
 func probe(t testing.TB, data []byte) imgprobe.Info {
 	t.Helper()
 	in, err := imgprobe.Probe(data)

@@ -104,7 +104,7 @@ func TestDimensions(t *testing.T) {
 		for _, c := range cases {
 			o := c.o
 			o.Format = f
-			t.Run(fmt.Sprintf("%s/%dx%d-%s-%s-dpr%g", f, o.Width, o.Height, o.Fit, o.Gravity, o.DPR), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/w%d-h%d-fit_%s-g_%s-dpr%g", f, o.Width, o.Height, o.Fit, o.Gravity, o.DPR), func(t *testing.T) {
 				r := process(t, e, photo, o)
 				d := decode(t, r.Data)
 				if r.Width != c.w || r.Height != c.h || d.w != c.w || d.h != c.h {
@@ -301,6 +301,23 @@ func TestErrors(t *testing.T) {
 			t.Fatalf("err = %v, want one of %v", err, tc.want)
 		})
 	}
+	t.Run("hostile but decodable", func(t *testing.T) {
+		badExif := append([]byte{}, imagingtest.JPEG(imagingtest.Photo(200, 150, 3), 85, 9)...)
+		// Point IFD0 far outside the segment: readers must ignore it.
+		absurd := append([]byte{}, imagingtest.JPEG(imagingtest.Photo(200, 150, 3), 85, 1)...)
+		binary.LittleEndian.PutUint32(absurd[2+4+6+4:], 0xFFFFFFF0)
+		polyglot := append(append([]byte{}, jpg...), []byte("<html><script>alert(document.cookie)</script></html>")...)
+		for name, data := range map[string][]byte{"orientation 9": badExif, "ifd offset out of range": absurd, "polyglot": polyglot} {
+			r, err := e.Process(context.Background(), data, probe(t, data), opts)
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+				continue
+			}
+			if r.Width != 100 || r.Height != 75 || strings.Contains(string(r.Data), "<script") {
+				t.Errorf("%s: %dx%d, script kept: %v", name, r.Width, r.Height, strings.Contains(string(r.Data), "<script"))
+			}
+		}
+	})
 	t.Run("strict decoding", func(t *testing.T) {
 		strict := newTestEngine(t, func(c *Config) { c.FailOnWarning = true })
 		for name, data := range map[string][]byte{"truncated png": truncPNG, "broken png": brokenPNG} {

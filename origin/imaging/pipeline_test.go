@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"context"
+	"os"
 	"runtime"
 	"sync"
 	"syscall"
@@ -14,8 +15,17 @@ import (
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// bigJPEG is the 4000×3000 photo-like benchmark input, made once per test binary.
+// bigJPEG is the 4000×3000 photo-like benchmark input, made once per test binary, or the file
+// named by IMGORIGIN_BENCH_INPUT (scripts/bench passes the file the origin serves, so the
+// limit and the origin are measured on the same bytes).
 var bigJPEG = sync.OnceValue(func() []byte {
+	if p := os.Getenv("IMGORIGIN_BENCH_INPUT"); p != "" {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			panic(err)
+		}
+		return b
+	}
 	return imagingtest.JPEG(imagingtest.Photo(4000, 3000, 42), 85, 0)
 })
 

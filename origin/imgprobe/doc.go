@@ -10,8 +10,10 @@
 //     orientation. Entropy-coded data is never touched.
 //   - PNG: IHDR (width, height, colour type); tRNS (alpha for palette/grey/RGB); acTL (APNG frame
 //     count). Chunks are walked by length until IDAT; CRCs are not checked.
-//   - GIF: the logical screen (width, height) and the block structure: extensions and image
-//     descriptors are walked by their sub-block lengths, LZW data is skipped, frames are counted.
+//   - GIF: the logical screen and the block structure: extensions and image descriptors are
+//     walked by their sub-block lengths, LZW data is skipped, frames are counted. The size is
+//     the union of the screen and all frame rectangles (decoders grow the canvas to it, so a
+//     frame declared far outside a small screen is a pixel flood like any other).
 //     A stream truncated after at least one complete frame probes as the frames it holds.
 //   - WebP: the RIFF container with a VP8 (lossy), VP8L (lossless) or VP8X (extended) first chunk;
 //     alpha from VP8X flags, the VP8L header bit or an ALPH chunk; ANMF chunks counted as frames.

@@ -1,7 +1,7 @@
 package imgprobe
 
 // probeGIF reads the logical screen and counts image descriptors, skipping LZW data by its
-// sub-block lengths.
+// sub-block lengths. The size is the union of the screen and every frame rectangle.
 func probeGIF(d []byte) (Info, error) {
 	in := Info{Format: GIF, Orientation: 1}
 	if len(d) < 13 {
@@ -41,6 +41,10 @@ func probeGIF(d []byte) (Info, error) {
 			if i+10 > len(d) {
 				return truncatedGIF(in, frames)
 			}
+			// libnsgif grows the canvas to cover every frame rectangle, so the decoded size
+			// is the union of the screen and the frames: report that, so limits apply to it.
+			in.Width = max(in.Width, le16(d[i+1:])+le16(d[i+5:]))
+			in.Height = max(in.Height, le16(d[i+3:])+le16(d[i+7:]))
 			packed := d[i+9]
 			i += 10
 			if packed&0x80 != 0 {
@@ -80,5 +84,6 @@ func truncatedGIF(in Info, frames int) (Info, error) {
 		return Info{}, corrupt(GIF, "truncated before the first frame ended")
 	}
 	in.Frames = frames
+	in.Truncated = true
 	return in, nil
 }

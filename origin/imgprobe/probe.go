@@ -34,6 +34,8 @@ type Info struct {
 	Frames      int  // 1 for still images
 	Orientation int  // EXIF orientation 1..8 (1 when absent or invalid)
 	HasAlpha    bool // the image declares an alpha channel or transparency
+	// Truncated is true when the file ends before its structure does (see truncated in complete.go).
+	Truncated bool
 }
 
 // Pixels is Width×Height of one frame.
@@ -83,6 +85,7 @@ func Probe(data []byte) (Info, error) {
 	if in.Orientation < 1 || in.Orientation > 8 {
 		in.Orientation = 1
 	}
+	in.Truncated = in.Truncated || truncated(in.Format, data)
 	return in, nil
 }
 

@@ -73,22 +73,22 @@ func TestProbe(t *testing.T) {
 		data []byte
 		want Info
 	}{
-		{"jpeg", imagingtest.JPEG(photo, 80, 0), Info{JPEG, 64, 48, 1, 1, false}},
-		{"jpeg exif 6", imagingtest.JPEG(photo, 80, 6), Info{JPEG, 64, 48, 1, 6, false}},
-		{"jpeg exif 8", imagingtest.JPEG(photo, 80, 8), Info{JPEG, 64, 48, 1, 8, false}},
-		{"png rgba", imagingtest.PNG(imagingtest.Translucent(40, 30)), Info{PNG, 40, 30, 1, 1, true}},
-		{"png opaque", imagingtest.PNG(photo), Info{PNG, 64, 48, 1, 1, false}}, // opaque RGBA encodes as RGB
-		{"png gray", imagingtest.PNG(image.NewGray(image.Rect(0, 0, 9, 3))), Info{PNG, 9, 3, 1, 1, false}},
-		{"png palette trns", palettedWithTransparency(), Info{PNG, 7, 5, 1, 1, true}},
-		{"apng", apng, Info{PNG, 64, 48, 12, 1, false}},
-		{"gif one", gifFrames(1, false), Info{GIF, 31, 9, 1, 1, false}},
-		{"gif animated transparent", gifFrames(9, true), Info{GIF, 31, 9, 9, 1, true}},
-		{"webp lossy", readTestdata(t, "lossy.webp"), Info{WebP, 33, 17, 1, 1, false}},
-		{"webp alpha", readTestdata(t, "alpha.webp"), Info{WebP, 33, 17, 1, 1, true}},
-		{"webp lossless alpha", readTestdata(t, "lossless-alpha.webp"), Info{WebP, 33, 17, 1, 1, true}},
-		{"webp animated", readTestdata(t, "anim.webp"), Info{WebP, 20, 10, 3, 1, false}},
-		{"avif", readTestdata(t, "tiny.avif"), Info{AVIF, 33, 17, 1, 1, false}},
-		{"heic", readTestdata(t, "tiny.heic"), Info{HEIF, 33, 17, 1, 1, false}},
+		{"jpeg", imagingtest.JPEG(photo, 80, 0), Info{JPEG, 64, 48, 1, 1, false, false}},
+		{"jpeg exif 6", imagingtest.JPEG(photo, 80, 6), Info{JPEG, 64, 48, 1, 6, false, false}},
+		{"jpeg exif 8", imagingtest.JPEG(photo, 80, 8), Info{JPEG, 64, 48, 1, 8, false, false}},
+		{"png rgba", imagingtest.PNG(imagingtest.Translucent(40, 30)), Info{PNG, 40, 30, 1, 1, true, false}},
+		{"png opaque", imagingtest.PNG(photo), Info{PNG, 64, 48, 1, 1, false, false}}, // opaque RGBA encodes as RGB
+		{"png gray", imagingtest.PNG(image.NewGray(image.Rect(0, 0, 9, 3))), Info{PNG, 9, 3, 1, 1, false, false}},
+		{"png palette trns", palettedWithTransparency(), Info{PNG, 7, 5, 1, 1, true, false}},
+		{"apng", apng, Info{PNG, 64, 48, 12, 1, false, false}},
+		{"gif one", gifFrames(1, false), Info{GIF, 31, 9, 1, 1, false, false}},
+		{"gif animated transparent", gifFrames(9, true), Info{GIF, 31, 9, 9, 1, true, false}},
+		{"webp lossy", readTestdata(t, "lossy.webp"), Info{WebP, 33, 17, 1, 1, false, false}},
+		{"webp alpha", readTestdata(t, "alpha.webp"), Info{WebP, 33, 17, 1, 1, true, false}},
+		{"webp lossless alpha", readTestdata(t, "lossless-alpha.webp"), Info{WebP, 33, 17, 1, 1, true, false}},
+		{"webp animated", readTestdata(t, "anim.webp"), Info{WebP, 20, 10, 3, 1, false, false}},
+		{"avif", readTestdata(t, "tiny.avif"), Info{AVIF, 33, 17, 1, 1, false, false}},
+		{"heic", readTestdata(t, "tiny.heic"), Info{HEIF, 33, 17, 1, 1, false, false}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,7 +133,7 @@ func TestProbeErrors(t *testing.T) {
 		{"png truncated before idat", pngb[:33+4], ErrCorrupt},
 		{"gif header only", gifb[:6], ErrCorrupt},
 		{"gif truncated in first frame", gifb[:40], ErrCorrupt},
-		{"gif zero width", zeroGIF, ErrCorrupt},
+		{"gif zero size", rawGIFZero(), ErrCorrupt},
 		{"webp truncated", webp[:18], ErrCorrupt},
 		{"webp bad vp8", []byte("RIFF\x16\x00\x00\x00WEBPVP8 \x0a\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), ErrCorrupt},
 		{"webp vp8x truncated", []byte("RIFF\x16\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00"), ErrCorrupt},
@@ -151,6 +151,22 @@ func TestProbeErrors(t *testing.T) {
 		got, err := Probe(flood)
 		if err != nil || got.Width != 65000 || got.Height != 65000 {
 			t.Fatalf("Probe = %+v, %v; want 65000x65000", got, err)
+		}
+	})
+	t.Run("gif frame outside the screen grows the size", func(t *testing.T) {
+		g := rawGIF(1)
+		i := bytes.IndexByte(g[19:], 0x2C) + 19 // image descriptor
+		binary.LittleEndian.PutUint16(g[i+1:], 35020)
+		binary.LittleEndian.PutUint16(g[i+3:], 52292)
+		got, err := Probe(g)
+		if err != nil || got.Width != 35024 || got.Height != 52296 {
+			t.Fatalf("Probe = %+v, %v; want 35024x52296", got, err)
+		}
+	})
+	t.Run("gif zero screen takes the frame size", func(t *testing.T) {
+		got, err := Probe(zeroGIF)
+		if err != nil || got.Width != 31 || got.Height != 9 {
+			t.Fatalf("Probe = %+v, %v; want 31x9", got, err)
 		}
 	})
 	t.Run("gif truncated after frames", func(t *testing.T) {
@@ -171,6 +187,15 @@ func rawGIF(n int) []byte {
 		b = append(b, 0x2C, 0, 0, 0, 0, 4, 0, 4, 0, 0, 2, 2, 0x4c, 0x01, 0)
 	}
 	return append(b, 0x3B)
+}
+
+// rawGIFZero is a GIF whose screen and only frame are 0×0.
+func rawGIFZero() []byte {
+	g := rawGIF(1)
+	g[6], g[7], g[8], g[9] = 0, 0, 0, 0
+	i := bytes.IndexByte(g[19:], 0x2C) + 19
+	g[i+5], g[i+6], g[i+7], g[i+8] = 0, 0, 0, 0
+	return g
 }
 
 // TestProbeManyFrames checks the GIF walk on a 10,000-frame stream.
@@ -231,6 +256,45 @@ func BenchmarkProbe(b *testing.B) {
 				if _, err := Probe(data); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+func TestTruncated(t *testing.T) {
+	photo := imagingtest.Photo(64, 48, 1)
+	jpg := imagingtest.JPEG(photo, 80, 0)
+	png := imagingtest.PNG(photo)
+	gif := gifFrames(3, false)
+	webp := readTestdata(t, "lossy.webp")
+	tests := []struct {
+		name string
+		data []byte
+		want bool
+	}{
+		{"jpeg whole", jpg, false},
+		{"jpeg with a trailer after EOI", append(append([]byte{}, jpg...), []byte("<html>appended</html>")...), false},
+		{"jpeg cut in the scan", jpg[:len(jpg)*2/3], true},
+		{"jpeg cut before the scan", jpg[:len(jpg)/20], true},
+		{"png whole", png, false},
+		{"png cut in IDAT", png[:len(png)/2], true},
+		{"gif whole", gif, false},
+		{"gif cut in the last frame", gif[:len(gif)-8], true},
+		{"gif with bytes after the trailer", append(append([]byte{}, gif...), "<script>x</script>"...), false},
+		{"webp whole", webp, false},
+		{"webp cut", webp[:len(webp)-10], true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in, err := Probe(tc.data)
+			if err != nil {
+				if tc.want {
+					return // refused outright is also not served
+				}
+				t.Fatalf("Probe: %v", err)
+			}
+			if in.Truncated != tc.want {
+				t.Errorf("Truncated = %v, want %v", in.Truncated, tc.want)
 			}
 		})
 	}

@@ -285,6 +285,9 @@ func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error)
 	if err != nil {
 		return nil, probeFailure(err)
 	}
+	if in.Truncated {
+		return nil, failure.New(failure.KindUnprocessable, "the original is truncated", fmt.Errorf("render: %s original %s ends before its last marker", in.Format, okey))
+	}
 	cost, err := r.proc.Admit(in, opts)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,269 @@
+// Command offload measures how much of a Zipf-distributed image workload the CDN edge keeps
+// away from the origin. It starts a real cluster on 127.0.0.1 with ports picked at run time
+// (origin/clustertest: three origin processes peered through groupcache, the front nginx
+// rendered by `origin render-nginx`, the edge stand-in of cdn/edge in front), writes the
+// originals into the local source, replays the workload through the edge with Aliyun type A
+// URLs whose expiries and uids vary per request (so no two URLs of one variant need be equal),
+// and reports from the origins' metrics:
+//
+//	edge hit ratio                    X-Cache HIT / requests
+//	back-to-origin pulls              Σ imgorigin_requests_total   (target: distinct variants)
+//	renders                           Σ imgorigin_renders_total
+//	storage fetches                   Σ imgorigin_source_fetches_total{result="ok"}  (target: distinct originals)
+//
+// Usage (scripts/offload builds the binaries and runs this):
+//
+//	offload -bin DIR [-requests 20000] [-variants 2000] [-originals 200] [-zipf-s 1.1]
+//	        [-concurrency 16] [-seed 1] [-timeout 5m] [-keep]
+//
+// It exits 1 when a target is missed or any request fails.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/imgorigin/imgorigin/origin/clustertest"
+	"github.com/imgorigin/imgorigin/signer"
+	"github.com/imgorigin/imgorigin/signer/imgurl"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Config is the workload.
+type Config struct {
+	Requests    int
+	Variants    int
+	Originals   int
+	ZipfS       float64
+	Concurrency int
+	Seed        uint64
+	Timeout     time.Duration
+	BinDir      string
+	Keep        bool
+}
+
+// Validate checks the workload; errors name the flag.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Requests < 1 || c.Requests > 1_000_000 {
+		errs = append(errs, errors.New("requests: must be 1..1000000"))
+	}
+	if c.Originals < 1 || c.Originals > 100_000 {
+		errs = append(errs, errors.New("originals: must be 1..100000"))
+	}
+	if c.Variants < c.Originals || c.Variants > 40*c.Originals {
+		errs = append(errs, errors.New("variants: must be originals..40×originals"))
+	}
+	if c.ZipfS <= 1 {
+		errs = append(errs, errors.New("zipf-s: must be > 1"))
+	}
+	if c.Concurrency < 1 || c.Concurrency > 256 {
+		errs = append(errs, errors.New("concurrency: must be 1..256"))
+	}
+	if c.Timeout < time.Second {
+		errs = append(errs, errors.New("timeout: must be at least 1s"))
+	}
+	return errors.Join(errs...)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg := Config{}
+	fs := flag.NewFlagSet("offload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&cfg.Requests, "requests", 20000, "requests to replay through the edge")
+	fs.IntVar(&cfg.Variants, "variants", 2000, "distinct variants in the catalogue")
+	fs.IntVar(&cfg.Originals, "originals", 200, "distinct originals (variants are spread evenly over them)")
+	fs.Float64Var(&cfg.ZipfS, "zipf-s", 1.1, "Zipf exponent s (> 1) of variant popularity")
+	fs.IntVar(&cfg.Concurrency, "concurrency", 16, "requests in flight")
+	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed (workload and tokens)")
+	fs.DurationVar(&cfg.Timeout, "timeout", 5*time.Minute, "bound on the whole run")
+	fs.StringVar(&cfg.BinDir, "bin", "", "directory with prebuilt origin and fdfsfake binaries (default: go build them)")
+	fs.BoolVar(&cfg.Keep, "keep", false, "keep the cluster's directory (configuration, logs) after the run")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintln(stderr, "offload:", err)
+		return 2
+	}
+	r := &runner{stderr: stderr, keep: cfg.Keep}
+	defer clustertest.RemoveBinaries()
+	return r.do(func() int { return measure(r, cfg, stdout, stderr) })
+}
+
+// variant is one entry of the catalogue.
+type variant struct {
+	path     string
+	original int
+}
+
+func catalogue(cfg Config) []variant {
+	widths := []int{100, 160, 200, 240, 320, 400, 480, 560, 640, 720, 800, 960, 1024, 1200, 1280, 1440, 1600, 1920, 2048, 2400,
+		120, 180, 220, 260, 300, 360, 420, 500, 600, 700, 840, 900, 1000, 1100, 1150, 1300, 1400, 1500, 1700, 1800}
+	formats := []imgurl.Format{imgurl.WebP, imgurl.JPEG}
+	out := make([]variant, cfg.Variants)
+	for j := range out {
+		o, k := j%cfg.Originals, j/cfg.Originals
+		opts := imgurl.Options{Width: widths[k%len(widths)] / 4, Format: formats[(j/7)%2]}
+		p, err := imgurl.Build(imgurl.Path{Variant: imgurl.Variant{Options: opts}, Source: "local", Key: originalKey(o)}, imgurl.DefaultLimits())
+		if err != nil {
+			panic(err) // the catalogue is built from valid options
+		}
+		out[j] = variant{path: p, original: o}
+	}
+	return out
+}
+
+func originalKey(o int) string { return fmt.Sprintf("offload/%03d/photo.jpg", o) }
+
+type result struct {
+	requests, hits, misses, other, failed int64
+	xcache                                map[string]int64
+	elapsed                               time.Duration
+	latencies                             []time.Duration
+}
+
+func measure(r *runner, cfg Config, stdout, stderr io.Writer) int {
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
+	defer cancel()
+	start := time.Now()
+	fmt.Fprintf(stderr, "offload: starting the cluster (3 origins, front nginx, edge) on 127.0.0.1 …\n")
+	c := clustertest.Start(r, clustertest.Options{Nodes: 3, Edge: true, BinDir: cfg.BinDir})
+	fmt.Fprintf(stderr, "offload: cluster up in %v (%s); writing %d originals\n", time.Since(start).Round(time.Millisecond), c.Dir, cfg.Originals)
+	for o := 0; o < cfg.Originals; o++ {
+		c.WriteLocal(r, originalKey(o), clustertest.JPEG(480, 360, o))
+	}
+
+	// The workload: Zipf ranks over a shuffled catalogue, expiries 1..24 h and uids varying.
+	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
+	cat := catalogue(cfg)
+	perm := rng.Perm(len(cat))
+	zipf := rand.NewZipf(rng, cfg.ZipfS, 1, uint64(len(cat)-1))
+	now := time.Now()
+	targets := make([]string, cfg.Requests)
+	distinctV, distinctO := map[int]bool{}, map[int]bool{}
+	for i := range targets {
+		j := perm[zipf.Uint64()]
+		v := cat[j]
+		distinctV[j], distinctO[v.original] = true, true
+		a := signer.AliyunA{Key: c.EdgeKey, ValidFor: clustertest.EdgeTTL, UID: strconv.Itoa(rng.IntN(1000))}
+		q, err := a.Query(v.path, now.Add(time.Duration(60+rng.IntN(23*60))*time.Minute).Unix())
+		if err != nil {
+			r.Fatalf("sign: %v", err)
+		}
+		targets[i] = c.EdgeURL + v.path + "?" + q
+	}
+
+	fmt.Fprintf(stderr, "offload: replaying %d requests (%d distinct variants of %d originals) with %d in flight\n",
+		cfg.Requests, len(distinctV), len(distinctO), cfg.Concurrency)
+	res := replay(ctx, targets, cfg.Concurrency)
+	if ctx.Err() != nil {
+		r.Fatalf("timed out after %v", cfg.Timeout)
+	}
+
+	// A node counts a request just after answering it: wait (bounded) for the last counts.
+	pulls := c.SumAtLeast(r, "imgorigin_requests_total", nil, float64(len(distinctV)), 5*time.Second)
+	renders := c.Sum(r, "imgorigin_renders_total", map[string]string{"result": "ok"})
+	fetches := c.Sum(r, "imgorigin_source_fetches_total", map[string]string{"result": "ok"})
+	peerHits := c.Sum(r, "imgorigin_cache_peer_hits_total", nil)
+
+	pullsOK := int(pulls) == len(distinctV)
+	fetchesOK := int(fetches) == len(distinctO)
+	sort.Slice(res.latencies, func(i, j int) bool { return res.latencies[i] < res.latencies[j] })
+	q := func(p float64) time.Duration {
+		if len(res.latencies) == 0 {
+			return 0
+		}
+		return res.latencies[int(p*float64(len(res.latencies)-1))].Round(10 * time.Microsecond)
+	}
+	mark := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "MISSED"
+	}
+	fmt.Fprintf(stdout, "workload: %d requests, Zipf s=%.2f over %d variants of %d originals (seed %d), %d in flight\n",
+		cfg.Requests, cfg.ZipfS, cfg.Variants, cfg.Originals, cfg.Seed, cfg.Concurrency)
+	fmt.Fprintf(stdout, "requested: %d distinct variants, %d distinct originals\n", len(distinctV), len(distinctO))
+	fmt.Fprintf(stdout, "edge: %d HIT, %d MISS, %d other %v, %d failed; hit ratio %.4f\n",
+		res.hits, res.misses, res.other, res.xcache, res.failed, float64(res.hits)/float64(res.requests))
+	fmt.Fprintf(stdout, "back-to-origin pulls: %d (distinct variants %d: target %s)\n", int(pulls), len(distinctV), mark(pullsOK))
+	fmt.Fprintf(stdout, "renders: %d\n", int(renders))
+	fmt.Fprintf(stdout, "storage fetches: %d (distinct originals %d: target %s)\n", int(fetches), len(distinctO), mark(fetchesOK))
+	fmt.Fprintf(stdout, "groupcache peer hits: %d\n", int(peerHits))
+	fmt.Fprintf(stdout, "replay: %v, %.0f requests/s; latency p50 %v p99 %v max %v\n",
+		res.elapsed.Round(time.Millisecond), float64(res.requests)/res.elapsed.Seconds(), q(0.5), q(0.99), q(1))
+	if !pullsOK || !fetchesOK || res.failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+func replay(ctx context.Context, targets []string, concurrency int) result {
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
+	var (
+		next                        atomic.Int64
+		hits, misses, other, failed atomic.Int64
+		mu                          sync.Mutex
+		xcache                      = map[string]int64{}
+		latencies                   = make([]time.Duration, 0, len(targets))
+		wg                          sync.WaitGroup
+	)
+	start := time.Now()
+	for w := 0; w < concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(targets) {
+					return
+				}
+				t0 := time.Now()
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, targets[i], nil)
+				resp, err := client.Do(req)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				d := time.Since(t0)
+				xc := resp.Header.Get("X-Cache")
+				switch {
+				case err != nil || resp.StatusCode != http.StatusOK:
+					failed.Add(1)
+				case xc == "HIT":
+					hits.Add(1)
+				case xc == "MISS":
+					misses.Add(1)
+				default:
+					other.Add(1)
+				}
+				mu.Lock()
+				latencies = append(latencies, d)
+				if xc != "HIT" && xc != "MISS" {
+					xcache[xc]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return result{requests: int64(len(targets)), hits: hits.Load(), misses: misses.Load(), other: other.Load(), failed: failed.Load(),
+		xcache: xcache, elapsed: time.Since(start), latencies: latencies}
+}

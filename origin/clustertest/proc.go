@@ -1,0 +1,169 @@
+package clustertest
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// StartTimeout bounds how long any one process may take to become ready.
+const StartTimeout = 30 * time.Second
+
+// proc is one child process with its output in a log file; it runs in its own process group
+// so a kill reaches nginx's workers too.
+type proc struct {
+	name    string
+	log     string
+	stopSig syscall.Signal // how Close asks it to exit (nginx: SIGQUIT, Go programs: SIGTERM)
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	err     error // Wait's result, valid once exited is closed
+}
+
+func startProc(name, logPath string, env []string, bin string, args ...string) (*proc, error) {
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	p := &proc{name: name, log: logPath, exited: make(chan struct{}), stopSig: syscall.SIGTERM}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stdout, p.cmd.Stderr = f, f
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("clustertest: start %s: %w", name, err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		f.Close()
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+func (p *proc) alive() bool {
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// signal sends sig to the process (not its group).
+func (p *proc) signal(sig os.Signal) error {
+	if !p.alive() {
+		return fmt.Errorf("clustertest: %s is not running", p.name)
+	}
+	return p.cmd.Process.Signal(sig)
+}
+
+// kill sends SIGKILL to the process group and waits for the process to exit.
+func (p *proc) kill() {
+	if p.alive() {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	<-p.exited
+}
+
+// stop asks the process to exit with sig, then kills its group after grace.
+func (p *proc) stop(sig syscall.Signal, grace time.Duration) {
+	if !p.alive() {
+		return
+	}
+	_ = p.cmd.Process.Signal(sig)
+	select {
+	case <-p.exited:
+	case <-time.After(grace):
+		p.kill()
+	}
+}
+
+// waitFor polls ready until it returns true, the process exits or StartTimeout passes.
+func (p *proc) waitFor(what string, ready func() bool) error {
+	deadline := time.Now().Add(StartTimeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !ready() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("clustertest: %s: %s not ready within %v\n%s", p.name, what, StartTimeout, tail(p.log, 30))
+		}
+		select {
+		case <-p.exited:
+			return fmt.Errorf("clustertest: %s exited during start (%v)\n%s", p.name, p.err, tail(p.log, 30))
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+func tcpReady(addr string) func() bool {
+	return func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
+	}
+}
+
+func httpReady(url string) func() bool {
+	client := &http.Client{Timeout: time.Second}
+	return func() bool {
+		resp, err := client.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}
+}
+
+// freeAddr returns 127.0.0.1:<port> with a port that was free a moment ago.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("clustertest: free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// tail returns the last n lines of a file.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "(no log: " + err.Error() + ")"
+	}
+	lines := splitLines(string(b))
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("… (%d earlier lines in %s)", len(lines)-n, path)}, lines[len(lines)-n:]...)
+	}
+	out := ""
+	for _, l := range lines {
+		out += "    " + l + "\n"
+	}
+	return out
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && s[i] != '\n' {
+			i++
+		}
+		out = append(out, s[:i])
+		if i < len(s) {
+			i++
+		}
+		s = s[i:]
+	}
+	return out
+}

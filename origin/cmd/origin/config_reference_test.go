@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var updateDocs = flag.Bool("update-docs", false, "rewrite docs/CONFIG.md (and the compose files' rendered configs) from the code")
+
+// configReferencePath is docs/CONFIG.md, from this package's directory.
+var configReferencePath = filepath.Join("..", "..", "..", "docs", "CONFIG.md")
+
+const configReferenceHeader = `# Configuration reference
+
+Every key of the origin's configuration, its default and its environment variable, generated
+from the configuration structs by ` + "`origin config-reference`" + `. Do not edit by hand:
+` + "`go test ./origin/cmd/origin -run TestConfigReference`" + ` fails when this file differs from
+the code, and ` + "`go test ./origin/cmd/origin -run TestConfigReference -update-docs`" + ` rewrites it.
+
+A key is set in the YAML file (` + "`origin -c origin.yaml`" + `), overridden by its environment
+variable, and a few by flags (` + "`--listen`, `--internal-listen`, `--node`, `--self`" + `). Durations
+are Go durations (` + "`30s`, `15m`" + `); lists in the environment are comma-separated. Unknown keys
+are errors; ` + "`origin check-config -c FILE`" + ` validates a file. ` + "`sources`" + ` is a map from the
+source name used in URLs to its settings, listed below as ` + "`sources.name.*`" + `: each entry sets
+` + "`type`" + ` (local, s3, fastdfs, http) and the section of that type; the environment overrides a
+source's key only when the file names it. ` + "`origin/config/example.yaml`" + ` shows every section.
+
+`
+
+// hostRow matches node.name's row, whose default is the machine's host name.
+var hostRow = regexp.MustCompile("(?m)^\\| `node\\.name` \\| `[^`]*` \\|")
+
+// generatedReference is what docs/CONFIG.md must contain: the header and the output of
+// `origin config-reference`, with the host-name default written as such.
+func generatedReference(t *testing.T) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run([]string{"config-reference"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("origin config-reference: exit %d: %s", code, errb.String())
+	}
+	table := hostRow.ReplaceAllString(out.String(), "| `node.name` | (the host name) |")
+	return configReferenceHeader + table
+}
+
+// TestConfigReference keeps docs/CONFIG.md equal to what the code generates, so the reference
+// cannot drift from the configuration structs.
+func TestConfigReference(t *testing.T) {
+	want := generatedReference(t)
+	if *updateDocs {
+		if err := os.WriteFile(configReferencePath, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(configReferencePath)
+	if err != nil {
+		t.Fatalf("%v (go test ./origin/cmd/origin -run TestConfigReference -update-docs writes it)", err)
+	}
+	if string(got) != want {
+		t.Fatalf("docs/CONFIG.md differs from `origin config-reference`: run\n\tgo test ./origin/cmd/origin -run TestConfigReference -update-docs\n%s", firstDiff(string(got), want))
+	}
+	for _, key := range []string{"server.listen", "cluster.pool", "auth.key_file", "sources.name.s3.endpoint", "sources.name.fastdfs.trackers"} {
+		if !strings.Contains(want, "| `"+key+"` |") {
+			t.Errorf("the reference has no row for %s", key)
+		}
+	}
+}
+
+// firstDiff describes the first line where got and want differ.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("line %d:\n\tfile: %s\n\tcode: %s", i+1, gl, wl)
+		}
+	}
+	return "(no line differs)"
+}
