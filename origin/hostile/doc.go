@@ -16,6 +16,13 @@
 //	     a file cut short in its pixel data renders as far as its data goes (grey below),
 //	     as browsers do, unless imaging.fail_on_warning is set
 //
-// The command origin/cmd/mkhostile writes them to a directory; origin/cmd/origin's
-// hostile_test.go serves each through a whole node and checks status, headers, time and memory.
+// Where they are used:
+//
+//   - origin/cmd/mkhostile writes them to a directory, with a manifest of the expected answers;
+//   - origin/cmd/origin's hostile_test.go serves each through a whole in-process node and checks
+//     the status, Cache-Control, nosniff and CSP sandbox, the time taken, the peak RSS, that a
+//     200 is a re-encoded image (never the input's bytes or script) and that the node still serves;
+//   - FuzzPipeline (this package's tests) mutates them through probe, limits and libvips;
+//   - reliability_test.go (build tag reliability, run by scripts/reliability) serves each
+//     through nginx and a real cluster under load and faults, and writes RELIABILITY.md.
 package hostile

@@ -32,15 +32,48 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 	s.observe(rd)
 
 	h := w.Header()
-	h.Set("Content-Type", rd.ContentType)
-	h.Set("Cache-Control", s.cacheControl(rd.Immutable))
-	h.Set("ETag", rd.ETag)
-	h.Set("Surrogate-Key", rd.SurrogateKey)
-	h.Set("Cache-Tag", rd.SurrogateKey)
-	h.Set("Timing-Allow-Origin", "*")
-	h.Set("Server-Timing", serverTiming(rd, time.Since(start)))
-	http.ServeContent(w, r, "", rd.LastModified, bytes.NewReader(rd.Data))
+	h["Content-Type"] = []string{rd.ContentType}
+	if rd.Immutable {
+		h["Cache-Control"] = s.ccImmutable
+	} else {
+		h["Cache-Control"] = s.ccMutable
+	}
+	sk := []string{rd.SurrogateKey}
+	h["Etag"] = []string{rd.ETag}
+	h["Surrogate-Key"] = sk
+	h["Cache-Tag"] = sk
+	h["Timing-Allow-Origin"] = headerStar
+	h["Server-Timing"] = []string{serverTiming(rd, time.Since(start))}
+	if conditional(r) {
+		// Range, If-None-Match, If-Modified-Since and the rest: net/http's rules.
+		http.ServeContent(w, r, "", rd.LastModified, bytes.NewReader(rd.Data))
+		return nil
+	}
+	// A plain GET or HEAD (what CDN pulls are): the same answer ServeContent gives, written in
+	// one call without its per-response copy buffer.
+	if !rd.LastModified.IsZero() {
+		h["Last-Modified"] = []string{rd.LastModified.UTC().Format(http.TimeFormat)}
+	}
+	h["Accept-Ranges"] = headerBytes
+	h["Content-Length"] = []string{strconv.Itoa(len(rd.Data))}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(rd.Data)
+	}
 	return nil
+}
+
+// Shared read-only header values (net/http never modifies a header's value slice).
+var (
+	headerStar  = []string{"*"}
+	headerBytes = []string{"bytes"}
+)
+
+// conditional reports whether the request needs ServeContent's precondition or range logic.
+func conditional(r *http.Request) bool {
+	h := r.Header
+	return h["Range"] != nil || h["If-None-Match"] != nil || h["If-Modified-Since"] != nil ||
+		h["If-Match"] != nil || h["If-Unmodified-Since"] != nil || h["If-Range"] != nil
 }
 
 func (s *Server) observe(rd *render.Rendition) {
@@ -55,9 +88,12 @@ func (s *Server) observe(rd *render.Rendition) {
 	}
 }
 
-// cacheControl renders the 200 policy.
-func (s *Server) cacheControl(immutable bool) string {
-	cc := s.cfg.CacheControl
+// cacheControl renders the 200 policy (once, at New).
+func cacheControl(cc CacheControl, immutable bool) []string {
+	return []string{cacheControlText(cc, immutable)}
+}
+
+func cacheControlText(cc CacheControl, immutable bool) string {
 	if immutable {
 		return fmt.Sprintf("public, max-age=%d, s-maxage=%d, immutable", secs(cc.ImmutableMaxAge), secs(cc.ImmutableMaxAge))
 	}

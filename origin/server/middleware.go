@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -12,27 +14,20 @@ import (
 	"github.com/imgorigin/imgorigin/origin/failure"
 )
 
-type ctxKey int
+type ctxKey struct{}
 
-const (
-	keyRequestID ctxKey = iota
-	keyInfo
-)
-
-// reqInfo is filled in by handlers and read by the access log.
+// reqInfo is the request's id, filled in by handlers and read by the access log.
 type reqInfo struct {
+	id      string
 	outcome string
 	kind    string
 	err     error
 }
 
-func requestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(keyRequestID).(string)
-	return id
-}
+func requestIDFrom(ctx context.Context) string { return infoFrom(ctx).id }
 
 func infoFrom(ctx context.Context) *reqInfo {
-	if i, ok := ctx.Value(keyInfo).(*reqInfo); ok {
+	if i, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
 		return i
 	}
 	return &reqInfo{}
@@ -58,20 +53,25 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if !validRequestID(id) {
+			// Request ids correlate log lines; they need to be unique, not secret.
 			var b [12]byte
-			_, _ = rand.Read(b[:])
+			binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+			binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
 			id = hex.EncodeToString(b[:])
 		}
 		h := w.Header()
-		h.Set("X-Request-Id", id)
-		h.Set("X-Origin-Node", s.deps.Node)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-		ctx := context.WithValue(r.Context(), keyRequestID, id)
-		ctx = context.WithValue(ctx, keyInfo, &reqInfo{})
-		next.ServeHTTP(w, r.WithContext(ctx))
+		h["X-Request-Id"] = []string{id}
+		h["X-Origin-Node"] = s.nodeHeader
+		h["X-Content-Type-Options"] = headerNosniff
+		h["Content-Security-Policy"] = headerCSP
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &reqInfo{id: id})))
 	})
 }
+
+var (
+	headerNosniff = []string{"nosniff"}
+	headerCSP     = []string{"default-src 'none'; sandbox"}
+)
 
 type recorder struct {
 	http.ResponseWriter
@@ -97,6 +97,23 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// ReadFrom lets io.Copy (ServeContent's body copy) reach net/http's own ReaderFrom, which
+// copies through pooled buffers instead of allocating 32 KiB per response.
+func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	var n int64
+	var err error
+	if rf, ok := r.ResponseWriter.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(src)
+	} else {
+		n, err = io.Copy(r.ResponseWriter, src)
+	}
+	r.bytes += n
+	return n, err
+}
+
 // accessLog writes one JSON line per request and records request metrics. The query string is
 // never logged: it carries the token.
 func (s *Server) accessLog(next http.Handler) http.Handler {
@@ -110,6 +127,13 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		}
 		info := infoFrom(r.Context())
 		s.deps.Metrics.Request(rec.status, info.outcome, d, rec.bytes)
+		level := slog.LevelInfo
+		if info.err != nil && rec.status >= 500 && rec.status != http.StatusServiceUnavailable {
+			level = slog.LevelError
+		}
+		if !s.deps.Log.Enabled(r.Context(), level) {
+			return
+		}
 		attrs := []slog.Attr{
 			slog.String("id", requestIDFrom(r.Context())),
 			slog.String("method", r.Method),
@@ -122,12 +146,8 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		if info.outcome != "" {
 			attrs = append(attrs, slog.String("cache", info.outcome))
 		}
-		level := slog.LevelInfo
 		if info.err != nil {
 			attrs = append(attrs, slog.String("kind", info.kind), slog.String("error", info.err.Error()))
-			if rec.status >= 500 && rec.status != http.StatusServiceUnavailable {
-				level = slog.LevelError
-			}
 		}
 		s.deps.Log.LogAttrs(r.Context(), level, "request", attrs...)
 	})

@@ -47,6 +47,9 @@ type Server struct {
 	ready atomic.Bool
 
 	public, internal *http.Server
+
+	ccMutable, ccImmutable []string // the 200 Cache-Control values, shared read-only
+	nodeHeader             []string
 }
 
 // New builds a Server. It does not listen until Serve.
@@ -57,7 +60,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Renderer == nil || deps.Auth == nil || deps.Metrics == nil || deps.Log == nil {
 		return nil, errors.New("server: renderer, auth, metrics and log are required")
 	}
-	s := &Server{cfg: cfg, deps: deps}
+	s := &Server{cfg: cfg, deps: deps,
+		ccMutable: cacheControl(cfg.CacheControl, false), ccImmutable: cacheControl(cfg.CacheControl, true),
+		nodeHeader: []string{deps.Node}}
 	s.public = &http.Server{
 		Handler:           s.PublicHandler(),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
