@@ -24,7 +24,7 @@ const (
 	BombOverSide   = 20000 // 400 MP of zeros in a ~50 KB PNG
 	BombUnderSide  = 6000  // 36 MP
 	ManyFrames     = 10000
-	ProgressiveSc  = 2000 // scans of the progressive CPU attack
+	ProgressiveSc  = 255 // AC scans after the DC scan: 256 scans, the most imaging.max_jpeg_scans accepts
 	ProgressiveDim = 4096
 )
 
@@ -48,11 +48,11 @@ func All(remoteHref string) []Input {
 	junkICC := append([]byte("ICC_PROFILE\x00\x01\x01"), []byte(strings.Repeat("\xde\xad\xbe\xef", 64))...)
 	return []Input{
 		// Truncations.
-		{"truncated.jpg", encodeJPEG(jpegSpec{w: 640, h: 480, comps: 3, block: smoothPhoto, truncateAt: 0.3}), jpegOut(200), "JPEG cut in its scan data (no EOI): rendered as far as the data goes, like browsers (imaging.fail_on_warning: false)"},
+		{"truncated.jpg", encodeJPEG(jpegSpec{w: 640, h: 480, comps: 3, block: smoothPhoto, truncateAt: 0.3}), jpegOut(422), "JPEG cut in its scan data (no EOI): refused, not rendered with grey rows that a CDN would then cache"},
 		{"truncated-header.jpg", photo[:200], jpegOut(422), "JPEG cut inside its tables, before any frame header"},
-		{"truncated.png", spng[:len(spng)/2], jpegOut(200), "PNG cut in its IDAT: rendered as far as the data goes"},
+		{"truncated.png", spng[:len(spng)/2], jpegOut(422), "PNG cut in its IDAT (no IEND): refused"},
 		{"truncated.webp", swebp[:len(swebp)-6], jpegOut(422), "WebP cut inside the VP8L bitstream (RIFF size larger than the file)"},
-		{"truncated.gif", anim[:len(anim)*2/3], []Case{{"w_100,f_jpeg", 200}, {"w_100,f_gif", 200}}, "animated GIF cut mid-frame: the complete frames are a valid image"},
+		{"truncated.gif", anim[:len(anim)*2/3], []Case{{"w_100,f_jpeg", 422}, {"w_100,f_gif", 422}}, "animated GIF cut mid-frame (no trailer): refused, as a still and as an animation"},
 		{"truncated-header.gif", sgif[:11], jpegOut(422), "GIF cut inside its logical screen descriptor"},
 
 		// Pixel floods: headers declaring huge sizes, almost no data.
@@ -73,8 +73,8 @@ func All(remoteHref string) []Input {
 		{"webp-bomb-under.webp", webpSolid(BombUnderSide, BombUnderSide, [4]uint8{255, 10, 200, 10}), jpegOut(200), "lossless WebP of 6000×6000 in 34 bytes (under the limit)"},
 		{"frames-10000.gif", animatedGIF(8, 8, 1, 1, ManyFrames), []Case{{"w_100,f_gif", 422}, {"w_100,f_webp", 422}, {"w_100,f_jpeg", 200}}, "animated GIF of 10,000 1×1 frames: refused as an animation, first frame as a still"},
 		{"frames-big.gif", animatedGIF(4000, 4000, 1, 1, 150), []Case{{"w_100,f_gif", 422}, {"w_100,f_jpeg", 200}}, "150 frames on a 4000×4000 screen: 2.4 G animation pixels"},
-		{"progressive-scans.jpg", progressiveScans(ProgressiveDim, ProgressiveDim, ProgressiveSc), jpegOut(200), "progressive JPEG of 4096×4096 with 2,000 AC scans of ~40 bytes each: decoders revisit every block per scan"},
-		{"progressive-scans-10k.jpg", progressiveScans(ProgressiveDim, ProgressiveDim, 5*ProgressiveSc), jpegOut(422), "the same with 10,000 scans (400 KB): decoding costs ~16 s of CPU; must be refused (scan limit) before decoding"},
+		{"progressive-scans.jpg", progressiveScans(ProgressiveDim, ProgressiveDim, ProgressiveSc), jpegOut(200), "progressive JPEG of 4096×4096 with a DC scan and 255 AC scans of ~40 bytes each (256: the most imaging.max_jpeg_scans accepts): decoders revisit every block per scan"},
+		{"progressive-scans-10k.jpg", progressiveScans(ProgressiveDim, ProgressiveDim, 10000), jpegOut(422), "the same with 10,000 scans (400 KB): decoding would cost ~10 s of CPU; refused by the scan count (imaging.max_jpeg_scans) before decoding"},
 
 		// Not images, or not formats this origin reads.
 		{"empty.jpg", nil, jpegOut(415), "zero bytes"},

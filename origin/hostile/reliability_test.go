@@ -37,12 +37,17 @@ import (
 
 var (
 	outPath    = flag.String("reliability.out", "", "write the Markdown report here")
-	steadyFor  = flag.Duration("reliability.steady", 60*time.Second, "how long the steady load is held")
-	loadFactor = flag.Float64("reliability.load", 0.8, "offered load as a fraction of the measured capacity")
+	steadyFor  = flag.Duration("reliability.steady", 3*time.Minute, "how long the steady load is held")
+	loadFactor = flag.Float64("reliability.load", 1.0, "offered steady load as a fraction of the measured capacity")
+	faultLoad  = flag.Float64("reliability.faultload", 0.6, "offered load during the fault phases, as a fraction of the measured capacity")
 	command    = flag.String("reliability.command", "scripts/reliability", "the command line recorded in the report")
 )
 
 func TestMain(m *testing.M) { clustertest.Main(m) }
+
+// idleSettle is how long the run waits before counting goroutines and open files: longer than
+// the 3 s after which servers close idle keep-alive connections.
+const idleSettle = 6 * time.Second
 
 // --- fault proxy in front of the S3 store ----------------------------------------------------
 
@@ -76,7 +81,7 @@ func startFaultProxy(t *testing.T) *faultProxy {
 		},
 		FlushInterval: -1,
 	}
-	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p.srv = &http.Server{IdleTimeout: 3 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch proxyMode(p.mode.Load()) {
 		case mode500:
 			w.Header().Set("Content-Type", "application/xml")
@@ -156,6 +161,7 @@ type sample struct {
 	status int  // 0: transport error
 	store  bool // the URL needs the S3 store
 	nginx  bool // the answer did not come from an origin (no X-Origin-Node): nginx's own
+	render bool // the origin rendered it for this request (Server-Timing starts with "miss")
 }
 
 type loader struct {
@@ -181,6 +187,7 @@ func (l *loader) get(u string) sample {
 		if err == nil {
 			s.status = resp.StatusCode
 			s.nginx = resp.Header.Get("X-Origin-Node") == ""
+			s.render = strings.HasPrefix(resp.Header.Get("Server-Timing"), "miss")
 		}
 	}
 	s.took = time.Since(t0)
@@ -262,6 +269,7 @@ type stats struct {
 	n, failed     int
 	storeN        int // requests that need the store
 	storeFailed   int
+	renders       int
 	rps           float64
 	p50, p99, max time.Duration
 	codes         map[int]int
@@ -284,6 +292,9 @@ func (l *loader) stats(from, to time.Duration) stats {
 		st.codes[code]++
 		if s.store {
 			st.storeN++
+		}
+		if s.render {
+			st.renders++
 		}
 		if s.status != 200 {
 			st.failed++
@@ -386,6 +397,7 @@ func TestReliabilityRun(t *testing.T) {
 		"IMGORIGIN_CLUSTER_CACHE_PEER_TIMEOUT=1s",
 		"IMGORIGIN_CLUSTER_CACHE_NEGATIVE_TTL=0s",
 		"IMGORIGIN_LOG_LEVEL=warn",
+		"IMGORIGIN_SERVER_IDLE_TIMEOUT=3s",
 	}})
 	u, _ := url.Parse(c.S3.Endpoint)
 	proxy.target.Store(u)
@@ -409,17 +421,17 @@ func TestReliabilityRun(t *testing.T) {
 	}
 
 	exp := time.Now().Add(2 * time.Hour)
-	build := func(source, key string, w int, f imgurl.Format) string {
-		p := clustertest.Path(t, imgurl.Path{Variant: imgurl.Variant{Options: imgurl.Options{Width: w, Format: f}}, Source: source, Key: key})
+	build := func(source, key string, w int, f imgurl.Format, q int) string {
+		p := clustertest.Path(t, imgurl.Path{Variant: imgurl.Variant{Options: imgurl.Options{Width: w, Quality: q, Format: f}}, Source: source, Key: key})
 		return c.FrontURL + c.Signed(t, p, exp)
 	}
-	var localURLs []string
+	var localURLs []string // the variants at the default quality, for the hanging-peer probe
 	s3Sets := map[string][]string{} // per phase: originals no earlier phase has fetched (and cached)
 	for i := 0; i < 24; i++ {
 		key := fmt.Sprintf("load/%02d.jpg", i)
 		c.WriteLocal(t, key, clustertest.JPEG(1024, 768, i))
 		for w := 64; w <= 800; w += 8 {
-			localURLs = append(localURLs, build("local", key, w, imgurl.JPEG), build("local", key, w, imgurl.WebP))
+			localURLs = append(localURLs, build("local", key, w, imgurl.JPEG, 0), build("local", key, w, imgurl.WebP, 0))
 		}
 	}
 	for si, set := range []string{"warm", "down", "slow", "500"} {
@@ -427,7 +439,7 @@ func TestReliabilityRun(t *testing.T) {
 			key := fmt.Sprintf("load/%s/%02d.jpg", set, i)
 			c.PutS3(t, key, clustertest.JPEG(800, 600, 100*(si+1)+i), "image/jpeg") // distinct bytes: nothing shared by content
 			for w := 64; w <= 800; w += 4 {
-				s3Sets[set] = append(s3Sets[set], build("s3", key, w, imgurl.JPEG))
+				s3Sets[set] = append(s3Sets[set], build("s3", key, w, imgurl.JPEG, 0))
 			}
 		}
 	}
@@ -438,7 +450,19 @@ func TestReliabilityRun(t *testing.T) {
 		defer rngMu.Unlock()
 		return list[rng.IntN(len(list))]
 	}
-	nextLocal := func() string { return pick(localURLs) }
+	// The load: 24 originals × 93 widths × 2 formats × 46 qualities = 205,344 distinct variants,
+	// so nearly every request is a render (the report counts them from Server-Timing).
+	const localVariants = 24 * 93 * 2 * 46
+	nextLocal := func() string {
+		rngMu.Lock()
+		i, w, webp, q := rng.IntN(24), 64+8*rng.IntN(93), rng.IntN(2) == 1, 50+rng.IntN(46)
+		rngMu.Unlock()
+		f := imgurl.JPEG
+		if webp {
+			f = imgurl.WebP
+		}
+		return build("local", fmt.Sprintf("load/%02d.jpg", i), w, f, q)
+	}
 	nextMixed := func(set string) func() string { // one request in five needs the S3 store
 		return func() string {
 			rngMu.Lock()
@@ -447,7 +471,7 @@ func TestReliabilityRun(t *testing.T) {
 			if s3 {
 				return pick(s3Sets[set])
 			}
-			return pick(localURLs)
+			return nextLocal()
 		}
 	}
 
@@ -462,21 +486,26 @@ func TestReliabilityRun(t *testing.T) {
 	var rep strings.Builder
 	section := func(format string, args ...any) { fmt.Fprintf(&rep, format, args...) }
 	row := func(name string, st stats) {
-		section("| %s | %d | %.1f | %d (%.2f %%) | %d of %d | %d of %d | %s | %s | %s | %s |\n", name, st.n, st.rps, st.failed,
+		section("| %s | %d | %.1f | %.0f %% | %d (%.2f %%) | %d of %d | %d of %d | %s | %s | %s | %s |\n", name, st.n, st.rps,
+			100*float64(st.renders)/max(1, float64(st.n)), st.failed,
 			100*float64(st.failed)/max(1, float64(st.n)), st.failed-st.storeFailed, st.n-st.storeN, st.storeFailed, st.storeN,
 			ms(st.p50), ms(st.p99), ms(st.max), codesString(st.codes))
 	}
-	header := "| window | requests | req/s | failed | failed, local | failed, S3 | p50 ms | p99 ms | max ms | answers |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+	header := "| window | requests | req/s | renders | failed | failed, local | failed, S3 | p50 ms | p99 ms | max ms | answers |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
 
 	// Capacity: closed loop, the miss-heavy mix of distinct signed URLs.
 	capacity := l.closed(2*runtime.NumCPU()+4, 15*time.Second, nextLocal)
 	rate := capacity * *loadFactor
-	t.Logf("capacity %.1f req/s; offered load %.1f req/s", capacity, rate)
+	frate := capacity * *faultLoad
+	t.Logf("capacity %.1f req/s; offered load %.1f req/s, during faults %.1f req/s", capacity, rate, frate)
+	// Idle keep-alive connections are closed by their servers after 3 s
+	// (IMGORIGIN_SERVER_IDLE_TIMEOUT, the fault proxy's IdleTimeout): wait for that, so that
+	// the before and after figures count only what is really in use.
 	l.client.CloseIdleConnections()
-	time.Sleep(5 * time.Second) // settle, as before the "after" figures
+	time.Sleep(idleSettle)
 	before := figures(t, c)
 
-	phase := func(name string, d time.Duration, next func() string, during func(mark func(string))) []window {
+	phase := func(name string, rate float64, d time.Duration, next func() string, during func(mark func(string))) []window {
 		var marks []window
 		var mu sync.Mutex
 		start := time.Since(l.start)
@@ -505,9 +534,9 @@ func TestReliabilityRun(t *testing.T) {
 	}
 	at := func(d time.Duration) { time.Sleep(d) } // fault timing within a phase: wall-clock by design
 
-	steady := phase("steady", *steadyFor, nextLocal, nil)
+	steady := phase("steady", rate, *steadyFor, nextLocal, nil)
 	victim := c.Node(1)
-	kill := phase("kill", 40*time.Second, nextLocal, func(mark func(string)) {
+	kill := phase("kill", frate, 40*time.Second, nextLocal, func(mark func(string)) {
 		at(8 * time.Second)
 		mark("killed → restarted")
 		victim.Kill()
@@ -517,7 +546,7 @@ func TestReliabilityRun(t *testing.T) {
 	})
 	stopped := c.Node(2)
 	var direct []sample
-	hang := phase("hang", 30*time.Second, nextLocal, func(mark func(string)) {
+	hang := phase("hang", frate, 30*time.Second, nextLocal, func(mark func(string)) {
 		at(6 * time.Second)
 		mark("peer SIGSTOPped")
 		stopped.Signal(syscall.SIGSTOP)
@@ -537,7 +566,7 @@ func TestReliabilityRun(t *testing.T) {
 		mark("after SIGCONT")
 	})
 	storePhase := func(name string, m proxyMode) []window {
-		return phase(name, 30*time.Second, nextMixed(modeNames[m]), func(mark func(string)) {
+		return phase(name, frate, 30*time.Second, nextMixed(modeNames[m]), func(mark func(string)) {
 			at(8 * time.Second)
 			mark("store " + modeNames[m])
 			proxy.set(t, m)
@@ -594,7 +623,7 @@ func TestReliabilityRun(t *testing.T) {
 
 	// Let keep-alive connections and finished work settle, then measure again.
 	l.client.CloseIdleConnections()
-	time.Sleep(5 * time.Second)
+	time.Sleep(idleSettle)
 	after := figures(t, c)
 
 	// --- report ---
@@ -605,15 +634,18 @@ func TestReliabilityRun(t *testing.T) {
 		"everything on 127.0.0.1. The run takes about %d minutes.\n\n", *command, time.Now().UTC().Format("2006-01-02 15:04"),
 		runtime.NumCPU(), memTotal(), int((time.Since(l.start)+time.Minute-1)/time.Minute))
 	section("Cluster: 3 origin processes (`bin/origin`, real libvips) peered through groupcache, the front nginx rendered by " +
-		"`origin render-nginx` (hash consistent, `proxy_next_upstream error timeout http_502 http_503 http_504`, 3 tries), " +
+		"`origin render-nginx` (hash consistent, `proxy_next_upstream error timeout http_503`, 3 tries: an origin's 502/504 is a store "+
+		"failure every node shares, so it is not retried), " +
 		"MinIO as source `s3` behind a fault-injecting HTTP proxy, source `local` on disk; started by `origin/clustertest`. " +
 		"Settings changed from the defaults for the run: render.timeout 4s, front.read_timeout 6s, cluster.cache.peer_timeout 1s, " +
-		"s3 response_header_timeout 2s.\n\n")
+		"s3 response_header_timeout 2s, server.idle_timeout 3s (so that idle keep-alive connections are gone when open files are counted).\n\n")
 	section("Load: an open-loop generator (Go, in the run) offering a fixed rate through nginx, each request a random one of %d distinct "+
-		"signed URLs (24 JPEG originals of 1024×768, widths 64–800 px, JPEG and WebP): mostly renders, not cache hits. "+
-		"A request fails when it is not a 200 (any status, a connection error or a 60 s timeout).\n\n", len(localURLs))
-	section("## Load held\n\nMeasured capacity (closed loop, %d workers, 15 s): **%.1f req/s**. Offered load in every phase below: "+
-		"%.0f %% of it, **%.1f req/s**.\n\n", 2*runtime.NumCPU()+4, capacity, 100**loadFactor, rate)
+		"signed URLs (24 JPEG originals of 1024×768, widths 64–800 px, JPEG and WebP, quality 50–95): nearly every request is a render "+
+		"(column \"renders\": answers whose Server-Timing says miss; the rest were cached by an earlier request). "+
+		"A request fails when it is not a 200 (any status, a connection error or a 60 s timeout).\n\n", localVariants)
+	section("## Load held\n\nMeasured capacity (closed loop, %d workers, 15 s, the same mix): **%.1f req/s**. Offered steady load: "+
+		"%.0f %% of it, **%.1f req/s**. The fault phases offer %.0f %% of it (%.1f req/s), so that two nodes can carry the load while "+
+		"the third is down.\n\n", 2*runtime.NumCPU()+4, capacity, 100**loadFactor, rate, 100**faultLoad, frate)
 	section("%s", header)
 	st := l.stats(steady[0].from, steady[len(steady)-1].to)
 	row(fmt.Sprintf("steady, %v", *steadyFor), st)
@@ -668,7 +700,8 @@ func TestReliabilityRun(t *testing.T) {
 	section("\nLargest RSS growth for one hostile input: %.1f MiB (budget in `go test`: %d MiB, `IMGORIGIN_HOSTILE_RSS_BUDGET_MIB`).\n\n", worstGrowth, 320)
 
 	section("## Goroutines, open files and RSS before and after\n\nFrom each node's /metrics (go_goroutines, process_open_fds, process_resident_memory_bytes): "+
-		"before = after the first requests, before any load; after = 5 s after the last request. `%s` was restarted during the run, "+
+		"before = after the first requests, before any load; after = once the last request is answered. Both are taken 6 s after the last request, "+
+		"when the servers have closed idle keep-alive connections (idle_timeout 3 s). `%s` was restarted during the run, "+
 		"so its figures are of the new process.\n\n| node | goroutines before | after | open fds before | after | RSS MiB before | after |\n|---|---:|---:|---:|---:|---:|---:|\n", victim.Name)
 	for i, n := range c.Nodes {
 		section("| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |\n", n.Name, before[i].goroutines, after[i].goroutines, before[i].fds, after[i].fds, before[i].rss, after[i].rss)
@@ -720,7 +753,7 @@ func TestReliabilityRun(t *testing.T) {
 		}
 		grow = max(grow, after[i].goroutines-before[i].goroutines, after[i].fds-before[i].fds)
 	}
-	verdict(grow <= 10, "no goroutine or fd growth after the run (nodes not restarted; allowance 10 for idle keep-alive connections): largest growth %.0f", grow)
+	verdict(grow <= 2, "no goroutine or fd growth after the run (nodes not restarted, idle connections closed; allowance 2): largest growth %.0f", grow)
 	final := rep.String()
 	i := strings.Index(final, "## Load held")
 	final = final[:i] + "## Summary\n\n" + sum.String() + "\n" + final[i:]

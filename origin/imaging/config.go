@@ -15,6 +15,11 @@ type Config struct {
 	MaxFrames int `mapstructure:"max_frames"`
 	// MaxAnimationPixels bounds width×height×frames of an animation that is decoded. Default 50 MP.
 	MaxAnimationPixels int64 `mapstructure:"max_animation_pixels"`
+	// MaxJPEGScans bounds the scans of a JPEG source. Every scan of a progressive JPEG makes the
+	// decoder revisit each coefficient block, so a small file of thousands of tiny scans costs
+	// seconds of CPU however small the output; encoders write 1 (baseline) to about 12.
+	// Default 256.
+	MaxJPEGScans int `mapstructure:"max_jpeg_scans"`
 	// MaxOutputSide bounds each output dimension after DPR; larger requests are scaled down,
 	// keeping the aspect ratio. Default 4096.
 	MaxOutputSide int `mapstructure:"max_output_side"`
@@ -69,6 +74,7 @@ func DefaultConfig() Config {
 		MaxPixels:          40_000_000,
 		MaxFrames:          200,
 		MaxAnimationPixels: 50_000_000,
+		MaxJPEGScans:       256,
 		MaxOutputSide:      4096,
 		Pipeline:           PipelineShrink,
 		Concurrency:        1,
@@ -95,6 +101,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxAnimationPixels < 1 || c.MaxAnimationPixels > 1<<32 {
 		bad("max_animation_pixels", "must be 1..4294967296")
+	}
+	if c.MaxJPEGScans < 1 || c.MaxJPEGScans > 100000 {
+		bad("max_jpeg_scans", "must be 1..100000")
 	}
 	if c.MaxOutputSide < 16 || c.MaxOutputSide > 16384 {
 		bad("max_output_side", "must be 16..16384")

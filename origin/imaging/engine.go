@@ -80,6 +80,9 @@ func (e *Engine) checkLimits(in imgprobe.Info, opts imgurl.Options) error {
 	if p := in.Pixels(); p > e.cfg.MaxPixels {
 		return fmt.Errorf("%w: %dx%d is %d pixels, more than %d", ErrLimits, in.Width, in.Height, p, e.cfg.MaxPixels)
 	}
+	if in.Format == imgprobe.JPEG && in.Scans > e.cfg.MaxJPEGScans {
+		return fmt.Errorf("%w: JPEG of %d scans, more than %d", ErrLimits, in.Scans, e.cfg.MaxJPEGScans)
+	}
 	if animatedOutput(in, opts) {
 		if in.Frames > e.cfg.MaxFrames {
 			return fmt.Errorf("%w: %d frames, more than %d", ErrLimits, in.Frames, e.cfg.MaxFrames)

@@ -36,6 +36,9 @@ type Info struct {
 	HasAlpha    bool // the image declares an alpha channel or transparency
 	// Truncated is true when the file ends before its structure does (see truncated in complete.go).
 	Truncated bool
+	// Scans is the number of scans of a JPEG (1 for baseline, usually 6..12 for progressive),
+	// counted from its markers; 0 for other formats. Decoding cost grows with it.
+	Scans int
 }
 
 // Pixels is Width×Height of one frame.
@@ -85,7 +88,13 @@ func Probe(data []byte) (Info, error) {
 	if in.Orientation < 1 || in.Orientation > 8 {
 		in.Orientation = 1
 	}
-	in.Truncated = in.Truncated || truncated(in.Format, data)
+	if in.Format == JPEG {
+		scans, complete := jpegScans(data)
+		in.Scans = scans
+		in.Truncated = !complete
+	} else {
+		in.Truncated = in.Truncated || truncated(in.Format, data)
+	}
 	return in, nil
 }
 

@@ -73,22 +73,22 @@ func TestProbe(t *testing.T) {
 		data []byte
 		want Info
 	}{
-		{"jpeg", imagingtest.JPEG(photo, 80, 0), Info{JPEG, 64, 48, 1, 1, false, false}},
-		{"jpeg exif 6", imagingtest.JPEG(photo, 80, 6), Info{JPEG, 64, 48, 1, 6, false, false}},
-		{"jpeg exif 8", imagingtest.JPEG(photo, 80, 8), Info{JPEG, 64, 48, 1, 8, false, false}},
-		{"png rgba", imagingtest.PNG(imagingtest.Translucent(40, 30)), Info{PNG, 40, 30, 1, 1, true, false}},
-		{"png opaque", imagingtest.PNG(photo), Info{PNG, 64, 48, 1, 1, false, false}}, // opaque RGBA encodes as RGB
-		{"png gray", imagingtest.PNG(image.NewGray(image.Rect(0, 0, 9, 3))), Info{PNG, 9, 3, 1, 1, false, false}},
-		{"png palette trns", palettedWithTransparency(), Info{PNG, 7, 5, 1, 1, true, false}},
-		{"apng", apng, Info{PNG, 64, 48, 12, 1, false, false}},
-		{"gif one", gifFrames(1, false), Info{GIF, 31, 9, 1, 1, false, false}},
-		{"gif animated transparent", gifFrames(9, true), Info{GIF, 31, 9, 9, 1, true, false}},
-		{"webp lossy", readTestdata(t, "lossy.webp"), Info{WebP, 33, 17, 1, 1, false, false}},
-		{"webp alpha", readTestdata(t, "alpha.webp"), Info{WebP, 33, 17, 1, 1, true, false}},
-		{"webp lossless alpha", readTestdata(t, "lossless-alpha.webp"), Info{WebP, 33, 17, 1, 1, true, false}},
-		{"webp animated", readTestdata(t, "anim.webp"), Info{WebP, 20, 10, 3, 1, false, false}},
-		{"avif", readTestdata(t, "tiny.avif"), Info{AVIF, 33, 17, 1, 1, false, false}},
-		{"heic", readTestdata(t, "tiny.heic"), Info{HEIF, 33, 17, 1, 1, false, false}},
+		{"jpeg", imagingtest.JPEG(photo, 80, 0), Info{JPEG, 64, 48, 1, 1, false, false, 1}},
+		{"jpeg exif 6", imagingtest.JPEG(photo, 80, 6), Info{JPEG, 64, 48, 1, 6, false, false, 1}},
+		{"jpeg exif 8", imagingtest.JPEG(photo, 80, 8), Info{JPEG, 64, 48, 1, 8, false, false, 1}},
+		{"png rgba", imagingtest.PNG(imagingtest.Translucent(40, 30)), Info{PNG, 40, 30, 1, 1, true, false, 0}},
+		{"png opaque", imagingtest.PNG(photo), Info{PNG, 64, 48, 1, 1, false, false, 0}}, // opaque RGBA encodes as RGB
+		{"png gray", imagingtest.PNG(image.NewGray(image.Rect(0, 0, 9, 3))), Info{PNG, 9, 3, 1, 1, false, false, 0}},
+		{"png palette trns", palettedWithTransparency(), Info{PNG, 7, 5, 1, 1, true, false, 0}},
+		{"apng", apng, Info{PNG, 64, 48, 12, 1, false, false, 0}},
+		{"gif one", gifFrames(1, false), Info{GIF, 31, 9, 1, 1, false, false, 0}},
+		{"gif animated transparent", gifFrames(9, true), Info{GIF, 31, 9, 9, 1, true, false, 0}},
+		{"webp lossy", readTestdata(t, "lossy.webp"), Info{WebP, 33, 17, 1, 1, false, false, 0}},
+		{"webp alpha", readTestdata(t, "alpha.webp"), Info{WebP, 33, 17, 1, 1, true, false, 0}},
+		{"webp lossless alpha", readTestdata(t, "lossless-alpha.webp"), Info{WebP, 33, 17, 1, 1, true, false, 0}},
+		{"webp animated", readTestdata(t, "anim.webp"), Info{WebP, 20, 10, 3, 1, false, false, 0}},
+		{"avif", readTestdata(t, "tiny.avif"), Info{AVIF, 33, 17, 1, 1, false, false, 0}},
+		{"heic", readTestdata(t, "tiny.heic"), Info{HEIF, 33, 17, 1, 1, false, false, 0}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -297,5 +297,48 @@ func TestTruncated(t *testing.T) {
 				t.Errorf("Truncated = %v, want %v", in.Truncated, tc.want)
 			}
 		})
+	}
+}
+
+// TestJPEGScans builds progressive-looking JPEGs marker by marker (the walk never reads pixel
+// data): extra scans, each after a table segment, with stuffed bytes and restart markers inside
+// the entropy-coded data, which are not scans.
+func TestJPEGScans(t *testing.T) {
+	base := imagingtest.JPEG(imagingtest.Photo(64, 48, 1), 80, 0)
+	first := jpegFirstScan(base)
+	if first < 0 {
+		t.Fatal("no scan in the test JPEG")
+	}
+	entropy := []byte{0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xD7, 0x78}
+	sos := []byte{0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x01, 0x3F, 0x00}
+	dht := []byte{0xFF, 0xC4, 0x00, 0x05, 0x10, 0x00, 0xFF} // a table segment whose body holds FF
+	build := func(extra int) []byte {
+		b := append([]byte{}, base[:first]...)
+		b = append(b, entropy...)
+		for range extra {
+			b = append(b, dht...)
+			b = append(b, sos...)
+			b = append(b, entropy...)
+		}
+		return append(b, 0xFF, 0xFF, 0xD9) // a fill byte, then EOI
+	}
+	for _, extra := range []int{0, 1, 9, 499} {
+		in, err := Probe(build(extra))
+		if err != nil {
+			t.Fatalf("%d extra scans: %v", extra, err)
+		}
+		if in.Scans != extra+1 || in.Truncated {
+			t.Errorf("%d extra scans: Scans %d, Truncated %v; want %d, false", extra, in.Scans, in.Truncated, extra+1)
+		}
+	}
+	whole := build(3)
+	for _, cut := range []int{2, 5, len(sos) + len(entropy) + 3} {
+		in, err := Probe(whole[:len(whole)-cut])
+		if err == nil && !in.Truncated {
+			t.Errorf("cut %d bytes before the end: not truncated (%+v)", cut, in)
+		}
+	}
+	if in, _ := Probe(base); in.Scans != 1 {
+		t.Errorf("baseline JPEG: Scans %d, want 1", in.Scans)
 	}
 }

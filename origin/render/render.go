@@ -301,15 +301,33 @@ func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error)
 		}
 		return nil, failure.New(failure.KindOverloaded, "the origin is busy, retry shortly", err)
 	}
-	defer release()
-	t2 := time.Now()
-	out, err := r.proc.Process(ctx, data, in, opts)
-	r.obs.Rendered(opts.Format, time.Since(t2), err)
-	if err != nil {
-		return nil, err
+	// A running libvips operation cannot be interrupted, so the render runs on its own
+	// goroutine and the request stops waiting at the deadline: the client gets its 504 within
+	// render.timeout however long a hostile image takes to decode. The abandoned render keeps
+	// its admission cost until it ends (the CPU is still busy), sees its context cancelled at
+	// its next step, and its result is dropped.
+	type processed struct {
+		out Output
+		err error
 	}
-	tm.Decode, tm.Encode = out.Decode, out.Encode
-	return out.Data, nil
+	done := make(chan processed, 1)
+	t2 := time.Now()
+	go func() {
+		defer release()
+		out, err := r.proc.Process(ctx, data, in, opts)
+		r.obs.Rendered(opts.Format, time.Since(t2), err)
+		done <- processed{out, err}
+	}()
+	select {
+	case p := <-done:
+		if p.err != nil {
+			return nil, p.err
+		}
+		tm.Decode, tm.Encode = p.out.Decode, p.out.Encode
+		return p.out.Data, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("render: %s abandoned after %s: %w", okey, time.Since(t2).Round(time.Millisecond), ctx.Err())
+	}
 }
 
 // loadOriginal is the originals cache's loader.

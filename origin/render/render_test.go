@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -273,4 +274,59 @@ func (c constantCache) Original(context.Context, string) ([]byte, Outcome, error
 func (c constantCache) Variant(context.Context, string) ([]byte, Outcome, error) {
 	c.n.Add(1)
 	return hitBytes, OutcomeHit, nil
+}
+
+// stuckProcessor stands in for a libvips operation that cannot be interrupted: it ignores its
+// context and returns only when released.
+type stuckProcessor struct {
+	recordingProcessor
+	unblock chan struct{}
+}
+
+func (p *stuckProcessor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Output, error) {
+	<-p.unblock
+	return p.recordingProcessor.Process(ctx, data, in, opts)
+}
+
+type countingAdmitter struct{ held atomic.Int64 }
+
+func (a *countingAdmitter) Acquire(ctx context.Context, cost int64) (func(), error) {
+	a.held.Add(1)
+	return func() { a.held.Add(-1) }, nil
+}
+
+// TestRenderAnswersAtTheDeadlineWhileTheWorkGoesOn: a render that outlives render.timeout is
+// answered with a timeout at the deadline, not when the decoder finishes, and keeps its
+// admission cost until it really ends.
+func TestRenderAnswersAtTheDeadlineWhileTheWorkGoesOn(t *testing.T) {
+	mem := sourcetest.NewMemory()
+	mem.Put("slow.png", pngBytes(t, 64, 48))
+	cfg := DefaultConfig()
+	cfg.Timeout = 100 * time.Millisecond
+	proc := &stuckProcessor{unblock: make(chan struct{})}
+	adm := &countingAdmitter{}
+	r := newRenderer(t, cfg, mem, proc, adm)
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(proc.unblock) }) }
+	time.AfterFunc(3*time.Second, unblock) // a render that waits for the work fails below, not hangs
+	t0 := time.Now()
+	_, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/slow.png"))
+	took := time.Since(t0)
+	if failure.KindOf(err) != failure.KindTimeout {
+		t.Fatalf("err %v (kind %v), want a timeout", err, failure.KindOf(err))
+	}
+	if took > 2*time.Second {
+		t.Errorf("answered after %s, want about render.timeout (100ms)", took)
+	}
+	if adm.held.Load() != 1 {
+		t.Errorf("admission slots held while the render still runs: %d, want 1", adm.held.Load())
+	}
+	unblock()
+	deadline := time.Now().Add(5 * time.Second)
+	for adm.held.Load() != 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if adm.held.Load() != 0 {
+		t.Errorf("the admission slot was not released when the render ended")
+	}
 }
