@@ -425,7 +425,7 @@ func TestReliabilityRun(t *testing.T) {
 		p := clustertest.Path(t, imgurl.Path{Variant: imgurl.Variant{Options: imgurl.Options{Width: w, Quality: q, Format: f}}, Source: source, Key: key})
 		return c.FrontURL + c.Signed(t, p, exp)
 	}
-	var localURLs []string // the variants at the default quality, for the hanging-peer probe
+	var localURLs []string          // the variants at the default quality, for the hanging-peer probe
 	s3Sets := map[string][]string{} // per phase: originals no earlier phase has fetched (and cached)
 	for i := 0; i < 24; i++ {
 		key := fmt.Sprintf("load/%02d.jpg", i)
@@ -634,7 +634,7 @@ func TestReliabilityRun(t *testing.T) {
 		"everything on 127.0.0.1. The run takes about %d minutes.\n\n", *command, time.Now().UTC().Format("2006-01-02 15:04"),
 		runtime.NumCPU(), memTotal(), int((time.Since(l.start)+time.Minute-1)/time.Minute))
 	section("Cluster: 3 origin processes (`bin/origin`, real libvips) peered through groupcache, the front nginx rendered by " +
-		"`origin render-nginx` (hash consistent, `proxy_next_upstream error timeout http_503`, 3 tries: an origin's 502/504 is a store "+
+		"`origin render-nginx` (hash consistent, `proxy_next_upstream error timeout http_503`, 3 tries: an origin's 502/504 is a store " +
 		"failure every node shares, so it is not retried), " +
 		"MinIO as source `s3` behind a fault-injecting HTTP proxy, source `local` on disk; started by `origin/clustertest`. " +
 		"Settings changed from the defaults for the run: render.timeout 4s, front.read_timeout 6s, cluster.cache.peer_timeout 1s, " +
