@@ -147,8 +147,11 @@ func TestE2ERoutes(t *testing.T) {
 	}
 }
 
-// TestE2ESpreadAndStickiness: 3,000 distinct paths spread over the three real origins within
-// ±25 % of even, and neither a repeat nor a different token moves a path.
+// TestE2ESpreadAndStickiness: each of 3,000 distinct paths is served by the node the ring
+// (origin/ring, the groupcache owner) names, so the three real origins get exactly the ring's
+// spread; neither a repeat nor a different token moves a path. The spread of the ring itself
+// (±25 % of even for 3 nodes over 3,000 paths) is asserted by ring.TestSpread over many pools:
+// here the ports, and so the names nginx hashes, are whatever the kernel gave this run.
 func TestE2ESpreadAndStickiness(t *testing.T) {
 	c := clustertest.Start(t, clustertest.Options{Nodes: 3})
 	now := time.Now()
@@ -172,13 +175,16 @@ func TestE2ESpreadAndStickiness(t *testing.T) {
 			if node != "" && got != node {
 				t.Fatalf("%s%s: served by %s, before by %s", p, q, got, node)
 			}
+			if want := c.Owner(p).Name; got != want {
+				t.Fatalf("%s%s: served by %s, the ring's owner is %s", p, q, got, want)
+			}
 			node = got
 		}
 		perNode[node]++
 	}
 	for _, n := range c.Nodes {
-		if got := perNode[n.Name]; got < 750 || got > 1250 {
-			t.Errorf("%s got %d of 3000 paths, want 1000 ± 25 %%", n.Name, got)
+		if perNode[n.Name] == 0 {
+			t.Errorf("%s got none of the 3000 paths", n.Name)
 		}
 	}
 	t.Logf("paths per node: %v", perNode)
