@@ -24,6 +24,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/admission"
 	"github.com/imgorigin/imgorigin/origin/auth"
 	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/discovery"
 	"github.com/imgorigin/imgorigin/origin/frontconf"
 	"github.com/imgorigin/imgorigin/origin/imaging"
 	"github.com/imgorigin/imgorigin/origin/render"
@@ -68,9 +69,13 @@ type Log struct {
 type Cluster struct {
 	// Self is this node's entry in Pool (its public host:port as nginx's upstream names it).
 	Self string `mapstructure:"self"`
-	// Pool lists every origin node. Empty: a single node with a local cache.
-	Pool  []cache.Peer `mapstructure:"pool"`
-	Cache cache.Config `mapstructure:"cache"`
+	// Pool lists every origin node. Empty: a single node with a local cache (or, with
+	// Discovery, the pool DNS publishes).
+	Pool []cache.Peer `mapstructure:"pool"`
+	// Discovery re-resolves the pool from DNS instead of Pool (Kubernetes: the origins'
+	// headless Service); render-nginx --watch renders nginx's upstream from the same lookup.
+	Discovery discovery.Config `mapstructure:"discovery"`
+	Cache     cache.Config     `mapstructure:"cache"`
 }
 
 // SourceConfig configures one named source; Type picks which of the sections applies.
@@ -97,7 +102,7 @@ func Default() Config {
 		Imaging:   imaging.DefaultConfig(),
 		Admission: admission.DefaultConfig(),
 		Auth:      auth.DefaultConfig(),
-		Cluster:   Cluster{Cache: cache.DefaultConfig()},
+		Cluster:   Cluster{Cache: cache.DefaultConfig(), Discovery: discovery.DefaultConfig()},
 		Front:     frontconf.DefaultConfig(),
 	}
 }
@@ -211,6 +216,15 @@ func (c Config) Validate() error {
 	prefix("admission", c.Admission.Validate())
 	prefix("auth", c.Auth.Validate())
 	prefix("cluster.cache", c.Cluster.Cache.Validate())
+	prefix("cluster.discovery", c.Cluster.Discovery.Validate())
+	if c.Cluster.Discovery.Enabled() {
+		if len(c.Cluster.Pool) > 0 {
+			errs = append(errs, errors.New("cluster.pool: must be empty when cluster.discovery.name is set (the pool comes from DNS)"))
+		}
+		if c.Cluster.Self == "" {
+			errs = append(errs, errors.New("cluster.self: must be set when cluster.discovery.name is set (this node's host:port as DNS publishes it)"))
+		}
+	}
 
 	if len(c.Cluster.Pool) > 0 {
 		found := false

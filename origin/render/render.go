@@ -296,10 +296,10 @@ func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error)
 	release, err := r.adm.Acquire(ctx, cost)
 	tm.Queue = time.Since(t1)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, failure.New(failure.KindOverloaded, "the origin is busy, retry shortly", err)
+		// Shed, or still queued at the render deadline: either way no work was done here, so
+		// the answer is 503 (+ Retry-After), which the front retries on the next node, not a
+		// 504 that says the work itself took too long.
+		return nil, failure.New(failure.KindOverloaded, "the origin is busy, retry shortly", fmt.Errorf("render: admission after %s: %w", tm.Queue.Round(time.Millisecond), err))
 	}
 	// A running libvips operation cannot be interrupted, so the render runs on its own
 	// goroutine and the request stops waiting at the deadline: the client gets its 504 within

@@ -330,3 +330,34 @@ func TestRenderAnswersAtTheDeadlineWhileTheWorkGoesOn(t *testing.T) {
 		t.Errorf("the admission slot was not released when the render ended")
 	}
 }
+
+// queueForever stands in for an admission queue that is full for longer than render.timeout:
+// it returns only when the render's context ends.
+type queueForever struct{}
+
+func (queueForever) Acquire(ctx context.Context, cost int64) (func(), error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestQueuedPastTheDeadlineIsOverload: a render still waiting for admission at render.timeout
+// did no work, so it is answered as overload (503, which the front retries on another node),
+// not as a timeout (504, which it does not).
+func TestQueuedPastTheDeadlineIsOverload(t *testing.T) {
+	mem := sourcetest.NewMemory()
+	mem.Put("busy.png", pngBytes(t, 64, 48))
+	cfg := DefaultConfig()
+	cfg.Timeout = 50 * time.Millisecond
+	proc := &recordingProcessor{}
+	r := newRenderer(t, cfg, mem, proc, queueForever{})
+	_, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/busy.png"))
+	if k := failure.KindOf(err); k != failure.KindOverloaded {
+		t.Fatalf("err %v (kind %v), want overloaded", err, k)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err %v does not wrap the deadline", err)
+	}
+	if n := proc.calls.Load(); n != 0 {
+		t.Errorf("%d renders ran, want none", n)
+	}
+}

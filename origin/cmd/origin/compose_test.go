@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -294,7 +295,7 @@ func TestComposeFrontAndLegacy(t *testing.T) {
 	cfg := loadOriginConfig(t, origin, bindMounts(origin))
 
 	// The front nginx config is rendered from the compose origin config and mounted as-is.
-	rendered, err := renderNginx(cfg)
+	rendered, err := renderNginx(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -541,7 +542,7 @@ func TestKubernetesManifests(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s/origin-config.yaml: %v", dir, err)
 	}
-	rendered, err := renderNginx(cfg)
+	rendered, err := renderNginx(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

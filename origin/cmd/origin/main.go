@@ -6,6 +6,7 @@
 //
 //	origin [serve] [-c config.yaml] [--listen 127.0.0.1:8080] …   run a node
 //	origin render-nginx -c config.yaml                              print the front nginx config
+//	origin render-nginx -c config.yaml --watch FILE [--nginx-pid F]  keep FILE in step with DNS
 //	origin check-config -c config.yaml                              validate and exit
 //	origin config-reference                                         every key, default and env name
 //
@@ -39,6 +40,8 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("origin "+cmd, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	config.Flags(fs)
+	watchOut := fs.String("watch", "", "render-nginx: keep this file in step with the pool in DNS (cluster.discovery)")
+	nginxPID := fs.String("nginx-pid", "", "render-nginx --watch: send SIGHUP to the nginx master in this PID file after each change")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return 0
@@ -63,7 +66,16 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "configuration ok")
 		return 0
 	case "render-nginx":
-		out, err := renderNginx(cfg)
+		if *watchOut != "" {
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			if err := watchNginx(ctx, cfg, *watchOut, *nginxPID, slog.New(slog.NewTextHandler(stderr, nil))); err != nil {
+				fmt.Fprintln(stderr, "origin:", err)
+				return 1
+			}
+			return 0
+		}
+		out, err := renderNginx(context.Background(), cfg)
 		if err != nil {
 			fmt.Fprintln(stderr, "origin:", err)
 			return 1
@@ -110,6 +122,9 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		}
 	}()
 
+	if node.watch != nil {
+		go node.watch(ctx)
+	}
 	if err := node.server.Serve(ctx); err != nil {
 		log.Error("server stopped", "error", err.Error())
 		return 1

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/admission"
 	"github.com/imgorigin/imgorigin/origin/auth"
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/config"
+	"github.com/imgorigin/imgorigin/origin/discovery"
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/imaging"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
@@ -29,7 +31,10 @@ import (
 type node struct {
 	server  *server.Server
 	auth    *auth.Authorizer
+	cache   *cache.Cache
 	closers []func() error
+	// watch, when set, keeps the pool in step with DNS until ctx is done (cluster.discovery).
+	watch func(ctx context.Context)
 }
 
 func (n *node) Close() {
@@ -97,6 +102,27 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	rd.Observe(metrics)
 	if err := metrics.Register(cc.Collectors()...); err != nil {
 		return nil, err
+	}
+	n.cache = cc
+	var members atomic.Int64
+	members.Store(int64(max(len(cfg.Cluster.Pool), 1)))
+	metrics.Gauge("pool_members", "Origin nodes in the pool this node's peer ring is built from.", func() float64 { return float64(members.Load()) })
+	if cfg.Cluster.Discovery.Enabled() {
+		d, err := discovery.New(cfg.Cluster.Discovery)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("pool from DNS", "name", cfg.Cluster.Discovery.Name, "type", cfg.Cluster.Discovery.Type, "self", self)
+		n.watch = func(ctx context.Context) {
+			d.Watch(ctx, log, func(ms []discovery.Member) error {
+				peers := poolOf(ms)
+				if err := cc.SetPeers(peers); err != nil {
+					return err // typically: this node is not (yet) in DNS; it serves alone meanwhile
+				}
+				members.Store(int64(len(peers)))
+				return nil
+			})
+		}
 	}
 	srv, err := server.New(cfg.Server, server.Deps{
 		Node: cfg.Node.Name, Renderer: rd, Auth: az, Metrics: metrics, Log: log, Peers: cc.PeerHandler(),
@@ -176,4 +202,13 @@ func (a cacheAdapter) Original(ctx context.Context, key string) ([]byte, render.
 func (a cacheAdapter) Variant(ctx context.Context, key string) ([]byte, render.Outcome, error) {
 	b, o, err := a.c.Variant(ctx, key)
 	return b, render.Outcome(o), err
+}
+
+// poolOf is the pool of DNS members, each of weight 1.
+func poolOf(ms []discovery.Member) []cache.Peer {
+	out := make([]cache.Peer, len(ms))
+	for i, m := range ms {
+		out[i] = cache.Peer{Name: m.Name, Internal: m.Internal, Weight: 1}
+	}
+	return out
 }
