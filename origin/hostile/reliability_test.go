@@ -161,7 +161,7 @@ type sample struct {
 	status int  // 0: transport error
 	store  bool // the URL needs the S3 store
 	nginx  bool // the answer did not come from an origin (no X-Origin-Node): nginx's own
-	render bool // the origin rendered it for this request (Server-Timing starts with "miss")
+	render bool // the origin rendered it for this request (Server-Timing starts with cache;desc="miss")
 }
 
 type loader struct {
@@ -187,7 +187,7 @@ func (l *loader) get(u string) sample {
 		if err == nil {
 			s.status = resp.StatusCode
 			s.nginx = resp.Header.Get("X-Origin-Node") == ""
-			s.render = strings.HasPrefix(resp.Header.Get("Server-Timing"), "miss")
+			s.render = strings.HasPrefix(resp.Header.Get("Server-Timing"), `cache;desc="miss"`)
 		}
 	}
 	s.took = time.Since(t0)
