@@ -361,3 +361,36 @@ func TestQueuedPastTheDeadlineIsOverload(t *testing.T) {
 		t.Errorf("%d renders ran, want none", n)
 	}
 }
+
+// TestProbeOncePerOriginal: variants of one original probe its header once; a new version of
+// the original (another identity) is probed again; an original that fails to probe is not
+// remembered.
+func TestProbeOncePerOriginal(t *testing.T) {
+	mem := sourcetest.NewMemory()
+	mem.Put("a.png", pngBytes(t, 64, 48))
+	mem.Put("bad.png", []byte("not an image at all"))
+	cfg := DefaultConfig()
+	cfg.StatTTL = 0 // every request asks the store, so a new version is seen at once
+	r := newRenderer(t, cfg, mem, &recordingProcessor{}, admitter{})
+	for _, p := range []string{"/i/w_10,f_png/mem/a.png", "/i/w_20,f_png/mem/a.png", "/i/w_30,f_webp/mem/a.png"} {
+		if _, err := r.Render(context.Background(), mustParse(t, r, p)); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+	}
+	if n := r.probes.len(); n != 1 {
+		t.Fatalf("%d probed headers after 3 variants of one original, want 1", n)
+	}
+	mem.Put("a.png", pngBytes(t, 80, 40))
+	if _, err := r.Render(context.Background(), mustParse(t, r, "/i/w_40,f_png/mem/a.png")); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.probes.len(); n != 2 {
+		t.Fatalf("%d probed headers after a new version, want 2", n)
+	}
+	if _, err := r.Render(context.Background(), mustParse(t, r, "/i/w_10,f_png/mem/bad.png")); err == nil {
+		t.Fatal("non-image original rendered")
+	}
+	if n := r.probes.len(); n != 2 {
+		t.Fatalf("%d probed headers after a failed probe, want 2", n)
+	}
+}
