@@ -170,7 +170,8 @@ func invalid(id, why string) error {
 }
 
 // validSuffix checks the 7-character tail of a normal name: digits, then optionally "." and a
-// non-empty extension.
+// non-empty extension. FastDFS takes the extension after the client's last '.', so it holds no
+// '.' itself (a tail like "000..00" is no FastDFS name).
 func validSuffix(s string) bool {
 	i := 0
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
@@ -182,7 +183,7 @@ func validSuffix(s string) bool {
 	if s[i] != '.' || i == len(s)-1 {
 		return false
 	}
-	return validSuffixChars(s[i+1:])
+	return validSuffixChars(s[i+1:]) && !strings.Contains(s[i+1:], ".")
 }
 
 func validSuffixChars(s string) bool {
