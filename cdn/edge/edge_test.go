@@ -340,8 +340,14 @@ func TestEdgeAuth(t *testing.T) {
 	}
 
 	expired := signA(p, now-1800-5, "0", "0", testKey)
+	// Another hex digit in the hash's last place (flipping a bit could leave the hex alphabet,
+	// 'f' → 'g', and test "malformed" instead).
 	tampered := []byte(good)
-	tampered[len(tampered)-1] ^= 1
+	if tampered[len(tampered)-1] == '0' {
+		tampered[len(tampered)-1] = '1'
+	} else {
+		tampered[len(tampered)-1] = '0'
+	}
 	denied := []struct {
 		name, target, reason string
 	}{
