@@ -211,16 +211,36 @@ func Start(t testing.TB, conf string) *Instance {
 			t.Logf("nginx error log (%s):\n%s", prefix, in.ErrorLog())
 		}
 	})
-	if err := in.waitListening(); err != nil {
+	pidFile := ""
+	if !pidRe.MatchString(conf) {
+		pidFile = filepath.Join(prefix, "nginx.pid")
+	}
+	if err := in.waitListening(pidFile); err != nil {
 		t.Fatalf("nginxtest: %v\nnginx error log:\n%s", err, in.ErrorLog())
 	}
 	return in
 }
 
-func (in *Instance) waitListening() error {
+// waitListening waits until nginx has written pidFile (it does so only after binding every
+// listener; "" skips this) and every listen address accepts connections. Without the pid file
+// a connection could reach another process that took a port between FreePort and nginx.
+func (in *Instance) waitListening(pidFile string) error {
 	deadline := time.Now().Add(StartTimeout)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
+	for pidFile != "" {
+		if _, err := os.Stat(pidFile); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nginx wrote no pid file within %v", StartTimeout)
+		}
+		select {
+		case <-in.exited:
+			return fmt.Errorf("nginx exited during start: %v", in.err)
+		case <-tick.C:
+		}
+	}
 	for _, a := range in.addrs {
 		for {
 			c, err := net.DialTimeout("tcp", a, time.Second)

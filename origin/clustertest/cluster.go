@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -105,6 +106,13 @@ type Cluster struct {
 func Start(t TB, opts Options) *Cluster {
 	t.Helper()
 	c, err := launch(t, opts)
+	for attempt := 1; attempt < 3 && errors.Is(err, errPortInUse); attempt++ {
+		if c != nil {
+			c.Close()
+		}
+		t.Logf("%v\nclustertest: starting again on other ports", err)
+		c, err = launch(t, opts)
+	}
 	if c != nil {
 		t.Cleanup(func() {
 			if t.Failed() {
@@ -325,18 +333,24 @@ func (c *Cluster) startEdge(name, listen, purge string, edit func(*edge.Config))
 // token), and returns its base URL. It stops with the cluster.
 func (c *Cluster) StartEdge(t TB, name string, edit func(*edge.Config)) string {
 	t.Helper()
-	listen, err := freeAddr()
-	if err != nil {
-		t.Fatalf("%v", err)
+	for attempt := 1; ; attempt++ {
+		listen, err := freeAddr()
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		purge, err := freeAddr()
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		err = c.startEdge(name, listen, purge, edit)
+		if err == nil {
+			return "http://" + listen
+		}
+		if !errors.Is(err, errPortInUse) || attempt == 3 {
+			t.Fatalf("%v", err)
+		}
+		t.Logf("%v\nclustertest: starting %s again on other ports", err, name)
 	}
-	purge, err := freeAddr()
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	if err := c.startEdge(name, listen, purge, edit); err != nil {
-		t.Fatalf("%v", err)
-	}
-	return "http://" + listen
 }
 
 // StopNginx stops one of the cluster's nginx instances by name: "front", "legacy", "edge" or
@@ -395,6 +409,7 @@ func (c *Cluster) startNginx(name, conf, addr string) error {
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		return err
 	}
+	_ = os.Remove(filepath.Join(prefix, "nginx.pid")) // a killed predecessor's would read as ready
 	p, err := startProc(name, filepath.Join(c.Dir, "logs", name+".log"), nil, bin,
 		"-p", prefix+"/", "-e", "stderr", "-c", confPath,
 		"-g", "daemon off; pid "+filepath.Join(prefix, "nginx.pid")+"; error_log stderr;")
@@ -403,7 +418,13 @@ func (c *Cluster) startNginx(name, conf, addr string) error {
 	}
 	p.stopSig = syscall.SIGQUIT
 	c.track(p)
-	return p.waitFor("listen "+addr, tcpReady(addr))
+	// nginx writes its pid file only after it has bound every listener: until then a
+	// connection to addr may reach whatever else holds the port.
+	pidFile, listening := filepath.Join(prefix, "nginx.pid"), tcpReady(addr)
+	return p.waitFor("listen "+addr, func() bool {
+		_, err := os.Stat(pidFile)
+		return err == nil && listening()
+	})
 }
 
 func (c *Cluster) track(p *proc) {

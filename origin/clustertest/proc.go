@@ -1,14 +1,20 @@
 package clustertest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 )
+
+// errPortInUse marks a start that failed because its port was taken between picking it and
+// binding it.
+var errPortInUse = errors.New("clustertest: port taken by another process")
 
 // StartTimeout bounds how long any one process may take to become ready.
 const StartTimeout = 30 * time.Second
@@ -95,7 +101,13 @@ func (p *proc) waitFor(what string, ready func() bool) error {
 		}
 		select {
 		case <-p.exited:
-			return fmt.Errorf("clustertest: %s exited during start (%v)\n%s", p.name, p.err, tail(p.log, 30))
+			log := tail(p.log, 30)
+			if strings.Contains(strings.ToLower(log), "address already in use") {
+				// The port was free when picked and taken by another process (another test
+				// package runs in parallel) before this one bound it: the caller retries.
+				return fmt.Errorf("%w: %s exited during start (%v)\n%s", errPortInUse, p.name, p.err, log)
+			}
+			return fmt.Errorf("clustertest: %s exited during start (%v)\n%s", p.name, p.err, log)
 		case <-tick.C:
 		}
 	}
