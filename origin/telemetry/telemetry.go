@@ -68,6 +68,17 @@ func New() *Metrics {
 	}
 	reg.MustRegister(m.requests, m.latency, m.bytes, m.stage, m.rejections, m.fetches, m.fetchBytes, m.renders,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The series every dashboard and alert reads exist from the start at zero, so a node that
+	// has served nothing yet shows 0 rather than no series (rate() and absent() then behave).
+	for _, o := range []string{"hit", "peer", "miss"} {
+		m.requests.WithLabelValues("200", o)
+		m.latency.WithLabelValues(o)
+		m.bytes.WithLabelValues(o)
+	}
+	for _, st := range []string{"stat", "fetch", "queue", "decode", "encode"} {
+		m.stage.WithLabelValues(st)
+	}
+	m.rejections.WithLabelValues("overloaded")
 	return m
 }
 
