@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -38,29 +37,6 @@ func port(t *testing.T, addr string) uint16 {
 	return uint16(n)
 }
 
-// gauge reads one unlabelled metric from a node's /metrics.
-func gauge(t *testing.T, internalURL, name string) float64 {
-	t.Helper()
-	resp, err := http.Get(internalURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return f
-		}
-	}
-	t.Fatalf("no %s in /metrics", name)
-	return 0
-}
-
 // waitGauge polls until the metric equals want or 15 s pass.
 func waitGauge(t *testing.T, internalURL, name string, want float64) {
 	t.Helper()
@@ -68,7 +44,7 @@ func waitGauge(t *testing.T, internalURL, name string, want float64) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		got := gauge(t, internalURL, name)
+		got := metricSum(t, internalURL, name)
 		if got == want {
 			return
 		}
@@ -111,7 +87,7 @@ sources:
 
 	dns.SetSRV(peersSRV, peer1, peer2) // this node is gone from DNS: refused
 	p.waitMsg(t, "pool from DNS refused", 15*time.Second)
-	if got := gauge(t, p.internal, "imgorigin_pool_members"); got != 3 {
+	if got := metricSum(t, p.internal, "imgorigin_pool_members"); got != 3 {
 		t.Fatalf("pool members %v after a pool without this node, want the last pool's 3", got)
 	}
 	dns.SetSRV(peersSRV, self, peer2)
