@@ -31,7 +31,6 @@ import (
 type node struct {
 	server  *server.Server
 	auth    *auth.Authorizer
-	cache   *cache.Cache
 	closers []func() error
 	// watch, when set, keeps the pool in step with DNS until ctx is done (cluster.discovery).
 	watch func(ctx context.Context)
@@ -103,7 +102,6 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	if err := metrics.Register(cc.Collectors()...); err != nil {
 		return nil, err
 	}
-	n.cache = cc
 	var members atomic.Int64
 	members.Store(int64(max(len(cfg.Cluster.Pool), 1)))
 	metrics.Gauge("pool_members", "Origin nodes in the pool this node's peer ring is built from.", func() float64 { return float64(members.Load()) })
