@@ -76,15 +76,16 @@ type CacheFactory func(loadOriginal, loadVariant Loader) (Cache, error)
 
 // Rendition is a rendered variant with what the HTTP layer needs to answer.
 type Rendition struct {
-	Data          []byte
-	ContentType   string
-	ETag          string // strong, quoted
-	LastModified  time.Time
-	Immutable     bool
-	SurrogateKey  string // the source object, for purge by tag
-	Outcome       Outcome
-	Timings       Timings
-	Width, Height int // zero when served from cache
+	Data             []byte
+	ContentType      string
+	ETag             string // strong, quoted
+	LastModified     time.Time
+	LastModifiedHTTP string // LastModified as an HTTP date ("" when unknown)
+	Immutable        bool
+	SurrogateKey     string // the source object, for purge by tag
+	Outcome          Outcome
+	Timings          Timings
+	Width, Height    int // zero when served from cache
 }
 
 // Timings of the steps that ran on this node for this request.
@@ -174,9 +175,10 @@ func (r *Renderer) PresetNames() []string {
 }
 
 // Render produces the variant named by p.
+//
+// A cache hit does no I/O and arms no timer: the stat of a source (on a stat-cache miss), a peer
+// fetch and a load each carry their own bound (render.timeout, cluster.cache.peer_timeout).
 func (r *Renderer) Render(ctx context.Context, p imgurl.Path) (*Rendition, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-	defer cancel()
 	opts, err := r.Options(p.Variant)
 	if err != nil {
 		return nil, err
@@ -188,11 +190,12 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path) (*Rendition, error
 	tm := &Timings{}
 	ctx = withTimings(ctx, tm)
 	t0 := time.Now()
-	info, err := r.stat(ctx, p.Source, src, p.Key)
+	st, err := r.stat(ctx, p.Source, src, p.Key)
 	tm.Stat = time.Since(t0)
 	if err != nil {
 		return nil, sourceFailure(err)
 	}
+	info := st.info
 	canonical := p.String()
 	vkey := canonical + "#" + r.cfg.PipelineVersion + "#" + info.Identity
 	data, outcome, err := r.cache.Variant(ctx, vkey)
@@ -201,20 +204,22 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path) (*Rendition, error
 	}
 	sum := sha256.Sum256([]byte(vkey))
 	return &Rendition{
-		Data:         data,
-		ContentType:  ContentType(opts.Format),
-		ETag:         `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`,
-		LastModified: info.LastModified,
-		Immutable:    info.Immutable,
-		SurrogateKey: SurrogateKey(p),
-		Outcome:      outcome,
-		Timings:      *tm,
+		Data:             data,
+		ContentType:      ContentType(opts.Format),
+		ETag:             `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`,
+		LastModified:     info.LastModified,
+		LastModifiedHTTP: st.lastModified,
+		Immutable:        info.Immutable,
+		SurrogateKey:     surrogateKey(canonical),
+		Outcome:          outcome,
+		Timings:          *tm,
 	}, nil
 }
 
 // SurrogateKey is the purge tag of a path's source object: {source}/{escaped key}.
-func SurrogateKey(p imgurl.Path) string {
-	s := p.String()
+func SurrogateKey(p imgurl.Path) string { return surrogateKey(p.String()) }
+
+func surrogateKey(s string) string {
 	// /i/{variant}/{source}/{key}: drop the prefix and the variant segment.
 	rest := strings.TrimPrefix(s, imgurl.Prefix)
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
@@ -240,20 +245,23 @@ func ContentType(f imgurl.Format) string {
 	return "application/octet-stream"
 }
 
-func (r *Renderer) stat(ctx context.Context, name string, src source.Source, key string) (source.Info, error) {
+func (r *Renderer) stat(ctx context.Context, name string, src source.Source, key string) (statEntry, error) {
 	ck := name + "/" + key
-	if info, ok := r.stats.get(ck, r.now()); ok {
-		return info, nil
+	if e, ok := r.stats.get(ck, r.now()); ok {
+		return e, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
 	info, err := src.Stat(ctx, key)
 	if err != nil {
-		return source.Info{}, err
+		return statEntry{}, err
 	}
 	if info.Identity == "" {
-		return source.Info{}, fmt.Errorf("%w: source %s gave no identity for the object", source.ErrUnavailable, name)
+		return statEntry{}, fmt.Errorf("%w: source %s gave no identity for the object", source.ErrUnavailable, name)
 	}
-	r.stats.put(ck, info, r.now())
-	return info, nil
+	e := statEntry{info: info, lastModified: httpDate(info.LastModified)}
+	r.stats.put(ck, e, r.now())
+	return e, nil
 }
 
 // loadVariant is the variants cache's loader: it runs on the key's owner node.

@@ -217,8 +217,8 @@ func TestObjectReplacedMidRequestIsNotServedUnderTheOldIdentity(t *testing.T) {
 func TestStatCache(t *testing.T) {
 	c := newStatCache(10*time.Second, 2)
 	t0 := time.Unix(1000, 0)
-	c.put("a", source.Info{Identity: "a"}, t0)
-	c.put("imm", source.Info{Identity: "i", Immutable: true}, t0)
+	c.put("a", statEntry{info: source.Info{Identity: "a"}}, t0)
+	c.put("imm", statEntry{info: source.Info{Identity: "i", Immutable: true}}, t0)
 	if _, ok := c.get("a", t0.Add(9*time.Second)); !ok {
 		t.Error("entry gone before its TTL")
 	}
@@ -228,8 +228,8 @@ func TestStatCache(t *testing.T) {
 	if _, ok := c.get("imm", t0.Add(time.Hour)); !ok {
 		t.Error("immutable entry expired")
 	}
-	c.put("b", source.Info{}, t0)
-	c.put("c", source.Info{}, t0)
+	c.put("b", statEntry{}, t0)
+	c.put("c", statEntry{}, t0)
 	if _, ok := c.get("imm", t0); ok {
 		t.Error("least recently used entry not evicted at the size bound")
 	}

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/source"
@@ -14,34 +15,44 @@ type statCache struct {
 }
 
 type statEntry struct {
-	info    source.Info
-	expires time.Time
+	info         source.Info
+	lastModified string // info.LastModified as an HTTP date, formatted once per entry
+	expires      time.Time
+}
+
+// httpDate is t as a Last-Modified value; "" for the zero time.
+func httpDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(http.TimeFormat)
 }
 
 func newStatCache(ttl time.Duration, max int) *statCache {
 	return &statCache{ttl: ttl, entries: newLRU[statEntry](max)}
 }
 
-func (c *statCache) get(key string, now time.Time) (source.Info, bool) {
+func (c *statCache) get(key string, now time.Time) (statEntry, bool) {
 	if c.ttl == 0 {
-		return source.Info{}, false
+		return statEntry{}, false
 	}
 	e, ok := c.entries.get(key)
 	if !ok {
-		return source.Info{}, false
+		return statEntry{}, false
 	}
 	if !e.info.Immutable && now.After(e.expires) {
 		c.entries.drop(key)
-		return source.Info{}, false
+		return statEntry{}, false
 	}
-	return e.info, true
+	return e, true
 }
 
-func (c *statCache) put(key string, info source.Info, now time.Time) {
+func (c *statCache) put(key string, e statEntry, now time.Time) {
 	if c.ttl == 0 {
 		return
 	}
-	c.entries.put(key, statEntry{info: info, expires: now.Add(c.ttl)})
+	e.expires = now.Add(c.ttl)
+	c.entries.put(key, e)
 }
 
 func (c *statCache) drop(key string) { c.entries.drop(key) }

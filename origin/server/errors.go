@@ -48,8 +48,8 @@ func statusOf(err error) int {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(err)
 	kind := failure.KindOf(err)
-	id := requestIDFrom(r.Context())
-	info := infoFrom(r.Context())
+	info := infoOf(w)
+	id := info.id
 	info.err = err
 	info.kind = kind.String()
 	s.deps.Metrics.Rejection(kind.String())

@@ -27,7 +27,7 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	info := infoFrom(r.Context())
+	info := infoOf(w)
 	info.outcome = string(rd.Outcome)
 	s.observe(rd)
 
@@ -51,14 +51,14 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A plain GET or HEAD (what CDN pulls are): the same answer ServeContent gives, written in
 	// one call without its per-response copy buffer.
-	if !rd.LastModified.IsZero() {
-		h["Last-Modified"] = []string{rd.LastModified.UTC().Format(http.TimeFormat)}
+	if rd.LastModifiedHTTP != "" {
+		h["Last-Modified"] = []string{rd.LastModifiedHTTP}
 	}
 	h["Accept-Ranges"] = headerBytes
 	h["Content-Length"] = []string{strconv.Itoa(len(rd.Data))}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(rd.Data)
+		writeCorked(w, r, rd.Data)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"io"
@@ -14,9 +13,8 @@ import (
 	"github.com/imgorigin/imgorigin/origin/failure"
 )
 
-type ctxKey struct{}
-
-// reqInfo is the request's id, filled in by handlers and read by the access log.
+// reqInfo is what a request's handlers tell the access log: the request id, the cache
+// outcome and the error.
 type reqInfo struct {
 	id      string
 	outcome string
@@ -24,13 +22,19 @@ type reqInfo struct {
 	err     error
 }
 
-func requestIDFrom(ctx context.Context) string { return infoFrom(ctx).id }
-
-func infoFrom(ctx context.Context) *reqInfo {
-	if i, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
-		return i
+// infoOf finds the request's reqInfo through the ResponseWriter the access log handed down
+// (no per-request context copy on the hot path); a writer from elsewhere gets a blank one.
+func infoOf(w http.ResponseWriter) *reqInfo {
+	for {
+		switch v := w.(type) {
+		case *recorder:
+			return &v.info
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return &reqInfo{}
+		}
 	}
-	return &reqInfo{}
 }
 
 // validRequestID accepts an upstream id (nginx's $request_id) when it is short and plain.
@@ -47,25 +51,17 @@ func validRequestID(s string) bool {
 	return true
 }
 
-// requestID gives every request an id (the front's X-Request-Id when valid) and sets the
-// headers every public answer carries.
-func (s *Server) requestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if !validRequestID(id) {
-			// Request ids correlate log lines; they need to be unique, not secret.
-			var b [12]byte
-			binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
-			binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
-			id = hex.EncodeToString(b[:])
-		}
-		h := w.Header()
-		h["X-Request-Id"] = []string{id}
-		h["X-Origin-Node"] = s.nodeHeader
-		h["X-Content-Type-Options"] = headerNosniff
-		h["Content-Security-Policy"] = headerCSP
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &reqInfo{id: id})))
-	})
+// newRequestID is the front's X-Request-Id when valid, else a fresh random one.
+func newRequestID(r *http.Request) string {
+	id := r.Header.Get("X-Request-Id")
+	if validRequestID(id) {
+		return id
+	}
+	// Request ids correlate log lines; they need to be unique, not secret.
+	var b [12]byte
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
+	return hex.EncodeToString(b[:])
 }
 
 var (
@@ -73,10 +69,12 @@ var (
 	headerCSP     = []string{"default-src 'none'; sandbox"}
 )
 
+// recorder is the access log's view of the answer, and carries the request's reqInfo.
 type recorder struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	info   reqInfo
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -114,18 +112,24 @@ func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
 	return n, err
 }
 
-// accessLog writes one JSON line per request and records request metrics. The query string is
-// never logged: it carries the token.
+// accessLog gives every request an id, sets the headers every public answer carries, writes
+// one JSON line per request and records request metrics. The query string is never logged: it
+// carries the token.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &recorder{ResponseWriter: w}
+		rec := &recorder{ResponseWriter: w, info: reqInfo{id: newRequestID(r)}}
+		h := w.Header()
+		h["X-Request-Id"] = []string{rec.info.id}
+		h["X-Origin-Node"] = s.nodeHeader
+		h["X-Content-Type-Options"] = headerNosniff
+		h["Content-Security-Policy"] = headerCSP
 		next.ServeHTTP(rec, r)
 		d := time.Since(start)
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		info := infoFrom(r.Context())
+		info := &rec.info
 		s.deps.Metrics.Request(rec.status, info.outcome, d, rec.bytes)
 		level := slog.LevelInfo
 		if info.err != nil && rec.status >= 500 && rec.status != http.StatusServiceUnavailable {
@@ -135,7 +139,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			return
 		}
 		attrs := []slog.Attr{
-			slog.String("id", requestIDFrom(r.Context())),
+			slog.String("id", info.id),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.EscapedPath()),
 			slog.Int("status", rec.status),
@@ -161,7 +165,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.deps.Log.Error("panic", "id", requestIDFrom(r.Context()), "value", v, "stack", string(debug.Stack()))
+				s.deps.Log.Error("panic", "id", infoOf(w).id, "value", v, "stack", string(debug.Stack()))
 				s.writeError(w, r, failure.New(failure.KindInternal, "internal error", nil))
 			}
 		}()

@@ -71,6 +71,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(deps.Log.Handler(), slog.LevelWarn),
+		ConnContext:       withConn,
 	}
 	s.internal = &http.Server{
 		Handler:           s.InternalHandler(),
@@ -85,7 +86,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // PublicHandler is the handler of the public listener.
 func (s *Server) PublicHandler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.accessLog, s.recoverer)
+	r.Use(s.accessLog, s.recoverer)
 	r.NotFound(s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errNoRoute
 	}))

@@ -4,6 +4,7 @@ package telemetry
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,22 @@ type Metrics struct {
 	fetches    *prometheus.CounterVec
 	fetchBytes *prometheus.CounterVec
 	renders    *prometheus.CounterVec
+
+	// Resolved series of the per-request metrics, so a request costs atomic adds, not label
+	// hashing and map lookups (a cache hit is ~50 µs of CPU: the lookups were ~1 % of it).
+	series sync.Map                       // seriesKey → *requestSeries
+	stages map[string]prometheus.Observer // read-only after New
+}
+
+type seriesKey struct {
+	code    int
+	outcome string
+}
+
+type requestSeries struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+	bytes    prometheus.Counter
 }
 
 // New registers the metrics (and the Go and process collectors) on a new registry.
@@ -75,8 +92,9 @@ func New() *Metrics {
 		m.latency.WithLabelValues(o)
 		m.bytes.WithLabelValues(o)
 	}
+	m.stages = map[string]prometheus.Observer{}
 	for _, st := range []string{"stat", "fetch", "queue", "decode", "encode"} {
-		m.stage.WithLabelValues(st)
+		m.stages[st] = m.stage.WithLabelValues(st)
 	}
 	m.rejections.WithLabelValues("overloaded")
 	return m
@@ -87,14 +105,29 @@ func (m *Metrics) Request(code int, outcome string, d time.Duration, bytes int64
 	if outcome == "" {
 		outcome = "none"
 	}
-	m.requests.WithLabelValues(strconv.Itoa(code), outcome).Inc()
-	m.latency.WithLabelValues(outcome).Observe(d.Seconds())
-	m.bytes.WithLabelValues(outcome).Add(float64(bytes))
+	k := seriesKey{code, outcome}
+	v, ok := m.series.Load(k)
+	if !ok {
+		// Codes and outcomes are few (the status codes the server writes × four outcomes).
+		v, _ = m.series.LoadOrStore(k, &requestSeries{
+			requests: m.requests.WithLabelValues(strconv.Itoa(code), outcome),
+			latency:  m.latency.WithLabelValues(outcome),
+			bytes:    m.bytes.WithLabelValues(outcome),
+		})
+	}
+	rs := v.(*requestSeries)
+	rs.requests.Inc()
+	rs.latency.Observe(d.Seconds())
+	rs.bytes.Add(float64(bytes))
 }
 
 // Stage records the duration of a pipeline stage that ran on this node.
 func (m *Metrics) Stage(stage string, d time.Duration) {
-	m.stage.WithLabelValues(stage).Observe(d.Seconds())
+	o, ok := m.stages[stage]
+	if !ok {
+		o = m.stage.WithLabelValues(stage)
+	}
+	o.Observe(d.Seconds())
 }
 
 // Rejection counts a refused request by failure kind.

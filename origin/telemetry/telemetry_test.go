@@ -69,3 +69,39 @@ func TestSeriesExistBeforeTraffic(t *testing.T) {
 		t.Errorf("bytes miss = %v, want 1234", v)
 	}
 }
+
+// TestRequestSeriesAccumulate: the resolved series a request reuses count every request under
+// its own labels, from many goroutines at once.
+func TestRequestSeriesAccumulate(t *testing.T) {
+	m := New()
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 500; i++ {
+				m.Request(200, "hit", time.Millisecond, 10)
+				m.Request(304, "hit", time.Millisecond, 0)
+			}
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+	f := family(t, m, "imgorigin_requests_total")
+	if v, _ := counter(f, map[string]string{"code": "200", "outcome": "hit"}); v != 4000 {
+		t.Errorf("200 hit = %v, want 4000", v)
+	}
+	if v, _ := counter(f, map[string]string{"code": "304", "outcome": "hit"}); v != 4000 {
+		t.Errorf("304 hit = %v, want 4000", v)
+	}
+	if v, _ := counter(family(t, m, "imgorigin_response_bytes_total"), map[string]string{"outcome": "hit"}); v != 40000 {
+		t.Errorf("bytes hit = %v, want 40000", v)
+	}
+	for _, h := range family(t, m, "imgorigin_request_duration_seconds").GetMetric() {
+		for _, l := range h.GetLabel() {
+			if l.GetValue() == "hit" && h.GetHistogram().GetSampleCount() != 8000 {
+				t.Errorf("latency hit count = %d, want 8000", h.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+}
