@@ -24,8 +24,9 @@ type Result struct {
 	Data          []byte
 	Format        imgurl.Format
 	Width, Height int // of one frame
-	// Decode is the time spent loading and transforming, Encode the time spent encoding.
-	// libvips is demand-driven: pixel work that only runs while encoding counts as Encode.
+	// Decode is the time spent loading the header and building the pipeline, Encode the
+	// time spent making the output. libvips is demand-driven: the pixels are decoded,
+	// resized and encoded as the encoder pulls them, so that work counts as Encode.
 	Decode, Encode time.Duration
 }
 
@@ -114,28 +115,21 @@ func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opt
 		return Result{}, err
 	}
 	t0 := time.Now()
-	var (
-		img    *vips.ImageRef
-		random bool // decoded by a random-access loader (not streaming)
-	)
+	var img *vips.ImageRef
 	if animatedOutput(in, opts) {
 		img, err = e.animate(data, in, opts, p)
-		random = true
 	} else {
-		img, random, err = e.still(data, in, opts, p)
+		img, err = e.still(data, in, opts, p)
 	}
 	if err != nil {
 		return Result{}, err
 	}
 	defer img.Close()
-	if random {
-		// A random-access loader decodes the whole (shrunk) image on the first pixel request:
-		// ask for one pixel so that Decode measures decoding and Encode encoding. Streaming
-		// (vips_thumbnail) pipelines decode while encoding; their Decode is the setup only.
-		if _, err := img.GetPoint(0, 0); err != nil {
-			return Result{}, loadFailure(err)
-		}
-	}
+	// No pixel is asked for before encoding: doing so (vips_getpoint) would split the timing
+	// into decoding and encoding, but it runs the decode as a second long cgo call, and each
+	// long cgo call costs the Go scheduler a P hand-off and its sysmon thread a burst of
+	// wake-ups. Measured against the bare libvips loop (BENCHMARKS.md §1) it cost ~3 % of a
+	// 4000×3000 JPEG render.
 	decode := time.Since(t0)
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
@@ -156,12 +150,10 @@ func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opt
 }
 
 // still produces the single output frame, ready to encode.
-// It reports whether the image was decoded by a random-access loader.
-func (e *Engine) still(data []byte, in imgprobe.Info, opts imgurl.Options, p plan) (*vips.ImageRef, bool, error) {
+func (e *Engine) still(data []byte, in imgprobe.Info, opts imgurl.Options, p plan) (*vips.ImageRef, error) {
 	var (
-		img    *vips.ImageRef
-		random bool
-		err    error
+		img *vips.ImageRef
+		err error
 	)
 	if p.crop && p.gravity == imgurl.GravitySmart {
 		// Attention needs random access to the scaled image: vips_thumbnail does scale and
@@ -169,16 +161,16 @@ func (e *Engine) still(data []byte, in imgprobe.Info, opts imgurl.Options, p pla
 		img, err = scaleSmart(data, p, e.cfg.FailOnWarning)
 		p.rw, p.rh, p.crop = p.cw, p.ch, false
 	} else {
-		img, random, err = e.scale(data, in, p)
+		img, err = e.scale(data, in, p)
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if err := e.finish(img, opts, p); err != nil {
 		img.Close()
-		return nil, false, err
+		return nil, err
 	}
-	return img, random, nil
+	return img, nil
 }
 
 // finish runs the steps after scaling on one frame: crop, pad, alpha.

@@ -11,16 +11,14 @@ import (
 )
 
 // scale decodes data and returns it upright, in sRGB, at (about) p.rw×p.rh; fitExact makes the
-// size exact. It reports whether a random-access loader was used (see Process).
-func (e *Engine) scale(data []byte, in imgprobe.Info, p plan) (*vips.ImageRef, bool, error) {
+// size exact.
+func (e *Engine) scale(data []byte, in imgprobe.Info, p plan) (*vips.ImageRef, error) {
 	if e.cfg.Pipeline == PipelineShrink && in.Format == imgprobe.JPEG {
 		if f := jpegShrink(in, p.rw, p.rh); f > 1 {
-			img, err := scaleShrink(data, in, p, f, e.cfg.FailOnWarning)
-			return img, true, err
+			return scaleShrink(data, in, p, f, e.cfg.FailOnWarning)
 		}
 	}
-	img, err := scaleThumbnail(data, p, e.cfg.FailOnWarning)
-	return img, false, err
+	return scaleThumbnail(data, p, e.cfg.FailOnWarning)
 }
 
 // jpegShrink is the largest JPEG shrink-on-load factor (8, 4, 2) that still leaves at least

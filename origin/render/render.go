@@ -88,7 +88,9 @@ type Rendition struct {
 	Width, Height    int // zero when served from cache
 }
 
-// Timings of the steps that ran on this node for this request.
+// Timings of the steps that ran on this node for this request. Decode is loading the header
+// and building the libvips pipeline; Encode is the pixel work (decode, resize, encode), which
+// libvips runs as the encoder pulls (see imaging.Result).
 type Timings struct {
 	Stat, Fetch, Queue, Decode, Encode time.Duration
 	OriginalOutcome                    Outcome
