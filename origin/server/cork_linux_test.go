@@ -39,10 +39,6 @@ func (sizedRenderer) Render(_ context.Context, p imgurl.Path) (*render.Rendition
 	return &render.Rendition{Data: b, ContentType: "image/jpeg", ETag: `"e"`, Outcome: render.OutcomeHit}, nil
 }
 
-type allowAll struct{}
-
-func (allowAll) Check(*http.Request, string) error { return nil }
-
 // corkConn records, for every write the server makes, whether the socket was corked then.
 type corkConn struct {
 	*net.TCPConn

@@ -26,6 +26,10 @@ func (h *hitRenderer) Render(context.Context, imgurl.Path) (*render.Rendition, e
 }
 
 // newTestServer logs at warn, as scripts/bench runs the origin: no access log line per hit.
+type allowAll struct{}
+
+func (allowAll) Check(*http.Request, string) error { return nil }
+
 func newTestServer(tb testing.TB, r Renderer) *Server {
 	tb.Helper()
 	s, err := New(DefaultConfig(), Deps{Node: "n1", Renderer: r, Auth: allowAll{},
