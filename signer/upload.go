@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/imgorigin/imgorigin/signer/imgurl"
@@ -244,4 +245,40 @@ func (r *Ring) DeleteToken(source, key string, exp int64) (string, error) {
 		return "", fmt.Errorf("signer: %w", err)
 	}
 	return r.Token("DELETE", UploadPath(source, key), exp)
+}
+
+// ParseUploadPath splits an escaped /u/{source}[/{key}] path. The key must be escaped
+// canonically (as UploadPath writes it), so a signature over the canonical path is the only
+// spelling of a delete; otherwise the error names the canonical path.
+func ParseUploadPath(escapedPath string) (source, key string, err error) {
+	rest, ok := strings.CutPrefix(escapedPath, UploadPrefix)
+	if !ok {
+		return "", "", fmt.Errorf("upload path: must start with %s", UploadPrefix)
+	}
+	source, escKey, _ := strings.Cut(rest, "/")
+	if !imgurl.ValidName(source) {
+		return "", "", errors.New("upload path: source: names are [a-z0-9][a-z0-9-]{0,31}")
+	}
+	if escKey == "" {
+		if strings.HasSuffix(rest, "/") {
+			return "", "", errors.New("upload path: empty key")
+		}
+		return source, "", nil
+	}
+	var segs []string
+	for seg := range strings.SplitSeq(escKey, "/") {
+		u, uerr := url.PathUnescape(seg)
+		if uerr != nil {
+			return "", "", fmt.Errorf("upload path: key: %v", uerr)
+		}
+		segs = append(segs, u)
+	}
+	key = strings.Join(segs, "/")
+	if err := imgurl.ValidateKey(key, imgurl.DefaultLimits()); err != nil {
+		return "", "", fmt.Errorf("upload path: %w", err)
+	}
+	if canon := UploadPath(source, key); canon != escapedPath {
+		return "", "", fmt.Errorf("upload path: not canonical; the canonical path is %s", canon)
+	}
+	return source, key, nil
 }

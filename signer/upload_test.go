@@ -258,3 +258,38 @@ func vectorRing(t *testing.T) *Ring {
 	}
 	return r
 }
+
+func TestParseUploadPath(t *testing.T) {
+	for _, c := range []struct{ path, source, key string }{
+		{"/u/s3", "s3", ""},
+		{"/u/s3/a/b.jpg", "s3", "a/b.jpg"},
+		{"/u/local/a%20b/%C3%BC.png", "local", "a b/ü.png"},
+	} {
+		s, k, err := ParseUploadPath(c.path)
+		if err != nil || s != c.source || k != c.key {
+			t.Errorf("ParseUploadPath(%q) = %q, %q, %v", c.path, s, k, err)
+		}
+		if c.key != "" && UploadPath(s, k) != c.path {
+			t.Errorf("UploadPath does not round-trip %q", c.path)
+		}
+	}
+	for _, bad := range []string{"/i/s3/a", "/u/S3/a", "/u/s3/", "/u/s3/a//b", "/u/s3/a/../b", "/u/s3/a%2Fb", "/u/s3/a%zz", "/u/s3/%61.jpg", "/u/s3/a%00b"} {
+		if _, _, err := ParseUploadPath(bad); err == nil {
+			t.Errorf("ParseUploadPath(%q) accepted", bad)
+		}
+	}
+}
+
+func FuzzParseUploadPath(f *testing.F) {
+	f.Add("/u/s3/a%20b/c.jpg")
+	f.Add("/u/fdfs")
+	f.Fuzz(func(t *testing.T, p string) {
+		s, k, err := ParseUploadPath(p)
+		if err != nil {
+			return
+		}
+		if UploadPath(s, k) != p {
+			t.Fatalf("accepted non-canonical %q (canonical %q)", p, UploadPath(s, k))
+		}
+	})
+}

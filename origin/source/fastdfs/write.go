@@ -60,3 +60,6 @@ func (cl *Client) verify(ctx context.Context, id FileID, o source.Object) error 
 }
 
 var _ source.ReadWriter = (*Client)(nil)
+
+// AssignsKeys reports that FastDFS names every file it stores: Create takes no key.
+func (cl *Client) AssignsKeys() bool { return true }
