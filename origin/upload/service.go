@@ -309,12 +309,14 @@ func storeFailure(err error) error {
 		return err
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return err
+	case errors.Is(err, source.ErrNotVerified):
+		return failure.New(failure.KindUnavailable, "the store did not keep the bytes sent; nothing was stored, retry", err)
+	case errors.Is(err, source.ErrUnavailable):
+		// Before the kinds below: a garbled store answer can carry them too.
 	case errors.Is(err, source.ErrInvalidKey):
 		return failure.New(failure.KindBadRequest, "the store refuses this key", err)
 	case errors.Is(err, source.ErrTooLarge):
 		return failure.New(failure.KindTooLarge, "the store refuses objects this large", err)
-	case errors.Is(err, source.ErrNotVerified):
-		return failure.New(failure.KindUnavailable, "the store did not keep the bytes sent; nothing was stored, retry", err)
 	}
 	return failure.New(failure.KindUnavailable, "the image store failed; nothing was stored, retry", err)
 }
