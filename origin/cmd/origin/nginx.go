@@ -35,7 +35,7 @@ func renderNginx(ctx context.Context, cfg config.Config) ([]byte, error) {
 }
 
 func renderPool(cfg config.Config, pool []cache.Peer) ([]byte, error) {
-	return frontconf.Render(cfg.Front.WithCluster(pool, cfg.Cluster.Cache))
+	return frontconf.Render(cfg.Front.WithCluster(pool, cfg.Cluster.Cache).WithUploads(cfg.Upload.MaxBytes))
 }
 
 // watchNginx keeps the nginx configuration file out in step with the pool DNS publishes: on
