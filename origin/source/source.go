@@ -1,6 +1,7 @@
-// Package source defines how the origin reads originals from a store: the Source contract,
-// the closed set of error kinds every implementation maps its failures to, and the Registry
-// that resolves the {source} segment of an image URL to a configured store.
+// Package source defines how the origin reads originals from a store, and how the write path
+// stores them: the Source and Writer contracts, the closed set of error kinds every
+// implementation maps its failures to, and the Registry that resolves the {source} segment of
+// an image URL to a configured store.
 //
 // Implementations live in sub-packages named by how they run (local, fastdfs, s3, httpsrc);
 // each passes the shared conformance suite in package sourcetest.

@@ -14,8 +14,8 @@ import (
 	"github.com/imgorigin/imgorigin/origin/source"
 )
 
-// Client reads (and, for seeding tools, writes) files in one FastDFS cluster. It implements
-// source.Source with file IDs as keys. It is safe for concurrent use.
+// Client reads and writes files in one FastDFS cluster. It implements source.ReadWriter with
+// file IDs as keys (FastDFS assigns them). It is safe for concurrent use.
 type Client struct {
 	cfg      Config
 	dialer   *net.Dialer
@@ -326,7 +326,7 @@ func (r connReader) Read(p []byte) (int, error) {
 
 // Upload stores data as a new file (in group, or where the tracker chooses when group is "")
 // and returns its file ID. ext is the extension without the dot (at most 6 characters of
-// [A-Za-z0-9_.-]). Upload is for seeding tools and tests; the origin only reads.
+// [A-Za-z0-9_.-]). The write path uses it through Create, which verifies the result.
 func (cl *Client) Upload(ctx context.Context, group, ext string, data []byte) (string, error) {
 	if len(ext) > 6 || !validSuffixChars(ext) {
 		return "", fmt.Errorf("%w: extension %q: at most 6 characters of [A-Za-z0-9_.-]", source.ErrInvalidKey, ext)

@@ -529,6 +529,8 @@ func (s *Server) trackerCmd(cmd byte, body []byte) reply {
 		}
 		return reply{body: s.storageAnnounce(false)}
 	case cmdStoreNoGroupOne:
+		// tracker_deal_service_query_storage (tracker/tracker_service.c): no body (EINVAL
+		// otherwise); the answer names a storage and the store path index to upload to.
 		if len(body) != 0 {
 			return reply{status: einval}
 		}
@@ -588,8 +590,15 @@ func (s *Server) storageCmd(cmd byte, body []byte) reply {
 		}
 		return reply{body: data[off:end]}
 	case cmdUpload:
+		// storage_upload_file (storage/storage_service.c): store path index (1, a signed
+		// char: -1 lets the storage choose, anything outside its store paths is EINVAL),
+		// file size (8, must equal the rest of the body), extension (6, validated), content.
+		// The name is made by storage_gen_filename from the CRC-32 of what was received.
 		if len(body) < 15 {
 			return reply{status: einval, close: true}
+		}
+		if idx := int8(body[0]); idx != -1 && idx != 0 {
+			return reply{status: einval, close: true} // this fake storage has one store path
 		}
 		size := int64(binary.BigEndian.Uint64(body[1:9]))
 		ext := trimNUL(body[9:15])
@@ -621,6 +630,8 @@ func (s *Server) storageCmd(cmd byte, body []byte) reply {
 		copy(out[24:], s.opts.StorageIP)
 		return reply{body: out}
 	case cmdDelete:
+		// storage_server_delete_file (storage/storage_service.c): group (16) + remote name;
+		// a wrong group is EINVAL, a missing file ENOENT.
 		if len(body) <= groupLen || trimNUL(body[:groupLen]) != s.group {
 			return reply{status: einval, close: true}
 		}
