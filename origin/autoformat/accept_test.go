@@ -123,6 +123,12 @@ func TestBucketHeader(t *testing.T) {
 	}
 }
 
+func TestDefaultMaps(t *testing.T) {
+	if m := autoformat.DefaultNginxMaps(); !strings.Contains(m, "$imgorigin_format_key") {
+		t.Fatalf("default maps:\n%s", m)
+	}
+}
+
 func TestValidate(t *testing.T) {
 	for name, cfg := range map[string]autoformat.Config{
 		"jpeg":   {Formats: []string{"jpeg"}},

@@ -178,3 +178,17 @@ function handler(event) {
     return req;
 }
 `
+
+// DefaultNginxMaps returns the maps of DefaultConfig without f_auto presets: what a front or
+// edge configuration rendered without the origin's config uses.
+func DefaultNginxMaps() string {
+	r, err := New(DefaultConfig())
+	if err != nil {
+		panic(err) // the defaults are valid; TestDefaultMaps pins it
+	}
+	m, err := r.NginxMaps(nil)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
