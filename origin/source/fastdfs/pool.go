@@ -24,12 +24,12 @@ type pool struct {
 	addr      string
 	cfg       *Config
 	firstByte time.Duration // bound on the wait for a reply's header; IOTimeout when 0
-	dialer *net.Dialer
-	slots  chan struct{}
-	idle   chan *conn
-	closed atomic.Bool
-	done   chan struct{}
-	once   sync.Once
+	dialer    *net.Dialer
+	slots     chan struct{}
+	idle      chan *conn
+	closed    atomic.Bool
+	done      chan struct{}
+	once      sync.Once
 }
 
 func newPool(addr string, cfg *Config, dialer *net.Dialer, firstByte time.Duration) *pool {
@@ -37,10 +37,10 @@ func newPool(addr string, cfg *Config, dialer *net.Dialer, firstByte time.Durati
 		addr:      addr,
 		cfg:       cfg,
 		firstByte: firstByte,
-		dialer: dialer,
-		slots:  make(chan struct{}, cfg.MaxOpen),
-		idle:   make(chan *conn, cfg.MaxIdle),
-		done:   make(chan struct{}),
+		dialer:    dialer,
+		slots:     make(chan struct{}, cfg.MaxOpen),
+		idle:      make(chan *conn, cfg.MaxIdle),
+		done:      make(chan struct{}),
 	}
 }
 

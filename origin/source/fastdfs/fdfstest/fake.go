@@ -114,17 +114,17 @@ type Server struct {
 	storageAddr  string
 	storagePort  int
 	httpLn       net.Listener
-	httpSrv  *http.Server
-	done     chan struct{}
-	wg       sync.WaitGroup
+	httpSrv      *http.Server
+	done         chan struct{}
+	wg           sync.WaitGroup
 
 	mu       sync.Mutex
-	trackers []net.Listener   // nil entries: stopped
-	storage  net.Listener     // nil: stopped
-	active   []bool           // per tracker: the storage is ACTIVE in its memory
+	trackers []net.Listener        // nil entries: stopped
+	storage  net.Listener          // nil: stopped
+	active   []bool                // per tracker: the storage is ACTIVE in its memory
 	hung     map[int]chan struct{} // trackers that accept and never answer, until the channel closes
-	files    map[string]file  // remote name → content
-	conns    map[net.Conn]int // → tracker index, -1 for the storage
+	files    map[string]file       // remote name → content
+	conns    map[net.Conn]int      // → tracker index, -1 for the storage
 	tfaults  map[int]*faultSlot
 	sfault   *faultSlot
 	unstall  chan struct{}
