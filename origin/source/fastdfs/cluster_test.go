@@ -27,7 +27,10 @@ func TestTrackerENOENT(t *testing.T) {
 		fake.StopStorage()
 		for _, call := range []func() error{
 			func() error { _, err := readAll(cl, id); return err },
-			func() error { _, err := cl.Stat(context.Background(), fake.PutAppender("jpg", []byte("a"))); return err },
+			func() error {
+				_, err := cl.Stat(context.Background(), fake.PutAppender("jpg", []byte("a")))
+				return err
+			},
 		} {
 			err := call()
 			if !errors.Is(err, source.ErrUnavailable) || !errors.Is(err, fastdfs.ErrNoStorage) || errors.Is(err, source.ErrNotFound) {
@@ -160,11 +163,11 @@ func TestSlaveAndTrunkFiles(t *testing.T) {
 	}
 	type form struct{ master, prefix, ext string }
 	forms := []form{
-		{"jpeg", "a", "jpg"},    // 44 characters, letter prefix
-		{"jpeg", "5", "jpg"},    // 44 characters, digit prefix: reads as a normal name
-		{"jpeg", "12345", ""},   // 44 characters, all digits, no extension
-		{"jpeg", "abc", ""},     // 42 characters
-		{"abcdef", "x", ""},     // 38 characters, the shortest
+		{"jpeg", "a", "jpg"},  // 44 characters, letter prefix
+		{"jpeg", "5", "jpg"},  // 44 characters, digit prefix: reads as a normal name
+		{"jpeg", "12345", ""}, // 44 characters, all digits, no extension
+		{"jpeg", "abc", ""},   // 42 characters
+		{"abcdef", "x", ""},   // 38 characters, the shortest
 		{"jpg", "_150x150", "jpg"},
 		{"png", "_0123456789abcde", "webp"}, // 16-character prefix
 		{"", "_s", "jpg"},                   // master without extension
