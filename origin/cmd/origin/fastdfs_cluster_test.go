@@ -202,10 +202,10 @@ func TestFastDFSSlaves(t *testing.T) {
 	trunk := fake.PutTrunk("jpg", testJPEG(t, 640, 480))
 	masters["trunk"] = trunk
 	for _, f := range []struct{ master, prefix, ext string }{
-		{"jpeg", "a", "jpg"},  // 44 characters
-		{"jpeg", "5", "jpg"},  // 44 characters that read as a normal name
-		{"jpeg", "abc", ""},   // 42 characters
-		{"abcdef", "x", ""},   // 38 characters
+		{"jpeg", "a", "jpg"}, // 44 characters
+		{"jpeg", "5", "jpg"}, // 44 characters that read as a normal name
+		{"jpeg", "abc", ""},  // 42 characters
+		{"abcdef", "x", ""},  // 38 characters
 		{"jpg", "_150x150", "jpg"},
 		{"", "_s", "jpg"},
 		{"trunk", "_m", "jpg"},
