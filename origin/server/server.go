@@ -8,26 +8,34 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/telemetry"
+	"github.com/imgorigin/imgorigin/signer"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
 // Renderer is what the image handler needs of the render use case.
 type Renderer interface {
 	Parse(escapedPath string) (imgurl.Path, error)
-	Render(ctx context.Context, p imgurl.Path) (*render.Rendition, error)
+	// IsAuto reports whether the variant's format is f_auto: negotiated per request.
+	IsAuto(v imgurl.Variant) bool
+	Render(ctx context.Context, p imgurl.Path, bucket autoformat.Bucket) (*render.Rendition, error)
 }
 
 // Authorizer decides whether a request may be served. Errors are denials.
 type Authorizer interface {
 	Check(r *http.Request, escapedPath string) error
+	// FromCDN reports whether r carries the CDN origin secret, so that headers the CDN sets
+	// itself (the f_auto bucket) may be believed.
+	FromCDN(r *http.Request) bool
 }
 
 // Deps are the server's collaborators.
@@ -38,6 +46,9 @@ type Deps struct {
 	Metrics  *telemetry.Metrics
 	Log      *slog.Logger
 	Peers    http.Handler // the cluster cache's peer endpoint, mounted at /_groupcache/ internally; may be nil
+	Uploads  Uploads      // the write path under /u/; nil: /u/ answers 404
+	// Formats negotiates f_auto (render.auto); nil means the defaults.
+	Formats *autoformat.Rules
 }
 
 // Server runs the public and internal listeners.
@@ -59,6 +70,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Renderer == nil || deps.Auth == nil || deps.Metrics == nil || deps.Log == nil {
 		return nil, errors.New("server: renderer, auth, metrics and log are required")
+	}
+	if deps.Formats == nil {
+		f, err := autoformat.New(autoformat.DefaultConfig())
+		if err != nil {
+			return nil, err
+		}
+		deps.Formats = f
 	}
 	s := &Server{cfg: cfg, deps: deps,
 		ccMutable: cacheControl(cfg.CacheControl, false), ccImmutable: cacheControl(cfg.CacheControl, true),
@@ -91,11 +109,16 @@ func (s *Server) PublicHandler() http.Handler {
 		return errNoRoute
 	}))
 	r.MethodNotAllowed(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if strings.HasPrefix(r.URL.Path, signer.UploadPrefix) {
+			w.Header().Set("Allow", "POST, PUT, DELETE, OPTIONS")
+			return errUploadMethod
+		}
 		w.Header().Set("Allow", "GET, HEAD")
 		return errMethod
 	}))
 	r.Get(imgurl.Prefix+"*", s.handle(s.image))
 	r.Head(imgurl.Prefix+"*", s.handle(s.image))
+	s.routeUploads(r)
 	return r
 }
 
