@@ -220,6 +220,9 @@ func (c Config) Validate() error {
 	prefix("auth", c.Auth.Validate())
 	prefix("cluster.cache", c.Cluster.Cache.Validate())
 	prefix("upload", c.Upload.Validate())
+	if c.Upload.MaxSide > c.Imaging.MaxOutputSide {
+		errs = append(errs, fmt.Errorf("upload.max_side: %d is above imaging.max_output_side %d", c.Upload.MaxSide, c.Imaging.MaxOutputSide))
+	}
 	if j := c.Upload.Journal; j != "" {
 		if s, ok := c.Sources[j]; !ok || (s.Type != "local" && s.Type != "s3") {
 			errs = append(errs, fmt.Errorf("upload.journal: %q must name a local or s3 source", j))

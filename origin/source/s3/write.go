@@ -96,3 +96,25 @@ func status(err error) int {
 }
 
 var _ source.ReadWriter = (*Bucket)(nil)
+
+// List returns the keys under prefix (relative to the source's own prefix), for tools that
+// check what a bucket holds (the upload load run). It pages through ListObjectsV2.
+func (b *Bucket) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	p := awss3.NewListObjectsV2Paginator(b.client, &awss3.ListObjectsV2Input{
+		Bucket: aws.String(b.bucket),
+		Prefix: aws.String(b.prefix + prefix),
+	})
+	for p.HasMorePages() {
+		opCtx, cancel := context.WithTimeout(ctx, b.timeout)
+		page, err := p.NextPage(opCtx)
+		cancel()
+		if err != nil {
+			return nil, mapErr(ctx, "list", prefix, err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key)[len(b.prefix):])
+		}
+	}
+	return keys, nil
+}

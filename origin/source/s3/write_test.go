@@ -20,3 +20,21 @@ func TestWriterConformance(t *testing.T) {
 		return sourcetest.WriterHarness{Store: newBucket(t, cfg)}
 	})
 }
+
+func TestList(t *testing.T) {
+	srv := miniotest.Start(t)
+	cfg := srv.Config()
+	cfg.Prefix = "root/"
+	b := newBucket(t, cfg)
+	want := []string{"l/a.jpg", "l/b/c.jpg"}
+	for _, k := range append(want, "other.jpg") {
+		put(t, b, k, []byte(k))
+	}
+	got, err := b.List(t.Context(), "l/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("List = %v, want %v", got, want)
+	}
+}
