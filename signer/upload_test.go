@@ -293,3 +293,15 @@ func FuzzParseUploadPath(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkVerifyUploadPolicy(b *testing.B) {
+	ring, _ := NewRing(Key{ID: "k1", Secret: testSecret(1), State: Signing})
+	tok, _ := ring.UploadPolicy(UploadPolicy{Source: "s3", Prefix: "users/42/", MaxBytes: 10 << 20, Formats: []string{"jpeg", "png"}, Expires: 2000000000})
+	v, _ := NewVerifier(ring, VerifierOptions{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.VerifyUploadPolicy(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
