@@ -45,4 +45,8 @@
 //
 // A signed delete removes the object and purges its variants at the edge by surrogate key
 // ({source}/{escaped key}, the read path's Surrogate-Key) through the configured purge URLs.
+// The origin nodes' own caches are not purged: for stores with mutable keys (local, S3) a node
+// notices the deletion when its stat cache entry expires (render.stat_ttl) and answers 404;
+// FastDFS file IDs are immutable, so variants of a deleted FastDFS file stay in the nodes'
+// caches until they are evicted (the edge, which faces clients, is purged at once).
 package upload
