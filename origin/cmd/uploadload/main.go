@@ -91,7 +91,9 @@ func run(front, keyFile, src string, n int, rate float64, retries int, endpoint,
 		if i > 0 {
 			<-tick.C
 		}
-		wg.Go(func() { out[i] = send(client, front+signer.UploadPath(src, ""), policy, fmt.Sprintf("%s-%d", runID, i), bodies[i], retries) })
+		wg.Go(func() {
+			out[i] = send(client, front+signer.UploadPath(src, ""), policy, fmt.Sprintf("%s-%d", runID, i), bodies[i], retries)
+		})
 	}
 	tick.Stop()
 	wg.Wait()
