@@ -224,7 +224,11 @@ func measure(r *runner, cfg Config, stdout, stderr io.Writer) int {
 			pair, ct = v.path+"#"+string(b), bucketType[b]
 		}
 		distinctV[pair], distinctO[v.original] = true, true
-		rawAccept[v.path+"#"+accept] = true
+		if v.auto {
+			rawAccept[v.path+"#"+accept] = true
+		} else {
+			rawAccept[v.path] = true
+		}
 		a := signer.AliyunA{Key: c.EdgeKey, ValidFor: clustertest.EdgeTTL, UID: strconv.Itoa(rng.IntN(1000))}
 		q, err := a.Query(v.path, now.Add(time.Duration(60+rng.IntN(23*60))*time.Minute).Unix())
 		if err != nil {
