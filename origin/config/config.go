@@ -33,6 +33,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/source/httpsrc"
 	"github.com/imgorigin/imgorigin/origin/source/local"
 	"github.com/imgorigin/imgorigin/origin/source/s3"
+	"github.com/imgorigin/imgorigin/origin/upload"
 )
 
 // EnvPrefix prefixes every environment override.
@@ -50,6 +51,7 @@ type Config struct {
 	Cluster   Cluster                 `mapstructure:"cluster"`
 	Front     frontconf.Config        `mapstructure:"front"`
 	Sources   map[string]SourceConfig `mapstructure:"sources"`
+	Upload    upload.Config           `mapstructure:"upload"`
 }
 
 // Node names this origin node.
@@ -104,6 +106,7 @@ func Default() Config {
 		Auth:      auth.DefaultConfig(),
 		Cluster:   Cluster{Cache: cache.DefaultConfig(), Discovery: discovery.DefaultConfig()},
 		Front:     frontconf.DefaultConfig(),
+		Upload:    upload.DefaultConfig(),
 	}
 }
 
@@ -216,6 +219,12 @@ func (c Config) Validate() error {
 	prefix("admission", c.Admission.Validate())
 	prefix("auth", c.Auth.Validate())
 	prefix("cluster.cache", c.Cluster.Cache.Validate())
+	prefix("upload", c.Upload.Validate())
+	if j := c.Upload.Journal; j != "" {
+		if s, ok := c.Sources[j]; !ok || (s.Type != "local" && s.Type != "s3") {
+			errs = append(errs, fmt.Errorf("upload.journal: %q must name a local or s3 source", j))
+		}
+	}
 	prefix("cluster.discovery", c.Cluster.Discovery.Validate())
 	if c.Cluster.Discovery.Enabled() {
 		if len(c.Cluster.Pool) > 0 {

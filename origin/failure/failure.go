@@ -26,10 +26,12 @@ const (
 	KindUnavailable               // the store failed or timed out: 502
 	KindTimeout                   // the request ran out of time: 504
 	KindCanceled                  // the client went away: 499 (logged only)
+	KindTooLarge                  // an upload body over its limit: 413
+	KindConflict                  // an upload's key names other bytes already: 409
 )
 
 var kindNames = [...]string{"internal", "bad_request", "forbidden", "not_found", "unknown_name", "unsupported",
-	"unprocessable", "overloaded", "unavailable", "timeout", "canceled"}
+	"unprocessable", "overloaded", "unavailable", "timeout", "canceled", "too_large", "conflict"}
 
 // String returns the kind's snake_case name, used in logs and metrics labels.
 func (k Kind) String() string {

@@ -11,11 +11,13 @@ import (
 var (
 	errNoRoute = failure.New(failure.KindUnknownName, "no such route: image paths are /i/{variant}/{source}/{key}", nil)
 	errMethod  = failure.New(failure.KindBadRequest, "only GET and HEAD are allowed", nil)
+	// errUploadMethod answers GET and HEAD of the write path.
+	errUploadMethod = failure.New(failure.KindBadRequest, "the write path takes POST, PUT, DELETE and OPTIONS; images are read under /i/", nil)
 )
 
 // statusOf maps a failure kind to an HTTP status: the one place this is decided.
 func statusOf(err error) int {
-	if err == errMethod {
+	if err == errMethod || err == errUploadMethod {
 		return http.StatusMethodNotAllowed
 	}
 	switch failure.KindOf(err) {
@@ -35,6 +37,10 @@ func statusOf(err error) int {
 		return http.StatusBadGateway
 	case failure.KindTimeout:
 		return http.StatusGatewayTimeout
+	case failure.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case failure.KindConflict:
+		return http.StatusConflict
 	case failure.KindCanceled:
 		return 499 // nginx's "client closed request"; nobody reads it
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/telemetry"
+	"github.com/imgorigin/imgorigin/signer"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -38,6 +40,7 @@ type Deps struct {
 	Metrics  *telemetry.Metrics
 	Log      *slog.Logger
 	Peers    http.Handler // the cluster cache's peer endpoint, mounted at /_groupcache/ internally; may be nil
+	Uploads  Uploads      // the write path under /u/; nil: /u/ answers 404
 }
 
 // Server runs the public and internal listeners.
@@ -91,11 +94,16 @@ func (s *Server) PublicHandler() http.Handler {
 		return errNoRoute
 	}))
 	r.MethodNotAllowed(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if strings.HasPrefix(r.URL.Path, signer.UploadPrefix) {
+			w.Header().Set("Allow", "POST, PUT, DELETE, OPTIONS")
+			return errUploadMethod
+		}
 		w.Header().Set("Allow", "GET, HEAD")
 		return errMethod
 	}))
 	r.Get(imgurl.Prefix+"*", s.handle(s.image))
 	r.Head(imgurl.Prefix+"*", s.handle(s.image))
+	s.routeUploads(r)
 	return r
 }
 

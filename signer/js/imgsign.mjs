@@ -162,3 +162,44 @@ export function signURL({ base, path, key, cdnKey, validFor = 1800, format = "na
   const exp = expiry(now, ttl, bucket);
   return base.replace(/\/$/, "") + p + "?" + query(format, { key, cdnKey, validFor }, p, exp);
 }
+
+// --- the write path (signer/upload.go) ---
+
+// The fields of an upload policy, in the order every signer writes them.
+const POLICY_FIELDS = ["source", "key", "prefix", "max_bytes", "formats", "max_pixels", "max_frames", "sha256", "exp"];
+
+// policyDocument is the policy's JSON text as the Go signer writes it: fields in order, empty
+// optional fields left out.
+export function policyDocument(p) {
+  if (!NAME.test(p.source || "")) fail("policy source: names are [a-z0-9][a-z0-9-]{0,31}");
+  if (p.key && p.prefix) fail("policy: key and prefix are exclusive");
+  if (!Number.isInteger(p.max_bytes) || p.max_bytes <= 0) fail("policy max_bytes: must be > 0");
+  if (!Number.isInteger(p.exp) || p.exp <= 0) fail("policy exp: must be a unix time");
+  const doc = {};
+  for (const f of POLICY_FIELDS) {
+    const v = p[f];
+    const required = f === "source" || f === "max_bytes" || f === "exp";
+    if (required || (v !== undefined && v !== "" && v !== 0 && !(Array.isArray(v) && v.length === 0))) doc[f] = v;
+  }
+  return JSON.stringify(doc);
+}
+
+const policyMAC = (secret, text) =>
+  createHmac("sha256", secretBytes(secret)).update("imgorigin-upload-policy-v1\n" + text).digest("base64url");
+
+// signUploadPolicy returns "{kid}.{base64url(policy JSON)}.{mac}", sent by the client as the
+// form field / query parameter "policy" or the header X-Upload-Policy.
+export function signUploadPolicy(p, key) {
+  const text = Buffer.from(policyDocument(p), "utf8").toString("base64url");
+  return `${key.id}.${text}.${policyMAC(key.secret, text)}`;
+}
+
+// uploadPath is /u/{source}/{key} (key escaped as in image URLs).
+export const uploadPath = (source, key) => "/u/" + source + (key ? "/" + escapeKey(key) : "");
+
+// deleteQuery signs DELETE of an object until exp: "token={kid}.{exp}.{mac}".
+export function deleteQuery(key, source, objectKey, exp) {
+  const path = uploadPath(source, objectKey);
+  const mac = createHmac("sha256", secretBytes(key.secret)).update(`DELETE\n${path}\n${exp}`).digest("base64url");
+  return `token=${key.id}.${exp}.${mac}`;
+}

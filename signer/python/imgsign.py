@@ -15,6 +15,7 @@ package signer. Checked against ../testdata/vectors.json by test_imgsign.py.
 import base64
 import hashlib
 import hmac
+import json
 import math
 import re
 import time
@@ -227,3 +228,49 @@ def sign_url(base, path, key=None, cdn_key=None, valid_for=1800, fmt="native", t
     p = canonical_path(path)
     exp = expiry(time.time() if now is None else now, ttl, bucket)
     return base.rstrip("/") + p + "?" + query(fmt, p, exp, key=key, cdn_key=cdn_key, valid_for=valid_for)
+
+
+# --- the write path (signer/upload.go) ---
+
+_POLICY_FIELDS = ("source", "key", "prefix", "max_bytes", "formats", "max_pixels", "max_frames", "sha256", "exp")
+
+
+def policy_document(p):
+    """The policy's JSON text as the Go signer writes it: fields in order, empty optional fields left out."""
+    if not _NAME.fullmatch(p.get("source", "")):
+        _fail("policy source: names are [a-z0-9][a-z0-9-]{0,31}")
+    if p.get("key") and p.get("prefix"):
+        _fail("policy: key and prefix are exclusive")
+    for f in ("max_bytes", "exp"):
+        v = p.get(f)
+        if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+            _fail("policy %s: must be > 0" % f)
+    doc = {}
+    for f in _POLICY_FIELDS:
+        v = p.get(f)
+        if f in ("source", "max_bytes", "exp") or v not in (None, "", 0, []):
+            doc[f] = v
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+def _policy_mac(secret, text):
+    m = hmac.new(_secret(secret), ("imgorigin-upload-policy-v1\n" + text).encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(m).rstrip(b"=").decode()
+
+
+def sign_upload_policy(p, key):
+    """{kid}.{base64url(policy JSON)}.{mac}: the form field / query parameter "policy" or the header X-Upload-Policy."""
+    text = base64.urlsafe_b64encode(policy_document(p).encode()).rstrip(b"=").decode()
+    return "%s.%s.%s" % (key["id"], text, _policy_mac(key["secret"], text))
+
+
+def upload_path(source, key=""):
+    """/u/{source}/{key}, the key escaped as in image URLs."""
+    return "/u/" + source + ("/" + escape_key(key) if key else "")
+
+
+def delete_query(key, source, object_key, exp):
+    """token={kid}.{exp}.{mac} authorizing DELETE of the object until exp."""
+    path = upload_path(source, object_key)
+    m = hmac.new(_secret(key["secret"]), ("DELETE\n%s\n%d" % (path, exp)).encode(), hashlib.sha256).digest()
+    return "token=%s.%d.%s" % (key["id"], exp, base64.urlsafe_b64encode(m).rstrip(b"=").decode())

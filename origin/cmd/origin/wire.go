@@ -24,6 +24,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/source/local"
 	"github.com/imgorigin/imgorigin/origin/source/s3"
 	"github.com/imgorigin/imgorigin/origin/telemetry"
+	"github.com/imgorigin/imgorigin/origin/upload"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -122,14 +123,37 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 			})
 		}
 	}
+	uploads, err := buildUploads(cfg, sources, az, processor{engine}, adm, rd.PresetNames(), log)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := server.New(cfg.Server, server.Deps{
-		Node: cfg.Node.Name, Renderer: rd, Auth: az, Metrics: metrics, Log: log, Peers: cc.PeerHandler(),
+		Node: cfg.Node.Name, Renderer: rd, Auth: az, Metrics: metrics, Log: log, Peers: cc.PeerHandler(), Uploads: uploads,
 	})
 	if err != nil {
 		return nil, err
 	}
 	n.server = srv
 	return n, nil
+}
+
+// buildUploads wires the write path over every source that can be written to.
+func buildUploads(cfg config.Config, sources map[string]source.Source, az *auth.Authorizer, proc upload.Processor,
+	adm upload.Admitter, presets []string, log *slog.Logger) (*upload.Service, error) {
+	stores := map[string]source.ReadWriter{}
+	for name, s := range sources {
+		if rw, ok := s.(source.ReadWriter); ok {
+			stores[name] = rw
+		}
+	}
+	var purger upload.Purger
+	if len(cfg.Upload.PurgeURLs) > 0 {
+		purger = upload.NewHTTPPurger(cfg.Upload.PurgeURLs, cfg.Upload.PurgeTimeout)
+	}
+	return upload.New(cfg.Upload, upload.Deps{
+		Stores: stores, Keys: az, Proc: proc, Adm: adm, Purger: purger, Presets: presets,
+		MaxSourceBytes: cfg.Render.MaxSourceBytes, ExpiryBucket: cfg.Auth.ExpiryBucket, Log: log,
+	})
 }
 
 func openSource(ctx context.Context, sc config.SourceConfig) (source.Source, func() error, error) {
