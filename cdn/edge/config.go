@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 )
 
 // Config is the edge stand-in's configuration.
@@ -64,6 +66,14 @@ type Config struct {
 	// cache, never pulled from the origin): the local stack's demo page. Leave it empty in
 	// anything but a local run.
 	DemoRoot string `mapstructure:"demo_root"`
+	// FormatMaps are the f_auto negotiation maps, rendered from the origin's render.auto by
+	// `origin render-formats` (package origin/autoformat): f_auto paths are cached per format
+	// bucket. Empty: the default rules without f_auto presets.
+	FormatMaps string `mapstructure:"-"`
+	// FormatHeader is the origin's render.auto.header: every pull carries the edge's format
+	// bucket in it, overwriting whatever the client sent, so the origin (which believes it on
+	// origin-secret pulls) renders exactly the bucket the edge caches under.
+	FormatHeader string `mapstructure:"format_header"`
 }
 
 // AuthConfig is edge URL authentication (Aliyun CDN type A). Off when Keys is empty.
@@ -111,6 +121,7 @@ func DefaultConfig() Config {
 		UseStale:        []string{"http_500", "http_502", "http_503", "http_504"},
 		Auth:            AuthConfig{TTL: 1800 * time.Second, PathPrefix: "/i/", Param: "auth_key"},
 		OriginSecret:    OriginSecretConfig{Header: "X-Origin-Secret"},
+		FormatHeader:    autoformat.DefaultConfig().Header,
 		TempDir:         "temp",
 		AccessLog:       "logs/edge-access.log",
 		WorkerProcesses: "1",
@@ -232,6 +243,9 @@ func (c Config) Validate() error {
 	}
 	if c.OriginSecret.Value != "" && c.OriginSecret.Header == "" {
 		add("origin_secret.header: must be set with origin_secret.value")
+	}
+	if !headerRe.MatchString(c.FormatHeader) {
+		add("format_header: must be a header name (the origin's render.auto.header)")
 	}
 	if !safePath(c.TempDir) {
 		add("temp_dir: must be a path without quotes, '$', braces or ';'")

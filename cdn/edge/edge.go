@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 )
 
 //go:embed edge.conf.tmpl
@@ -45,6 +47,9 @@ func Render(cfg Config) (string, error) {
 	}
 	if cfg.Auth.Type == "" {
 		v.Auth.Keys = nil
+	}
+	if cfg.FormatMaps == "" {
+		v.FormatMaps = autoformat.DefaultNginxMaps()
 	}
 	if len(cfg.UseStale) > 0 {
 		v.UseStaleDirective = strings.Join(cfg.UseStale, " ")

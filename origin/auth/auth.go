@@ -182,6 +182,19 @@ func (a *Authorizer) Check(r *http.Request, escapedPath string) error {
 	return deny(ErrMissingToken)
 }
 
+// FromCDN reports whether r carries the CDN origin secret (one header, the current or the
+// previous value): the pull came from the CDN, so the request headers the CDN sets itself (the
+// f_auto format bucket, see origin/autoformat) may be believed. False when no secret is
+// configured. It says nothing about whether r may be served; that is Check.
+func (a *Authorizer) FromCDN(r *http.Request) bool {
+	st := a.state.Load()
+	if st.header == "" {
+		return false
+	}
+	vals := r.Header[st.header]
+	return len(vals) == 1 && st.secretMatches(vals[0])
+}
+
 // secretMatches compares v with both secrets in constant time (both are always compared).
 func (st *state) secretMatches(v string) bool {
 	b := []byte(v)

@@ -308,3 +308,36 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+// TestFromCDN: only a pull with the origin secret (current or previous, once) counts as the
+// CDN's, whose own headers the origin may believe; and never without a configured secret.
+func TestFromCDN(t *testing.T) {
+	a, err := New(testConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		r    *http.Request
+		want bool
+	}{
+		{"current", request("GET", path, "X-Origin-Secret", "current-secret-0123456789"), true},
+		{"previous", request("GET", path, "X-Origin-Secret", "previous-secret-0123456789"), true},
+		{"wrong", request("GET", path, "X-Origin-Secret", "current-secret-012345678X"), false},
+		{"twice", request("GET", path, "X-Origin-Secret", "current-secret-0123456789", "X-Origin-Secret", "current-secret-0123456789"), false},
+		{"none", request("GET", path), false},
+	} {
+		if got := a.FromCDN(tc.r); got != tc.want {
+			t.Errorf("%s: FromCDN = %v", tc.name, got)
+		}
+	}
+	cfg := testConfig()
+	cfg.OriginSecret = OriginSecretConfig{}
+	b, err := New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.FromCDN(request("GET", path, "X-Origin-Secret", "")) {
+		t.Error("FromCDN without a configured secret")
+	}
+}

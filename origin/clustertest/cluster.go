@@ -318,6 +318,12 @@ func (c *Cluster) edgeConfig(listen, purge string) edge.Config {
 
 func (c *Cluster) startEdge(name, listen, purge string, edit func(*edge.Config)) error {
 	ec := c.edgeConfig(listen, purge)
+	// The f_auto maps come from the origins' configuration, as scripts/run renders them.
+	maps, err := c.origin("render-formats")
+	if err != nil {
+		return fmt.Errorf("clustertest: origin render-formats: %w\n%s", err, maps)
+	}
+	ec.FormatMaps = maps
 	if edit != nil {
 		edit(&ec)
 	}

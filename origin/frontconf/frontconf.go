@@ -17,6 +17,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/legacy/acl"
 	"github.com/imgorigin/imgorigin/nginx"
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/ring"
 )
@@ -59,6 +60,9 @@ type Config struct {
 	PidFile             string        `mapstructure:"pid_file"`             // empty: not written (pass -g 'pid …;')
 	WorkerProcesses     string        `mapstructure:"worker_processes"`     // "auto" or a number
 	WorkerConnections   int           `mapstructure:"worker_connections"`
+	// FormatMaps are the f_auto negotiation maps (origin/autoformat), rendered from render.auto
+	// by the composition root; empty: the default rules.
+	FormatMaps string `mapstructure:"-"`
 }
 
 // FromPool returns the default configuration for a pool (cluster.pool). The shard key is the
@@ -239,6 +243,9 @@ func Render(cfg Config) ([]byte, error) {
 		if patterns, err = acl.Parse(f); err != nil {
 			return nil, fmt.Errorf("frontconf: legacy_patterns: %s: %w", cfg.LegacyPatterns, err)
 		}
+	}
+	if cfg.FormatMaps == "" {
+		cfg.FormatMaps = autoformat.DefaultNginxMaps()
 	}
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, view{Config: cfg, Patterns: patterns, Internal: internalPaths}); err != nil {

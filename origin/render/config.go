@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -26,6 +28,9 @@ type Config struct {
 	StatTTL time.Duration `mapstructure:"stat_ttl"`
 	// Limits bound every number in a URL.
 	Limits LimitsConfig `mapstructure:"limits"`
+	// Auto is the f_auto negotiation: format order, the fallback-only switch, the CDN's
+	// bucket header. The front and edge maps are rendered from it.
+	Auto autoformat.Config `mapstructure:"auto"`
 }
 
 // LimitsConfig mirrors imgurl.Limits with config tags.
@@ -57,6 +62,7 @@ func DefaultConfig() Config {
 		Timeout:         30 * time.Second,
 		StatTTL:         10 * time.Second,
 		Limits:          LimitsConfig{MaxWidth: d.MaxWidth, MaxHeight: d.MaxHeight, MaxDPR: d.MaxDPR, MaxKeyLen: d.MaxKeyLen, MaxPathLen: d.MaxPathLen},
+		Auto:            autoformat.DefaultConfig(),
 	}
 }
 
@@ -93,6 +99,9 @@ func (c Config) Validate() error {
 	if l.MaxKeyLen < 1 || l.MaxPathLen < 16 {
 		errs = append(errs, errors.New("render.limits.max_key_len, max_path_len: must be positive (path at least 16)"))
 	}
+	if err := c.Auto.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) == 0 {
 		for name, spec := range c.Presets {
 			if !presetName.MatchString(name) {
@@ -105,6 +114,22 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// AutoPresets lists the presets whose options are f_auto (sorted), for the caches' maps.
+func (c Config) AutoPresets() ([]string, error) {
+	var out []string
+	for name, spec := range c.Presets {
+		o, err := parsePreset(spec, c.Limits.Grammar())
+		if err != nil {
+			return nil, fmt.Errorf("render.presets.%s: %w", name, err)
+		}
+		if o.Format == imgurl.Auto {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // parsePreset parses a canonical option string through the URL grammar.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/origin/source"
@@ -176,14 +177,31 @@ func (r *Renderer) PresetNames() []string {
 	return out
 }
 
-// Render produces the variant named by p.
+// IsAuto reports whether v's options are f_auto (false for an unknown preset), so that the
+// caller negotiates a bucket for Render.
+func (r *Renderer) IsAuto(v imgurl.Variant) bool {
+	if v.Preset == "" {
+		return v.Options.Format == imgurl.Auto
+	}
+	return r.presets[v.Preset].Format == imgurl.Auto
+}
+
+// Render produces the variant named by p. For an f_auto variant, bucket (negotiated by the
+// caller from the request, see package autoformat) picks the format; it enters the variant key
+// and so the ETag, and the answer's Content-Type is the format rendered. Explicit formats
+// ignore bucket.
 //
 // A cache hit does no I/O and arms no timer: the stat of a source (on a stat-cache miss), a peer
 // fetch and a load each carry their own bound (render.timeout, cluster.cache.peer_timeout).
-func (r *Renderer) Render(ctx context.Context, p imgurl.Path) (*Rendition, error) {
+func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.Bucket) (*Rendition, error) {
 	opts, err := r.Options(p.Variant)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Format != imgurl.Auto {
+		bucket = ""
+	} else if bucket == "" {
+		bucket = autoformat.Fallback
 	}
 	src, err := r.sources.Get(p.Source)
 	if err != nil {
@@ -199,15 +217,19 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path) (*Rendition, error
 	}
 	info := st.info
 	canonical := p.String()
-	vkey := canonical + "#" + r.cfg.PipelineVersion + "#" + info.Identity
+	vkey := variantKey{path: canonical, version: r.cfg.PipelineVersion, bucket: bucket, identity: info.Identity}.String()
 	data, outcome, err := r.cache.Variant(ctx, vkey)
 	if err != nil {
 		return nil, err
 	}
+	format := opts.Format
+	if format == imgurl.Auto {
+		format = Sniff(data)
+	}
 	sum := sha256.Sum256([]byte(vkey))
 	return &Rendition{
 		Data:             data,
-		ContentType:      ContentType(opts.Format),
+		ContentType:      ContentType(format),
 		ETag:             `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`,
 		LastModified:     info.LastModified,
 		LastModifiedHTTP: st.lastModified,
@@ -268,19 +290,11 @@ func (r *Renderer) stat(ctx context.Context, name string, src source.Source, key
 
 // loadVariant is the variants cache's loader: it runs on the key's owner node.
 func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error) {
-	path, rest, ok := strings.Cut(vkey, "#")
-	version, identity, ok2 := strings.Cut(rest, "#")
-	if !ok || !ok2 || version != r.cfg.PipelineVersion {
-		return nil, failure.New(failure.KindBadRequest, "bad variant key", fmt.Errorf("render: variant key %q", vkey))
-	}
-	p, err := r.Parse(path)
+	k, p, opts, err := r.parseVariantKey(vkey)
 	if err != nil {
 		return nil, err
 	}
-	opts, err := r.Options(p.Variant)
-	if err != nil {
-		return nil, err
-	}
+	identity := k.identity
 	tm := timingsFrom(ctx)
 	// The load is shared by every request waiting on this key (singleflight) and its result is
 	// cached, so one client going away must not cancel it; the render timeout still bounds it.
@@ -300,6 +314,9 @@ func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error)
 	}
 	if in.Truncated {
 		return nil, failure.New(failure.KindUnprocessable, "the original is truncated", fmt.Errorf("render: %s original %s ends before its last marker", in.Format, okey))
+	}
+	if opts.Format == imgurl.Auto {
+		opts.Format = autoFormat(k.bucket, in)
 	}
 	cost, err := r.proc.Admit(in, opts)
 	if err != nil {

@@ -77,7 +77,7 @@ func TestRenderResolvesPresetAndSetsMetadata(t *testing.T) {
 	mem.Put("a/b c.png", pngBytes(t, 64, 48))
 	proc := &recordingProcessor{}
 	r := newRenderer(t, DefaultConfig(), mem, proc, admitter{})
-	rd, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/a/b%20c.png"))
+	rd, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/a/b%20c.png"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,11 +90,11 @@ func TestRenderResolvesPresetAndSetsMetadata(t *testing.T) {
 	if len(rd.ETag) < 20 || rd.ETag[0] != '"' {
 		t.Errorf("ETag %q", rd.ETag)
 	}
-	rd2, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/a/b%20c.png"))
+	rd2, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/a/b%20c.png"), "")
 	if err != nil || rd2.ETag != rd.ETag {
 		t.Errorf("the same variant of the same bytes changed ETag: %q %q %v", rd.ETag, rd2.ETag, err)
 	}
-	other, err := r.Render(context.Background(), mustParse(t, r, "/i/small/mem/a/b%20c.png"))
+	other, err := r.Render(context.Background(), mustParse(t, r, "/i/small/mem/a/b%20c.png"), "")
 	if err != nil || other.ETag == rd.ETag {
 		t.Errorf("two variants share an ETag")
 	}
@@ -107,18 +107,18 @@ func TestETagFollowsTheSourceAndPipeline(t *testing.T) {
 	cfg.StatTTL = 0
 	r := newRenderer(t, cfg, mem, &recordingProcessor{}, admitter{})
 	p := mustParse(t, r, "/i/thumb/mem/x.png")
-	first, err := r.Render(context.Background(), p)
+	first, err := r.Render(context.Background(), p, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	mem.Put("x.png", pngBytes(t, 11, 10))
-	second, err := r.Render(context.Background(), p)
+	second, err := r.Render(context.Background(), p, "")
 	if err != nil || second.ETag == first.ETag {
 		t.Errorf("new bytes, same ETag %q (%v)", first.ETag, err)
 	}
 	cfg.PipelineVersion = "2"
 	r2 := newRenderer(t, cfg, mem, &recordingProcessor{}, admitter{})
-	third, err := r2.Render(context.Background(), p)
+	third, err := r2.Render(context.Background(), p, "")
 	if err != nil || third.ETag == second.ETag {
 		t.Errorf("new pipeline version, same ETag")
 	}
@@ -163,7 +163,7 @@ func TestFailureKinds(t *testing.T) {
 			r := newRenderer(t, cfg, mem, proc, adm)
 			p, err := r.Parse(tt.path)
 			if err == nil {
-				_, err = r.Render(context.Background(), p)
+				_, err = r.Render(context.Background(), p, "")
 			}
 			if got := failure.KindOf(err); got != tt.kind {
 				t.Fatalf("kind %v, want %v (%v)", got, tt.kind, err)
@@ -208,7 +208,7 @@ func TestObjectReplacedMidRequestIsNotServedUnderTheOldIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = r.Render(context.Background(), mustParse(t, r, "/i/thumb/c/x.png"))
+	_, err = r.Render(context.Background(), mustParse(t, r, "/i/thumb/c/x.png"), "")
 	if failure.KindOf(err) != failure.KindUnavailable || proc.calls.Load() != 0 {
 		t.Fatalf("kind %v, renders %d", failure.KindOf(err), proc.calls.Load())
 	}
@@ -255,7 +255,7 @@ func BenchmarkRenderHitPath(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := r.Render(ctx, p); err != nil {
+		if _, err := r.Render(ctx, p, ""); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -310,7 +310,7 @@ func TestRenderAnswersAtTheDeadlineWhileTheWorkGoesOn(t *testing.T) {
 	unblock := func() { once.Do(func() { close(proc.unblock) }) }
 	time.AfterFunc(3*time.Second, unblock) // a render that waits for the work fails below, not hangs
 	t0 := time.Now()
-	_, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/slow.png"))
+	_, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/slow.png"), "")
 	took := time.Since(t0)
 	if failure.KindOf(err) != failure.KindTimeout {
 		t.Fatalf("err %v (kind %v), want a timeout", err, failure.KindOf(err))
@@ -350,7 +350,7 @@ func TestQueuedPastTheDeadlineIsOverload(t *testing.T) {
 	cfg.Timeout = 50 * time.Millisecond
 	proc := &recordingProcessor{}
 	r := newRenderer(t, cfg, mem, proc, queueForever{})
-	_, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/busy.png"))
+	_, err := r.Render(context.Background(), mustParse(t, r, "/i/thumb/mem/busy.png"), "")
 	if k := failure.KindOf(err); k != failure.KindOverloaded {
 		t.Fatalf("err %v (kind %v), want overloaded", err, k)
 	}
@@ -373,7 +373,7 @@ func TestProbeOncePerOriginal(t *testing.T) {
 	cfg.StatTTL = 0 // every request asks the store, so a new version is seen at once
 	r := newRenderer(t, cfg, mem, &recordingProcessor{}, admitter{})
 	for _, p := range []string{"/i/w_10,f_png/mem/a.png", "/i/w_20,f_png/mem/a.png", "/i/w_30,f_webp/mem/a.png"} {
-		if _, err := r.Render(context.Background(), mustParse(t, r, p)); err != nil {
+		if _, err := r.Render(context.Background(), mustParse(t, r, p), ""); err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
 	}
@@ -381,13 +381,13 @@ func TestProbeOncePerOriginal(t *testing.T) {
 		t.Fatalf("%d probed headers after 3 variants of one original, want 1", n)
 	}
 	mem.Put("a.png", pngBytes(t, 80, 40))
-	if _, err := r.Render(context.Background(), mustParse(t, r, "/i/w_40,f_png/mem/a.png")); err != nil {
+	if _, err := r.Render(context.Background(), mustParse(t, r, "/i/w_40,f_png/mem/a.png"), ""); err != nil {
 		t.Fatal(err)
 	}
 	if n := r.probes.len(); n != 2 {
 		t.Fatalf("%d probed headers after a new version, want 2", n)
 	}
-	if _, err := r.Render(context.Background(), mustParse(t, r, "/i/w_10,f_png/mem/bad.png")); err == nil {
+	if _, err := r.Render(context.Background(), mustParse(t, r, "/i/w_10,f_png/mem/bad.png"), ""); err == nil {
 		t.Fatal("non-image original rendered")
 	}
 	if n := r.probes.len(); n != 2 {

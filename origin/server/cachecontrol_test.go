@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/telemetry"
@@ -16,13 +17,9 @@ import (
 )
 
 // missingRenderer answers every path as the store's 404 does.
-type missingRenderer struct{}
+type missingRenderer struct{ hitRenderer }
 
-func (missingRenderer) Parse(esc string) (imgurl.Path, error) {
-	return imgurl.Path{Source: "t", Key: esc}, nil
-}
-
-func (missingRenderer) Render(context.Context, imgurl.Path) (*render.Rendition, error) {
+func (missingRenderer) Render(context.Context, imgurl.Path, autoformat.Bucket) (*render.Rendition, error) {
 	return nil, failure.New(failure.KindNotFound, "no such image", nil)
 }
 

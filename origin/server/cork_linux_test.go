@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/telemetry"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
@@ -27,7 +28,9 @@ func (sizedRenderer) Parse(esc string) (imgurl.Path, error) {
 	return imgurl.Path{Source: "t", Key: n}, nil
 }
 
-func (sizedRenderer) Render(_ context.Context, p imgurl.Path) (*render.Rendition, error) {
+func (sizedRenderer) IsAuto(imgurl.Variant) bool { return false }
+
+func (sizedRenderer) Render(_ context.Context, p imgurl.Path, _ autoformat.Bucket) (*render.Rendition, error) {
 	n, err := strconv.Atoi(p.Key)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/render"
 )
@@ -23,7 +24,12 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 		return failure.New(failure.KindForbidden, "forbidden: "+err.Error(), err)
 	}
 	start := time.Now()
-	rd, err := s.deps.Renderer.Render(r.Context(), p)
+	var bucket autoformat.Bucket
+	auto := s.deps.Renderer.IsAuto(p.Variant)
+	if auto {
+		bucket = s.deps.Formats.FromRequest(r, s.deps.Auth.FromCDN(r))
+	}
+	rd, err := s.deps.Renderer.Render(r.Context(), p, bucket)
 	if err != nil {
 		return err
 	}
@@ -43,6 +49,11 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 	h["Surrogate-Key"] = sk
 	h["Cache-Tag"] = sk
 	h["Timing-Allow-Origin"] = headerStar
+	if auto && s.deps.Formats.Vary() {
+		// Browser and shared caches: the answer depends on Accept. The CDN keys on the bucket
+		// instead (cdn/README.md), never on raw Accept.
+		h["Vary"] = headerAccept
+	}
 	h["Server-Timing"] = []string{serverTiming(rd, time.Since(start))}
 	if conditional(r) {
 		// Range, If-None-Match, If-Modified-Since and the rest: net/http's rules.
@@ -65,8 +76,9 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 
 // Shared read-only header values (net/http never modifies a header's value slice).
 var (
-	headerStar  = []string{"*"}
-	headerBytes = []string{"bytes"}
+	headerStar   = []string{"*"}
+	headerBytes  = []string{"bytes"}
+	headerAccept = []string{"Accept"}
 )
 
 // conditional reports whether the request needs ServeContent's precondition or range logic.

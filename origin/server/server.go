@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/telemetry"
 	"github.com/imgorigin/imgorigin/signer"
@@ -24,12 +25,17 @@ import (
 // Renderer is what the image handler needs of the render use case.
 type Renderer interface {
 	Parse(escapedPath string) (imgurl.Path, error)
-	Render(ctx context.Context, p imgurl.Path) (*render.Rendition, error)
+	// IsAuto reports whether the variant's format is f_auto: negotiated per request.
+	IsAuto(v imgurl.Variant) bool
+	Render(ctx context.Context, p imgurl.Path, bucket autoformat.Bucket) (*render.Rendition, error)
 }
 
 // Authorizer decides whether a request may be served. Errors are denials.
 type Authorizer interface {
 	Check(r *http.Request, escapedPath string) error
+	// FromCDN reports whether r carries the CDN origin secret, so that headers the CDN sets
+	// itself (the f_auto bucket) may be believed.
+	FromCDN(r *http.Request) bool
 }
 
 // Deps are the server's collaborators.
@@ -41,6 +47,8 @@ type Deps struct {
 	Log      *slog.Logger
 	Peers    http.Handler // the cluster cache's peer endpoint, mounted at /_groupcache/ internally; may be nil
 	Uploads  Uploads      // the write path under /u/; nil: /u/ answers 404
+	// Formats negotiates f_auto (render.auto); nil means the defaults.
+	Formats *autoformat.Rules
 }
 
 // Server runs the public and internal listeners.
@@ -62,6 +70,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if deps.Renderer == nil || deps.Auth == nil || deps.Metrics == nil || deps.Log == nil {
 		return nil, errors.New("server: renderer, auth, metrics and log are required")
+	}
+	if deps.Formats == nil {
+		f, err := autoformat.New(autoformat.DefaultConfig())
+		if err != nil {
+			return nil, err
+		}
+		deps.Formats = f
 	}
 	s := &Server{cfg: cfg, deps: deps,
 		ccMutable: cacheControl(cfg.CacheControl, false), ccImmutable: cacheControl(cfg.CacheControl, true),

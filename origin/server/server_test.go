@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/telemetry"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
@@ -20,7 +21,9 @@ func (hitRenderer) Parse(esc string) (imgurl.Path, error) {
 	return imgurl.Path{Source: "t", Key: esc}, nil
 }
 
-func (h *hitRenderer) Render(context.Context, imgurl.Path) (*render.Rendition, error) {
+func (hitRenderer) IsAuto(imgurl.Variant) bool { return false }
+
+func (h *hitRenderer) Render(context.Context, imgurl.Path, autoformat.Bucket) (*render.Rendition, error) {
 	rd := h.rd
 	return &rd, nil
 }
@@ -29,6 +32,9 @@ func (h *hitRenderer) Render(context.Context, imgurl.Path) (*render.Rendition, e
 type allowAll struct{}
 
 func (allowAll) Check(*http.Request, string) error { return nil }
+
+// FromCDN: the test's CDN pulls carry "X-Origin-Secret: s3cret".
+func (allowAll) FromCDN(r *http.Request) bool { return r.Header.Get("X-Origin-Secret") == "s3cret" }
 
 func newTestServer(tb testing.TB, r Renderer) *Server {
 	tb.Helper()

@@ -16,7 +16,7 @@
 //	                                                 ; centre is the default; needs w and h
 //	dpr      = [0-9]+ [ "." [0-9]{0,1}[1-9] ]        ; not 1 (the default), ≤ MaxDPR, 0 < dpr
 //	hex      = [0-9a-f]{6} | [0-9a-f]{8}             ; rrggbb or rrggbbaa; only with fit_pad
-//	format   = "jpeg" | "png" | "webp" | "avif" | "gif"
+//	format   = "jpeg" | "png" | "webp" | "avif" | "gif" | "auto"
 //	key      = segment *( "/" segment )              ; the store's object key
 //	segment  = url.PathEscape of a non-empty UTF-8 string, not "." or "..", without NUL
 //
@@ -26,6 +26,16 @@
 //	/i/w_300,f_webp/local/photos/cat.jpg
 //	/i/w_300,h_200,fit_pad,bg_ffffff,f_jpeg/s3/a/b.png
 //	/i/w_640,h_480,g_smart,dpr_1.5,q_80,f_avif/local/holiday%20photos/beach.jpg
+//	/i/w_300,f_auto/local/photos/cat.jpg
+//
+// # f_auto
+//
+// "auto" is the one format that is not an encoding: the origin answers the best format the
+// requesting browser takes, from its Accept header, in one of a few fixed format buckets
+// (avif, webp, fallback: JPEG, or PNG when the original has alpha). The path stays the one
+// identity of the image: the shard key and the purge tag do not change, and every cache in
+// front keys on the path plus the bucket, never on raw Accept (see origin/autoformat). A
+// preset may name f_auto too. q_ applies to whichever format is chosen.
 //
 // # Canonical or nothing
 //

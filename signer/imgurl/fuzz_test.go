@@ -45,7 +45,7 @@ var (
 	fuzzFits      = []Fit{FitDefault, FitContain, FitFill, FitInside, FitPad}
 	fuzzGravities = []Gravity{GravityDefault, GravityNorth, GravityNorthEast, GravityEast, GravitySouthEast,
 		GravitySouth, GravitySouthWest, GravityWest, GravityNorthWest, GravitySmart}
-	fuzzFormats = []Format{JPEG, PNG, WebP, AVIF, GIF}
+	fuzzFormats = []Format{JPEG, PNG, WebP, AVIF, GIF, Auto}
 )
 
 func pick[T any](s []T, i uint8) T { return s[int(i)%len(s)] }

@@ -179,7 +179,7 @@ func setOption(o *Options, k, v string) error {
 			f = JPEG
 		}
 		if !knownFormat(f) {
-			return invalid("f: unknown format " + strconv.Quote(v) + " (jpeg, png, webp, avif, gif)")
+			return invalid("f: unknown format " + strconv.Quote(v) + " (jpeg, png, webp, avif, gif, auto)")
 		}
 		o.Format = f
 	}

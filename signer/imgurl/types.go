@@ -43,6 +43,9 @@ const (
 	WebP Format = "webp"
 	AVIF Format = "avif"
 	GIF  Format = "gif"
+	// Auto is not an encoding: the origin picks AVIF, WebP or a JPEG/PNG fallback per request
+	// from the browser's Accept header (the format bucket; see the package documentation).
+	Auto Format = "auto"
 )
 
 // Options are explicit resize options. The zero value of each field means "default" and is
@@ -55,7 +58,7 @@ type Options struct {
 	DPR        float64 // device pixel ratio, 0 = 1; at most two decimals
 	Quality    int     // 1..100, 0 = the format's default
 	Background string  // pad colour, lower-case hex "rrggbb" or "rrggbbaa"; only with FitPad
-	Format     Format  // required
+	Format     Format  // required; Auto lets the origin choose per request
 }
 
 // Variant is either a named preset (from the origin's config) or explicit options.

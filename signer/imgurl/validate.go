@@ -53,7 +53,7 @@ func knownGravity(g Gravity) bool {
 
 func knownFormat(f Format) bool {
 	switch f {
-	case JPEG, PNG, WebP, AVIF, GIF:
+	case JPEG, PNG, WebP, AVIF, GIF, Auto:
 		return true
 	}
 	return false
@@ -66,9 +66,9 @@ func (o Options) Validate(lim Limits) error {
 	itoa := strconv.Itoa
 	switch {
 	case o.Format == "":
-		return invalid("f (output format) is required: jpeg, png, webp, avif or gif")
+		return invalid("f (output format) is required: jpeg, png, webp, avif, gif or auto")
 	case !knownFormat(o.Format):
-		return invalid("f: unknown format " + strconv.Quote(string(o.Format)) + " (jpeg, png, webp, avif, gif)")
+		return invalid("f: unknown format " + strconv.Quote(string(o.Format)) + " (jpeg, png, webp, avif, gif, auto)")
 	case o.Width < 0 || o.Width > lim.MaxWidth:
 		return outOfRange("w: must be 1.." + itoa(lim.MaxWidth))
 	case o.Height < 0 || o.Height > lim.MaxHeight:

@@ -2,6 +2,7 @@
 //
 //	edgeconf -listen 127.0.0.1:8000 -upstream 127.0.0.1:8080 -o .run/edge/nginx.conf
 //	EDGE_AUTH_KEYS=primaryKey,backupKey EDGE_ORIGIN_SECRET=… edgeconf -auth-type aliyun-a …
+//	origin render-formats -c origin.yaml >formats.conf && edgeconf -format-maps formats.conf …
 //
 // Secrets come from the environment (EDGE_AUTH_KEYS, EDGE_ORIGIN_SECRET), never from flags, so
 // they stay out of process listings; the output file is written with mode 0600. Run nginx with
@@ -54,6 +55,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.PidFile, "pid", cfg.PidFile, "nginx pid directive")
 	fs.BoolVar(&cfg.LuaModules, "load-lua-modules", cfg.LuaModules, "write load_module lines for Debian's ndk + lua modules")
 	fs.StringVar(&cfg.DemoRoot, "demo-root", cfg.DemoRoot, "directory served as static files under /demo/ (local runs only)")
+	fs.StringVar(&cfg.FormatHeader, "format-header", cfg.FormatHeader, "header carrying the f_auto bucket on pulls (the origin's render.auto.header)")
+	formatMaps := fs.String("format-maps", "", "file of f_auto maps from `origin render-formats` (default: the default rules)")
 	out := fs.String("o", "", "output file (default stdout)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -61,6 +64,14 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	cfg.UseStale = splitList(*useStale)
 	cfg.Auth.Keys = splitList(getenv("EDGE_AUTH_KEYS"))
 	cfg.OriginSecret.Value = getenv("EDGE_ORIGIN_SECRET")
+	if *formatMaps != "" {
+		b, err := os.ReadFile(*formatMaps)
+		if err != nil {
+			fmt.Fprintln(stderr, "edgeconf:", err)
+			return 2
+		}
+		cfg.FormatMaps = string(b)
+	}
 	conf, err := edge.Render(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "edgeconf:", err)

@@ -7,6 +7,7 @@
 //	origin [serve] [-c config.yaml] [--listen 127.0.0.1:8080] …   run a node
 //	origin render-nginx -c config.yaml                              print the front nginx config
 //	origin render-nginx -c config.yaml --watch FILE [--nginx-pid F]  keep FILE in step with DNS
+//	origin render-formats -c config.yaml [--cloudfront]             print the f_auto maps (edge) or CDN function
 //	origin check-config -c config.yaml                              validate and exit
 //	origin config-reference                                         every key, default and env name
 //
@@ -41,6 +42,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	config.Flags(fs)
 	watchOut := fs.String("watch", "", "render-nginx: keep this file in step with the pool in DNS (cluster.discovery)")
+	cloudFront := fs.Bool("cloudfront", false, "render-formats: print the CloudFront viewer-request function instead of nginx maps")
 	nginxPID := fs.String("nginx-pid", "", "render-nginx --watch: send SIGHUP to the nginx master in this PID file after each change")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -82,9 +84,17 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		}
 		_, _ = stdout.Write(out)
 		return 0
+	case "render-formats":
+		out, err := renderFormats(cfg, *cloudFront)
+		if err != nil {
+			fmt.Fprintln(stderr, "origin:", err)
+			return 1
+		}
+		_, _ = io.WriteString(stdout, out)
+		return 0
 	case "serve":
 	default:
-		fmt.Fprintf(stderr, "origin: unknown command %q (serve, render-nginx, check-config, config-reference)\n", cmd)
+		fmt.Fprintf(stderr, "origin: unknown command %q (serve, render-nginx, render-formats, check-config, config-reference)\n", cmd)
 		return 2
 	}
 

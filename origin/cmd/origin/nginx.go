@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/discovery"
@@ -35,7 +36,30 @@ func renderNginx(ctx context.Context, cfg config.Config) ([]byte, error) {
 }
 
 func renderPool(cfg config.Config, pool []cache.Peer) ([]byte, error) {
-	return frontconf.Render(cfg.Front.WithCluster(pool, cfg.Cluster.Cache))
+	fc := cfg.Front.WithCluster(pool, cfg.Cluster.Cache)
+	maps, err := renderFormats(cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	fc.FormatMaps = maps
+	return frontconf.Render(fc)
+}
+
+// renderFormats renders the f_auto negotiation of render.auto and the presets: nginx maps for
+// the front and the edge, or a CloudFront viewer-request function.
+func renderFormats(cfg config.Config, cloudFront bool) (string, error) {
+	rules, err := autoformat.New(cfg.Render.Auto)
+	if err != nil {
+		return "", err
+	}
+	presets, err := cfg.Render.AutoPresets()
+	if err != nil {
+		return "", err
+	}
+	if cloudFront {
+		return rules.CloudFrontFunction(presets)
+	}
+	return rules.NginxMaps(presets)
 }
 
 // watchNginx keeps the nginx configuration file out in step with the pool DNS publishes: on

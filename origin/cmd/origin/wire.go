@@ -10,6 +10,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/admission"
 	"github.com/imgorigin/imgorigin/origin/auth"
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/discovery"
@@ -127,8 +128,13 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	if err != nil {
 		return nil, err
 	}
+	formats, err := autoformat.New(cfg.Render.Auto)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := server.New(cfg.Server, server.Deps{
 		Node: cfg.Node.Name, Renderer: rd, Auth: az, Metrics: metrics, Log: log, Peers: cc.PeerHandler(), Uploads: uploads,
+		Formats: formats,
 	})
 	if err != nil {
 		return nil, err
