@@ -66,6 +66,9 @@ type Config struct {
 	// cache, never pulled from the origin): the local stack's demo page. Leave it empty in
 	// anything but a local run.
 	DemoRoot string `mapstructure:"demo_root"`
+	// UploadMaxBody bounds bodies of the write path (/u/), which the edge passes through
+	// uncached: an nginx size ("33m"). Keep it at or above the origin's upload.max_bytes.
+	UploadMaxBody string `mapstructure:"upload_max_body"`
 	// FormatMaps are the f_auto negotiation maps, rendered from the origin's render.auto by
 	// `origin render-formats` (package origin/autoformat): f_auto paths are cached per format
 	// bucket. Empty: the default rules without f_auto presets.
@@ -126,6 +129,7 @@ func DefaultConfig() Config {
 		AccessLog:       "logs/edge-access.log",
 		WorkerProcesses: "1",
 		LuaModules:      true,
+		UploadMaxBody:   "33m",
 	}
 }
 
@@ -261,6 +265,9 @@ func (c Config) Validate() error {
 	}
 	if c.PidFile != "" && !safePath(c.PidFile) {
 		add("pid_file: must be a path without quotes, '$', braces or ';'")
+	}
+	if !regexp.MustCompile(`^[0-9]+[kKmMgG]?$`).MatchString(c.UploadMaxBody) {
+		add("upload_max_body: %q is not an nginx size", c.UploadMaxBody)
 	}
 	if c.DemoRoot != "" && !safePath(c.DemoRoot) {
 		add("demo_root: must be a path without quotes, '$', braces or ';'")

@@ -739,3 +739,30 @@ func TestTencentTypeAParam(t *testing.T) {
 		t.Fatalf("pulls = %d, want 1", n)
 	}
 }
+
+// TestUploadsPassThrough: the write path reaches the origin every time, query included,
+// never cached, without the origin secret (uploads carry their own policy), and only with the
+// write methods.
+func TestUploadsPassThrough(t *testing.T) {
+	t.Parallel()
+	be := newBackend(t)
+	e := startEdge(t, be, func(c *Config) {
+		c.Auth.Type = AuthAliyunA
+		c.Auth.Keys = []string{testKey}
+		c.OriginSecret.Value = testSecret
+	})
+	const p = "/u/s3/users/7/a.jpg"
+	be.set(p, reply{Status: 201, CacheControl: "public, max-age=600", Body: "{}"})
+	for i := range 2 {
+		if r := e.do(t, http.MethodPut, p+"?policy=k1.x.y", nil); r.status != 201 || r.cache() != "" {
+			t.Fatalf("PUT %d: status %d, X-Cache %q", i, r.status, r.cache())
+		}
+	}
+	pulls := be.pullsOf(p)
+	if len(pulls) != 2 || pulls[0].URI != p+"?policy=k1.x.y" || pulls[0].Secret != "" {
+		t.Fatalf("pulls %+v: want two, query kept, no origin secret", pulls)
+	}
+	if r := e.do(t, http.MethodGet, p, nil); r.status != 403 {
+		t.Fatalf("GET /u/: status %d", r.status)
+	}
+}

@@ -23,6 +23,7 @@ func ExampleRender() {
 		}
 	}
 	// Output:
+	// proxy_pass http://edge_origin$edge_path$is_args$args;
 	// proxy_cache_key $edge_cache_key;
 	// proxy_pass http://edge_origin$edge_path;
 }

@@ -28,6 +28,7 @@ type cluster struct {
 	varLd    map[string]int    // variant key → loads
 	loadedOn map[string]string // key → node that loaded it
 	missing  map[string]bool   // originals the "store" does not have
+	down     map[string]bool   // originals the "store" cannot serve now
 }
 
 type node struct {
@@ -38,7 +39,7 @@ type node struct {
 
 func newCluster(t *testing.T, n int, cfg cache.Config) *cluster {
 	t.Helper()
-	cl := &cluster{origLd: map[string]int{}, varLd: map[string]int{}, loadedOn: map[string]string{}, missing: map[string]bool{}}
+	cl := &cluster{origLd: map[string]int{}, varLd: map[string]int{}, loadedOn: map[string]string{}, missing: map[string]bool{}, down: map[string]bool{}}
 	var listeners []net.Listener
 	for i := 0; i < n; i++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -71,10 +72,13 @@ func (cl *cluster) loadOriginal(nd *node) cache.Loader {
 		cl.mu.Lock()
 		cl.origLd[key]++
 		cl.loadedOn[key] = nd.name
-		missing := cl.missing[key]
+		missing, down := cl.missing[key], cl.down[key]
 		cl.mu.Unlock()
 		if missing {
 			return nil, failure.New(failure.KindNotFound, "no such image", fmt.Errorf("store: %w", source.ErrNotFound))
+		}
+		if down {
+			return nil, failure.New(failure.KindUnavailable, "the image store is unavailable", fmt.Errorf("store: %w", source.ErrUnavailable))
 		}
 		return []byte("original:" + key), nil
 	}
@@ -224,6 +228,30 @@ func TestNegative(t *testing.T) {
 	}
 	if n := cl.origLd[k]; n != 1 {
 		t.Fatalf("missing original fetched %d times, want 1", n)
+	}
+}
+
+// TestUnavailableNotRemembered: a store that cannot serve now (a FastDFS group with no active
+// storage) is never kept in the negative cache, on the owner or on the nodes that asked it:
+// the first request after the store is back loads the original.
+func TestUnavailableNotRemembered(t *testing.T) {
+	cl := newCluster(t, 3, testConfig())
+	k := originalKey(98)
+	cl.mu.Lock()
+	cl.down[k] = true
+	cl.mu.Unlock()
+	for _, nd := range cl.nodes {
+		if _, _, err := nd.cache.Original(context.Background(), k); err == nil || failure.KindOf(err) == failure.KindNotFound {
+			t.Fatalf("%s: err %v while the store is down", nd.name, err)
+		}
+	}
+	cl.mu.Lock()
+	cl.down[k] = false
+	cl.mu.Unlock()
+	for _, nd := range cl.nodes {
+		if v, _, err := nd.cache.Original(context.Background(), k); err != nil || string(v) != "original:"+k {
+			t.Fatalf("%s: %q, %v after the store is back", nd.name, v, err)
+		}
 	}
 }
 

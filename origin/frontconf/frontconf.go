@@ -54,12 +54,17 @@ type Config struct {
 	RateLimit           int           `mapstructure:"rate_limit"`            // requests/s per client address
 	RateBurst           int           `mapstructure:"rate_burst"`            // limit_req burst
 	ClientMaxBodySize   string        `mapstructure:"client_max_body_size"`
-	LargeHeaderBuffers  string        `mapstructure:"large_header_buffers"` // "number size"
-	AccessLog           string        `mapstructure:"access_log"`           // path (relative: under the prefix) or "off"
-	ErrorLog            string        `mapstructure:"error_log"`            // path or "stderr"
-	PidFile             string        `mapstructure:"pid_file"`             // empty: not written (pass -g 'pid …;')
-	WorkerProcesses     string        `mapstructure:"worker_processes"`     // "auto" or a number
-	WorkerConnections   int           `mapstructure:"worker_connections"`
+	// UploadMaxBody bounds upload bodies (bytes); the composition root sets it from
+	// upload.max_bytes plus room for a multipart form's framing (WithUploads).
+	UploadMaxBody      int64  `mapstructure:"-"`
+	UploadRateLimit    int    `mapstructure:"upload_rate_limit"` // uploads/s per client address
+	UploadRateBurst    int    `mapstructure:"upload_rate_burst"`
+	LargeHeaderBuffers string `mapstructure:"large_header_buffers"` // "number size"
+	AccessLog          string `mapstructure:"access_log"`           // path (relative: under the prefix) or "off"
+	ErrorLog           string `mapstructure:"error_log"`            // path or "stderr"
+	PidFile            string `mapstructure:"pid_file"`             // empty: not written (pass -g 'pid …;')
+	WorkerProcesses    string `mapstructure:"worker_processes"`     // "auto" or a number
+	WorkerConnections  int    `mapstructure:"worker_connections"`
 	// FormatMaps are the f_auto negotiation maps (origin/autoformat), rendered from render.auto
 	// by the composition root; empty: the default rules.
 	FormatMaps string `mapstructure:"-"`
@@ -80,6 +85,16 @@ func FromPool(pool []cache.Peer) Config {
 func (c Config) WithCluster(pool []cache.Peer, cc cache.Config) Config {
 	c.Pool = cache.Servers(pool)
 	c.ShardKey = cc.ShardKey
+	return c
+}
+
+// FormOverhead is what a multipart form may add to an upload's bytes (boundaries, headers
+// and the policy, key and idempotency fields).
+const FormOverhead = 64 << 10
+
+// WithUploads returns c with the upload body bound for uploads of at most maxBytes.
+func (c Config) WithUploads(maxBytes int64) Config {
+	c.UploadMaxBody = maxBytes + FormOverhead
 	return c
 }
 
@@ -108,6 +123,9 @@ func DefaultConfig() Config {
 		RateLimit:           200,
 		RateBurst:           400,
 		ClientMaxBodySize:   "1k",
+		UploadMaxBody:       32<<20 + FormOverhead,
+		UploadRateLimit:     10,
+		UploadRateBurst:     20,
 		LargeHeaderBuffers:  "4 8k",
 		AccessLog:           "logs/access.log",
 		ErrorLog:            "logs/error.log",
@@ -180,6 +198,15 @@ func (c Config) Validate() error {
 	}
 	if c.RateBurst < 0 {
 		add("rate_burst: must not be negative")
+	}
+	if c.UploadMaxBody < 1 {
+		add("upload max body: must be at least 1 byte")
+	}
+	if c.UploadRateLimit < 1 {
+		add("upload_rate_limit: must be at least 1")
+	}
+	if c.UploadRateBurst < 0 {
+		add("upload_rate_burst: must not be negative")
 	}
 	if !sizeRe.MatchString(c.ClientMaxBodySize) {
 		add("client_max_body_size: %q is not an nginx size", c.ClientMaxBodySize)

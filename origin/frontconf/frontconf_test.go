@@ -115,12 +115,16 @@ func Example() {
 		panic(err)
 	}
 	for _, line := range strings.Split(string(conf), "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "hash ") || strings.Contains(line, "server 10.0.0.") {
+		if l := strings.TrimSpace(line); strings.HasPrefix(l, "hash ") || l == "least_conn;" || strings.Contains(line, "server 10.0.0.") {
 			fmt.Println(strings.TrimSpace(line))
 		}
 	}
 	// Output:
 	// hash $imgorigin_shard consistent;
+	// server 10.0.0.1:8080 weight=1 max_fails=2 fail_timeout=10s;
+	// server 10.0.0.2:8080 weight=1 max_fails=2 fail_timeout=10s;
+	// server 10.0.0.3:8080 weight=2 max_fails=2 fail_timeout=10s;
+	// least_conn;
 	// server 10.0.0.1:8080 weight=1 max_fails=2 fail_timeout=10s;
 	// server 10.0.0.2:8080 weight=1 max_fails=2 fail_timeout=10s;
 	// server 10.0.0.3:8080 weight=2 max_fails=2 fail_timeout=10s;

@@ -105,12 +105,22 @@ func cacheControl(cc CacheControl, immutable bool) []string {
 	return []string{cacheControlText(cc, immutable)}
 }
 
+// Both 200 classes carry the stale windows: an immutable object past its year is still the
+// right answer, and the images that never change must not be the first to fail when the pool
+// is down (a cache without stale-if-error keeps only its default grace, 10 s in Varnish).
 func cacheControlText(cc CacheControl, immutable bool) string {
 	if immutable {
-		return fmt.Sprintf("public, max-age=%d, s-maxage=%d, immutable", secs(cc.ImmutableMaxAge), secs(cc.ImmutableMaxAge))
+		return fmt.Sprintf("public, max-age=%d, s-maxage=%d, immutable, stale-while-revalidate=%d, stale-if-error=%d",
+			secs(cc.ImmutableMaxAge), secs(cc.ImmutableMaxAge), secs(cc.StaleWhileRevalidate), secs(cc.StaleIfError))
 	}
 	return fmt.Sprintf("public, max-age=%d, s-maxage=%d, stale-while-revalidate=%d, stale-if-error=%d",
 		secs(cc.MaxAge), secs(cc.SMaxAge), secs(cc.StaleWhileRevalidate), secs(cc.StaleIfError))
+}
+
+// notFoundCacheControl is the policy of a store's 404: short, and with explicit zero stale
+// windows, so no cache adds its default grace (Varnish: 10 s) on top of the promised max-age.
+func notFoundCacheControl(cc CacheControl) string {
+	return fmt.Sprintf("public, max-age=%d, stale-while-revalidate=0, stale-if-error=0", secs(cc.NotFoundMaxAge))
 }
 
 func secs(d time.Duration) int64 { return int64(d / time.Second) }

@@ -1,6 +1,7 @@
-// Package source defines how the origin reads originals from a store: the Source contract,
-// the closed set of error kinds every implementation maps its failures to, and the Registry
-// that resolves the {source} segment of an image URL to a configured store.
+// Package source defines how the origin reads originals from a store, and how the write path
+// stores them: the Source and Writer contracts, the closed set of error kinds every
+// implementation maps its failures to, and the Registry that resolves the {source} segment of
+// an image URL to a configured store.
 //
 // Implementations live in sub-packages named by how they run (local, fastdfs, s3, httpsrc);
 // each passes the shared conformance suite in package sourcetest.
@@ -11,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"time"
 )
 
@@ -96,3 +99,30 @@ func ReadAll(ctx context.Context, s Source, key string, limit int64) ([]byte, In
 	}
 	return buf, info, nil
 }
+
+// Result names the kind of a Source call's outcome, for metrics and logs. The values are a
+// closed set an operator can alert on: "ok"; "not_found" and "invalid" (the store says the key
+// names nothing, or refuses the key: a client's mistake, never an outage); "too_large";
+// "timeout" (a deadline passed: the context's, or the network's); "canceled"; and
+// "unavailable" (the store failed or cannot serve now).
+func Result(err error) string {
+	var ne net.Error
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, ErrNotFound):
+		return "not_found"
+	case errors.Is(err, ErrInvalidKey):
+		return "invalid"
+	case errors.Is(err, ErrTooLarge):
+		return "too_large"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return "unavailable"
+}
+
+// Results lists every value Result returns.
+var Results = []string{"ok", "not_found", "invalid", "too_large", "timeout", "canceled", "unavailable"}

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/imgorigin/imgorigin/origin/source"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -72,7 +73,7 @@ func New() *Metrics {
 		}, []string{"kind"}),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "imgorigin", Name: "source_fetches_total",
-			Help: "Originals read from a store by this node, by source and result (ok, error).",
+			Help: "Originals read from a store by this node, by source and result (ok, not_found, invalid, too_large, timeout, canceled, unavailable).",
 		}, []string{"source", "result"}),
 		fetchBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "imgorigin", Name: "source_fetch_bytes_total",
@@ -155,10 +156,21 @@ func result(err error) string {
 	return "ok"
 }
 
-// Fetched counts a read of an original from a store (render.Observer).
-func (m *Metrics) Fetched(source string, bytes int, _ time.Duration, err error) {
-	m.fetches.WithLabelValues(source, result(err)).Inc()
-	m.fetchBytes.WithLabelValues(source).Add(float64(bytes))
+// Fetched counts a read of an original from a store (render.Observer), by the kind of its
+// result (source.Result): an outage ("unavailable", "timeout") is told from missing files and
+// bad keys ("not_found", "invalid").
+func (m *Metrics) Fetched(src string, bytes int, _ time.Duration, err error) {
+	m.fetches.WithLabelValues(src, source.Result(err)).Inc()
+	m.fetchBytes.WithLabelValues(src).Add(float64(bytes))
+}
+
+// Source makes a configured source's fetch series exist at zero for every result, so alerts
+// on a rate of "unavailable" see 0 rather than no series before the first failure.
+func (m *Metrics) Source(name string) {
+	for _, r := range source.Results {
+		m.fetches.WithLabelValues(name, r)
+	}
+	m.fetchBytes.WithLabelValues(name)
 }
 
 // Rendered counts a render (render.Observer).

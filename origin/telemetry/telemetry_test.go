@@ -1,8 +1,12 @@
 package telemetry
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/imgorigin/imgorigin/origin/source"
 
 	dto "github.com/prometheus/client_model/go"
 )
@@ -103,5 +107,55 @@ func TestRequestSeriesAccumulate(t *testing.T) {
 				t.Errorf("latency hit count = %d, want 8000", h.GetHistogram().GetSampleCount())
 			}
 		}
+	}
+}
+
+// TestFetchResults: fetches are counted by the kind of their result, so an outage is told
+// from missing files, and every result exists at zero for a configured source.
+func TestFetchResults(t *testing.T) {
+	m := New()
+	m.Source("fdfs")
+	f := family(t, m, "imgorigin_source_fetches_total")
+	for _, r := range []string{"ok", "not_found", "invalid", "unavailable", "timeout"} {
+		if v, ok := counter(f, map[string]string{"source": "fdfs", "result": r}); !ok || v != 0 {
+			t.Fatalf("result %s = %v (present %v) before any fetch", r, v, ok)
+		}
+	}
+	m.Fetched("fdfs", 0, time.Millisecond, fmt.Errorf("x: %w", source.ErrNotFound))
+	m.Fetched("fdfs", 0, time.Millisecond, fmt.Errorf("x: %w", source.ErrUnavailable))
+	m.Fetched("fdfs", 0, time.Millisecond, fmt.Errorf("%w: %w", source.ErrUnavailable, context.DeadlineExceeded))
+	m.Fetched("fdfs", 10, time.Millisecond, nil)
+	f = family(t, m, "imgorigin_source_fetches_total")
+	for r, want := range map[string]float64{"ok": 1, "not_found": 1, "unavailable": 1, "timeout": 1, "invalid": 0} {
+		if v, _ := counter(f, map[string]string{"source": "fdfs", "result": r}); v != want {
+			t.Errorf("result %s = %v, want %v", r, v, want)
+		}
+	}
+}
+
+func TestServers(t *testing.T) {
+	m := New()
+	states := []ServerState{{Role: "tracker", Addr: "10.0.0.1:22122", Up: false, Failovers: 3}, {Role: "storage", Addr: "10.0.0.2:23000", Up: true}}
+	if err := m.Servers("fdfs", func() []ServerState { return states }); err != nil {
+		t.Fatal(err)
+	}
+	up := family(t, m, "imgorigin_source_server_up")
+	fo := family(t, m, "imgorigin_source_failovers_total")
+	if up == nil || fo == nil {
+		t.Fatal("server families missing")
+	}
+	for _, mt := range up.GetMetric() {
+		want := 1.0
+		for _, l := range mt.GetLabel() {
+			if l.GetName() == "role" && l.GetValue() == "tracker" {
+				want = 0
+			}
+		}
+		if mt.GetGauge().GetValue() != want {
+			t.Errorf("%v = %v, want %v", mt.GetLabel(), mt.GetGauge().GetValue(), want)
+		}
+	}
+	if v, ok := counter(fo, map[string]string{"source": "fdfs", "role": "tracker", "addr": "10.0.0.1:22122"}); !ok || v != 3 {
+		t.Errorf("failovers = %v (%v), want 3", v, ok)
 	}
 }

@@ -55,6 +55,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.PidFile, "pid", cfg.PidFile, "nginx pid directive")
 	fs.BoolVar(&cfg.LuaModules, "load-lua-modules", cfg.LuaModules, "write load_module lines for Debian's ndk + lua modules")
 	fs.StringVar(&cfg.DemoRoot, "demo-root", cfg.DemoRoot, "directory served as static files under /demo/ (local runs only)")
+	fs.StringVar(&cfg.UploadMaxBody, "upload-max-body", cfg.UploadMaxBody, "body bound of the write path /u/ (nginx size)")
 	fs.StringVar(&cfg.FormatHeader, "format-header", cfg.FormatHeader, "header carrying the f_auto bucket on pulls (the origin's render.auto.header)")
 	formatMaps := fs.String("format-maps", "", "file of f_auto maps from `origin render-formats` (default: the default rules)")
 	out := fs.String("o", "", "output file (default stdout)")

@@ -36,7 +36,7 @@ func renderNginx(ctx context.Context, cfg config.Config) ([]byte, error) {
 }
 
 func renderPool(cfg config.Config, pool []cache.Peer) ([]byte, error) {
-	fc := cfg.Front.WithCluster(pool, cfg.Cluster.Cache)
+	fc := cfg.Front.WithCluster(pool, cfg.Cluster.Cache).WithUploads(cfg.Upload.MaxBytes)
 	maps, err := renderFormats(cfg, false)
 	if err != nil {
 		return nil, err

@@ -51,11 +51,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 
 	sources := map[string]source.Source{}
 	for name, sc := range cfg.Sources {
-		src, closer, err := openSource(ctx, sc)
+		src, closer, err := openSource(ctx, name, sc, log, metrics)
 		if err != nil {
 			n.Close()
 			return nil, fmt.Errorf("sources.%s: %w", name, err)
 		}
+		metrics.Source(name)
 		if closer != nil {
 			n.closers = append(n.closers, closer)
 		}
@@ -162,7 +163,7 @@ func buildUploads(cfg config.Config, sources map[string]source.Source, az *auth.
 	})
 }
 
-func openSource(ctx context.Context, sc config.SourceConfig) (source.Source, func() error, error) {
+func openSource(ctx context.Context, name string, sc config.SourceConfig, log *slog.Logger, metrics *telemetry.Metrics) (source.Source, func() error, error) {
 	switch sc.Type {
 	case "local":
 		s, err := local.New(sc.Local)
@@ -174,8 +175,19 @@ func openSource(ctx context.Context, sc config.SourceConfig) (source.Source, fun
 		s, err := s3.New(ctx, sc.S3)
 		return s, nil, err
 	case "fastdfs":
-		s, err := fastdfs.New(sc.FastDFS)
+		s, err := fastdfs.New(sc.FastDFS, fastdfs.WithLogger(log.With("source", name)))
 		if err != nil {
+			return nil, nil, err
+		}
+		err = metrics.Servers(name, func() []telemetry.ServerState {
+			var out []telemetry.ServerState
+			for _, st := range s.Servers() {
+				out = append(out, telemetry.ServerState(st))
+			}
+			return out
+		})
+		if err != nil {
+			s.Close()
 			return nil, nil, err
 		}
 		return s, s.Close, nil

@@ -17,12 +17,11 @@ var errBodyClosed = errors.New("fastdfs: read of closed body")
 type body struct {
 	r         io.Reader
 	remaining int64 // bytes still to come; -1 when unknown (read to EOF, bounded by limit)
+	total     int64 // the length the server announced; -1 when unknown
 	limit     int64 // with remaining -1: more than this many bytes is source.ErrTooLarge
 	n         int64 // bytes read so far
 	crc       uint32
-	check     bool // verify size and want
-	want      uint32
-	size      int64
+	want      expect
 	id        FileID
 	release   func(clean bool) // called exactly once
 	err       error
@@ -76,12 +75,10 @@ func (b *body) Read(p []byte) (int, error) {
 // A connection that delivered corrupt bytes is closed rather than trusted again.
 func (b *body) finish() {
 	b.err = io.EOF
-	if b.check {
-		if b.n != b.size {
-			b.err = fmt.Errorf("%w: %w: %s: got %d bytes, file id says %d", source.ErrUnavailable, ErrChecksum, b.id, b.n, b.size)
-		} else if b.crc != b.want {
-			b.err = fmt.Errorf("%w: %w: %s: crc32 %08x, file id says %08x", source.ErrUnavailable, ErrChecksum, b.id, b.crc, b.want)
-		}
+	if w, err := b.want.forLength(b.n, b.id); err != nil {
+		b.err = err
+	} else if w.check && b.crc != w.crc {
+		b.err = fmt.Errorf("%w: %w: %s: crc32 %08x, expected %08x", source.ErrUnavailable, ErrChecksum, b.id, b.crc, w.crc)
 	}
 	b.release(b.err == io.EOF)
 	b.release = nil

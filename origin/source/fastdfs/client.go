@@ -3,48 +3,76 @@ package fastdfs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/imgorigin/imgorigin/origin/source"
 )
 
-// Client reads (and, for seeding tools, writes) files in one FastDFS cluster. It implements
-// source.Source with file IDs as keys. It is safe for concurrent use.
+// Client reads and writes files in one FastDFS cluster. It implements source.ReadWriter with
+// file IDs as keys (FastDFS assigns them). It is safe for concurrent use.
 type Client struct {
 	cfg      Config
+	log      *slog.Logger
 	dialer   *net.Dialer
-	trackers []*tracker
+	trackers []*server
 	next     atomic.Uint32
 	httpc    *http.Client
 
 	mu       sync.Mutex
-	storages map[string]*pool
+	storages map[string]*server
 	closed   bool
+
+	gmu    sync.Mutex
+	groups map[string]groupSeen // group list answers (groupListed)
+
+	wake    chan struct{} // a server went down
+	stop    chan struct{} // closed by Close
+	checked chan struct{} // closed when checkLoop returns
 }
 
-// New returns a client of the cluster whose trackers cfg names. It does not connect yet.
-func New(cfg Config) (*Client, error) {
+// Option changes how New builds a Client.
+type Option func(*Client)
+
+// WithLogger sets where server state changes (down, up again) are logged; slog.Default()
+// otherwise.
+func WithLogger(l *slog.Logger) Option { return func(cl *Client) { cl.log = l } }
+
+// New returns a client of the cluster whose trackers cfg names. It does not connect yet; it
+// starts the health check of servers that go down, which Close stops.
+func New(cfg Config, opts ...Option) (*Client, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("fastdfs: config: %w", err)
 	}
 	cl := &Client{
 		cfg:      cfg,
+		log:      slog.Default(),
 		dialer:   &net.Dialer{Timeout: cfg.ConnectTimeout},
-		storages: make(map[string]*pool),
+		storages: make(map[string]*server),
+		groups:   make(map[string]groupSeen),
+		wake:     make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		checked:  make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(cl)
 	}
 	cl.cfg.Trackers = append([]string(nil), cfg.Trackers...)
 	for _, addr := range cl.cfg.Trackers {
-		cl.trackers = append(cl.trackers, &tracker{pool: newPool(addr, &cl.cfg, cl.dialer)})
+		cl.trackers = append(cl.trackers, &server{role: RoleTracker, addr: addr, pool: newPool(addr, &cl.cfg, cl.dialer, min(cfg.FirstByteTimeout, cfg.IOTimeout))})
 	}
 	if cfg.Transport == TransportHTTP {
 		cl.httpc = newHTTPClient(&cl.cfg, cl.dialer)
 	}
+	go cl.checkLoop()
 	return cl, nil
 }
 
@@ -52,12 +80,18 @@ func New(cfg Config) (*Client, error) {
 // when their requests end.
 func (cl *Client) Close() error {
 	cl.mu.Lock()
+	if cl.closed {
+		cl.mu.Unlock()
+		return nil
+	}
 	cl.closed = true
 	pools := make([]*pool, 0, len(cl.storages))
-	for _, p := range cl.storages {
-		pools = append(pools, p)
+	for _, s := range cl.storages {
+		pools = append(pools, s.pool)
 	}
 	cl.mu.Unlock()
+	close(cl.stop)
+	<-cl.checked
 	for _, t := range cl.trackers {
 		t.pool.close()
 	}
@@ -70,23 +104,25 @@ func (cl *Client) Close() error {
 	return nil
 }
 
-func (cl *Client) storagePool(addr string) (*pool, error) {
+func (cl *Client) storage(addr string) (*server, error) {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	if cl.closed {
 		return nil, errPoolClosed
 	}
-	p, ok := cl.storages[addr]
+	s, ok := cl.storages[addr]
 	if !ok {
-		p = newPool(addr, &cl.cfg, cl.dialer)
-		cl.storages[addr] = p
+		s = &server{role: RoleStorage, addr: addr, pool: newPool(addr, &cl.cfg, cl.dialer, 0)}
+		cl.storages[addr] = s
 	}
-	return p, nil
+	return s, nil
 }
 
 // Stat describes the file from its ID alone, with no network round trip, so it does not prove
 // that the file exists (Open does). With Config.VerifyStat it asks a storage instead
-// (QUERY_FILE_INFO) and reports a missing file as source.ErrNotFound.
+// (QUERY_FILE_INFO) and reports a missing file as source.ErrNotFound. An appender file's name
+// says nothing about its content, so Stat always asks the storage for its size, mtime and
+// CRC-32, and its identity is made of them (see appenderInfo).
 func (cl *Client) Stat(ctx context.Context, key string) (source.Info, error) {
 	if err := ctx.Err(); err != nil {
 		return source.Info{}, ctxErr(ctx)
@@ -94,6 +130,13 @@ func (cl *Client) Stat(ctx context.Context, key string) (source.Info, error) {
 	id, err := ParseFileID(key)
 	if err != nil {
 		return source.Info{}, err
+	}
+	if id.Kind == KindAppender {
+		fi, err := cl.fileInfo(ctx, id)
+		if err != nil {
+			return source.Info{}, err
+		}
+		return appenderInfo(id, fi), nil
 	}
 	info := infoOf(id)
 	if !cl.cfg.VerifyStat {
@@ -103,33 +146,30 @@ func (cl *Client) Stat(ctx context.Context, key string) (source.Info, error) {
 	if err != nil {
 		return source.Info{}, err
 	}
-	if id.Verifiable() && fi.Size != id.Size {
+	if id.Verifiable() && fi.Size != id.Size && !id.MaybeSlave {
 		return source.Info{}, fmt.Errorf("%w: %w: storage has %d bytes, %s says %d", source.ErrUnavailable, ErrChecksum, fi.Size, id, id.Size)
 	}
-	if !id.Verifiable() {
-		info.Size = fi.Size
-	}
-	if id.Kind == KindAppender {
-		info.Identity = fmt.Sprintf("%s#%d.%d", id, fi.Size, fi.Created)
-	}
+	info.Size = fi.Size
 	return info, nil
 }
 
-// fileInfo asks a storage that serves the file for its size, time and checksum.
+// fileInfo asks a storage that serves the file for its size, mtime and checksum. The storage
+// computes the CRC-32 of appender files (query_file_info_deal_response reads the whole file
+// for it); for other kinds it is the name's, or 0 for slaves, which are not read for it.
 func (cl *Client) fileInfo(ctx context.Context, id FileID) (FileInfo, error) {
 	st, err := cl.locate(ctx, CmdQueryFetchOne, id)
 	if err != nil {
 		return FileInfo{}, err
 	}
-	p, err := cl.storagePool(st.Addr())
+	s, err := cl.storage(st.Addr())
 	if err != nil {
 		return FileInfo{}, unavailable("storage", err)
 	}
 	req := AppendFetchRequest(nil, CmdQueryFileInfo, id.Group, id.Remote)
-	if !id.Verifiable() {
-		req[9] = 1 // status byte as flags: do not compute the CRC-32 of appender and slave files
+	if id.Kind == KindSlave {
+		req[9] = 1 // status byte as flags: FDFS_QUERY_FINFO_FLAGS_NOT_CALC_CRC32
 	}
-	h, body, err := cl.call(ctx, p, req, 24+ipWidthV6+1)
+	h, body, err := cl.call(ctx, s, req, 24+ipWidthV6+1)
 	if err != nil {
 		if ctxDone(ctx) {
 			return FileInfo{}, ctxErr(ctx)
@@ -156,8 +196,46 @@ func infoOf(id FileID) source.Info {
 	}
 }
 
+// appenderInfo describes an appender file from QUERY_FILE_INFO: its identity is the file ID
+// with the size and CR-32 of the content now ("#<size>.<crc32>"), so it changes whenever an
+// append, modify or truncate changes the bytes, and it is never immutable.
+func appenderInfo(id FileID, fi FileInfo) source.Info {
+	info := infoOf(id)
+	info.Size = fi.Size
+	info.LastModified = time.Unix(fi.Created, 0).UTC()
+	info.Identity = fmt.Sprintf("%s#%d.%08x", id, fi.Size, fi.CRC32)
+	return info
+}
+
+// expect is what a download must deliver to be trusted.
+type expect struct {
+	size       int64  // bytes
+	crc        uint32 // CRC-32 of them
+	check      bool   // size and crc describe the content (else nothing is checked)
+	maybeSlave bool   // another length means a slave of the normal name length: not checked
+}
+
+func expectOf(id FileID) expect {
+	return expect{size: id.Size, crc: id.CRC32, check: id.Verifiable(), maybeSlave: id.MaybeSlave}
+}
+
+// forLength adjusts e to the length a server announces (n < 0: unknown yet): a different
+// length is an error, or for a name a slave could have, the sign of a slave.
+func (e expect) forLength(n int64, id FileID) (expect, error) {
+	if !e.check || n < 0 || n == e.size {
+		return e, nil
+	}
+	if e.maybeSlave {
+		e.check = false
+		return e, nil
+	}
+	return e, fmt.Errorf("%w: %w: storage sends %d bytes, %s says %d", source.ErrUnavailable, ErrChecksum, n, id, e.size)
+}
+
 // Open downloads the file. For normal and trunk files the body is checked against the size
-// and CRC-32 in the ID: a mismatch is reported by Read instead of io.EOF.
+// and CRC-32 in the ID, for appender files against those QUERY_FILE_INFO reported (so the
+// bytes are those of the identity Open returns, which is Stat's): a mismatch is reported by
+// Read instead of io.EOF.
 func (cl *Client) Open(ctx context.Context, key string) (io.ReadCloser, source.Info, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, source.Info{}, ctxErr(ctx)
@@ -166,14 +244,22 @@ func (cl *Client) Open(ctx context.Context, key string) (io.ReadCloser, source.I
 	if err != nil {
 		return nil, source.Info{}, err
 	}
-	info := infoOf(id)
-	if id.Size > cl.cfg.MaxObjectSize {
-		return nil, info, fmt.Errorf("%w: %s is %d bytes (max_object_size %d)", source.ErrTooLarge, id, id.Size, cl.cfg.MaxObjectSize)
+	info, want := infoOf(id), expectOf(id)
+	if id.Kind == KindAppender {
+		fi, err := cl.fileInfo(ctx, id)
+		if err != nil {
+			return nil, source.Info{}, err
+		}
+		info = appenderInfo(id, fi)
+		want = expect{size: fi.Size, crc: fi.CRC32, check: true}
 	}
-	if id.Size == 0 {
+	if info.Size > cl.cfg.MaxObjectSize && !id.MaybeSlave {
+		return nil, info, fmt.Errorf("%w: %s is %d bytes (max_object_size %d)", source.ErrTooLarge, id, info.Size, cl.cfg.MaxObjectSize)
+	}
+	if info.Size == 0 && (want.check || id.Kind == KindAppender) {
 		// DOWNLOAD_FILE answers EINVAL for any 0-byte file.
-		if id.CRC32 != 0 {
-			return nil, info, fmt.Errorf("%w: %w: %s says size 0 and crc32 %08x", source.ErrUnavailable, ErrChecksum, id, id.CRC32)
+		if want.crc != 0 {
+			return nil, info, fmt.Errorf("%w: %w: %s says size 0 and crc32 %08x", source.ErrUnavailable, ErrChecksum, id, want.crc)
 		}
 		return io.NopCloser(bytes.NewReader(nil)), info, nil
 	}
@@ -181,25 +267,32 @@ func (cl *Client) Open(ctx context.Context, key string) (io.ReadCloser, source.I
 	if err != nil {
 		return nil, info, err
 	}
-	var rc io.ReadCloser
+	var b *body
 	if cl.cfg.Transport == TransportHTTP {
-		rc, err = cl.openHTTP(ctx, st, id)
+		b, err = cl.openHTTP(ctx, st, id, want)
 	} else {
-		rc, err = cl.download(ctx, st, id)
+		b, err = cl.download(ctx, st, id, want)
 	}
 	if err != nil {
 		return nil, info, err
 	}
-	return rc, info, nil
+	if b.total >= 0 {
+		info.Size = b.total
+	}
+	return b, info, nil
 }
 
 // locate asks the trackers which storage serves (CmdQueryFetchOne) or owns (CmdQueryUpdate)
-// the file.
+// the file. A tracker's ENOENT is asked of the next tracker too, and is then "no storage can
+// serve the group now" (source.ErrUnavailable) unless no tracker lists the group.
 func (cl *Client) locate(ctx context.Context, cmd byte, id FileID) (Storage, error) {
 	req := AppendFetchRequest(make([]byte, 0, HeaderLen+GroupLen+len(id.Remote)), cmd, id.Group, id.Remote)
-	h, body, err := cl.trackerCall(ctx, req, GroupLen+ipWidthV6+8)
+	h, body, err := cl.trackerCall(ctx, req, GroupLen+ipWidthV6+8, true)
 	if err != nil {
 		return Storage{}, err
+	}
+	if h.Status == StatusENOENT {
+		return Storage{}, fmt.Errorf("%s: %w", id, cl.trackerENOENT(ctx, id.Group, cmd))
 	}
 	if h.Status != 0 {
 		return Storage{}, fmt.Errorf("%s: %w", id, &StatusError{Cmd: cmd, Status: h.Status})
@@ -211,35 +304,49 @@ func (cl *Client) locate(ctx context.Context, cmd byte, id FileID) (Storage, err
 	return st, nil
 }
 
-// download starts DOWNLOAD_FILE of the whole file and returns its body.
-func (cl *Client) download(ctx context.Context, st Storage, id FileID) (io.ReadCloser, error) {
-	p, err := cl.storagePool(st.Addr())
+// download starts DOWNLOAD_FILE of the file (of want.size bytes for an appender, whose later
+// appends belong to a later identity) and returns its body.
+func (cl *Client) download(ctx context.Context, st Storage, id FileID, want expect) (*body, error) {
+	s, err := cl.storage(st.Addr())
 	if err != nil {
 		return nil, unavailable("storage", err)
 	}
-	req := AppendDownloadRequest(make([]byte, 0, HeaderLen+32+len(id.Remote)), id.Group, id.Remote, 0, 0)
+	var length int64
+	if id.Kind == KindAppender {
+		length = want.size
+	}
+	req := AppendDownloadRequest(make([]byte, 0, HeaderLen+32+len(id.Remote)), id.Group, id.Remote, 0, length)
 	for attempt := 0; ; attempt++ {
-		c, err := p.get(ctx)
+		c, err := s.pool.get(ctx)
 		if err != nil {
 			if ctxDone(ctx) {
 				return nil, ctxErr(ctx)
 			}
-			return nil, unavailable("storage "+p.addr, err)
+			if !errors.Is(err, errPoolClosed) {
+				cl.markDown(s, err)
+			}
+			return nil, unavailable("storage "+s.addr, err)
 		}
 		reused := c.reused
-		rc, retry, err := cl.startDownload(ctx, c, req, id)
+		b, retry, err := cl.startDownload(ctx, c, req, id, want)
 		if err != nil && retry && reused && attempt < 2 && !ctxDone(ctx) {
 			continue
 		}
-		return rc, err
+		switch {
+		case retry && !ctxDone(ctx):
+			cl.markDown(s, err)
+		case err == nil || errors.As(err, new(*StatusError)):
+			cl.markUp(s)
+		}
+		return b, err
 	}
 }
 
-// startDownload sends the request and reads the reply header. retry reports a failure before
-// any reply arrived (a stale pooled connection).
-func (cl *Client) startDownload(ctx context.Context, c *conn, req []byte, id FileID) (rc io.ReadCloser, retry bool, err error) {
+// startDownload sends the request and reads the reply header. retry reports an I/O failure
+// before any reply arrived (a stale pooled connection, or a storage that is gone).
+func (cl *Client) startDownload(ctx context.Context, c *conn, req []byte, id FileID, want expect) (b *body, retry bool, err error) {
 	stop := c.watch(ctx)
-	fail := func(e error) (io.ReadCloser, bool, error) {
+	fail := func(e error) (*body, bool, error) {
 		c.discard()
 		if !stop() || ctxDone(ctx) {
 			return nil, false, ctxErr(ctx)
@@ -250,7 +357,7 @@ func (cl *Client) startDownload(ctx context.Context, c *conn, req []byte, id Fil
 	if _, err := c.Conn.Write(req); err != nil {
 		c.discard()
 		stop()
-		return nil, !isTimeout(err), unavailable("storage "+c.p.addr, err)
+		return nil, true, unavailable("storage "+c.p.addr, err)
 	}
 	h, err := c.readHeader()
 	if err != nil {
@@ -258,7 +365,7 @@ func (cl *Client) startDownload(ctx context.Context, c *conn, req []byte, id Fil
 		if !stop() || ctxDone(ctx) {
 			return nil, false, ctxErr(ctx)
 		}
-		return nil, !isTimeout(err), unavailable("storage "+c.p.addr, err)
+		return nil, true, unavailable("storage "+c.p.addr, err)
 	}
 	if h.Status != 0 {
 		if h.Len > 0 && h.Len <= 1024 {
@@ -282,15 +389,15 @@ func (cl *Client) startDownload(ctx context.Context, c *conn, req []byte, id Fil
 	if h.Len > cl.cfg.MaxObjectSize {
 		return fail(fmt.Errorf("%w: %s is %d bytes (max_object_size %d)", source.ErrTooLarge, id, h.Len, cl.cfg.MaxObjectSize))
 	}
-	if id.Verifiable() && h.Len != id.Size {
-		return fail(fmt.Errorf("%w: %w: storage sends %d bytes, %s says %d", source.ErrUnavailable, ErrChecksum, h.Len, id, id.Size))
+	want, err = want.forLength(h.Len, id)
+	if err != nil {
+		return fail(err)
 	}
-	b := &body{
+	b = &body{
 		r:         connReader{c: c, ctx: ctx},
 		remaining: h.Len,
-		check:     id.Verifiable(),
-		want:      id.CRC32,
-		size:      id.Size,
+		total:     h.Len,
+		want:      want,
 		id:        id,
 	}
 	b.release = func(clean bool) {
@@ -326,7 +433,7 @@ func (r connReader) Read(p []byte) (int, error) {
 
 // Upload stores data as a new file (in group, or where the tracker chooses when group is "")
 // and returns its file ID. ext is the extension without the dot (at most 6 characters of
-// [A-Za-z0-9_.-]). Upload is for seeding tools and tests; the origin only reads.
+// [A-Za-z0-9_.-]). The write path uses it through Create, which verifies the result.
 func (cl *Client) Upload(ctx context.Context, group, ext string, data []byte) (string, error) {
 	if len(ext) > 6 || !validSuffixChars(ext) {
 		return "", fmt.Errorf("%w: extension %q: at most 6 characters of [A-Za-z0-9_.-]", source.ErrInvalidKey, ext)
@@ -334,7 +441,7 @@ func (cl *Client) Upload(ctx context.Context, group, ext string, data []byte) (s
 	if len(group) > GroupLen {
 		return "", fmt.Errorf("%w: group %q longer than 16", source.ErrInvalidKey, group)
 	}
-	h, body, err := cl.trackerCall(ctx, AppendStoreQuery(nil, group), GroupLen+ipWidthV6+8+1)
+	h, body, err := cl.trackerCall(ctx, AppendStoreQuery(nil, group), GroupLen+ipWidthV6+8+1, true)
 	if err != nil {
 		return "", err
 	}
@@ -342,28 +449,33 @@ func (cl *Client) Upload(ctx context.Context, group, ext string, data []byte) (s
 	if group != "" {
 		cmd = CmdQueryStoreWithGroupOne
 	}
-	if h.Status != 0 {
+	switch {
+	case h.Status == StatusENOENT && group != "":
+		return "", cl.trackerENOENT(ctx, group, cmd)
+	case h.Status == StatusENOENT:
+		return "", fmt.Errorf("%w: %w", ErrNoStorage, &StatusError{Cmd: cmd, Status: h.Status})
+	case h.Status != 0:
 		return "", &StatusError{Cmd: cmd, Status: h.Status}
 	}
 	st, err := ParseStoreReply(body)
 	if err != nil {
 		return "", unavailable("tracker reply", err)
 	}
-	p, err := cl.storagePool(st.Addr())
+	s, err := cl.storage(st.Addr())
 	if err != nil {
 		return "", unavailable("storage", err)
 	}
-	c, err := p.get(ctx)
+	c, err := s.pool.get(ctx)
 	if err != nil {
 		if ctxDone(ctx) {
 			return "", ctxErr(ctx)
 		}
-		return "", unavailable("storage "+p.addr, err)
+		return "", unavailable("storage "+s.addr, err)
 	}
 	req := AppendUploadHeader(nil, st.StorePath, ext, int64(len(data)))
 	h, body, err = c.roundTrip(ctx, net.Buffers{req, data}, GroupLen+128)
 	if err != nil {
-		return "", unavailable("upload to "+p.addr, err)
+		return "", unavailable("upload to "+s.addr, err)
 	}
 	if h.Status != 0 {
 		return "", &StatusError{Cmd: CmdUploadFile, Status: h.Status}
@@ -385,12 +497,12 @@ func (cl *Client) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	p, err := cl.storagePool(st.Addr())
+	s, err := cl.storage(st.Addr())
 	if err != nil {
 		return unavailable("storage", err)
 	}
 	req := AppendFetchRequest(nil, CmdDeleteFile, id.Group, id.Remote)
-	h, _, err := cl.call(ctx, p, req, 0)
+	h, _, err := cl.call(ctx, s, req, 0)
 	if err != nil {
 		if ctxDone(ctx) {
 			return ctxErr(ctx)

@@ -31,10 +31,14 @@ type Config struct {
 	IdleTimeout time.Duration `mapstructure:"idle_timeout"`
 	// CheckAfter sends ACTIVE_TEST before reusing a connection idle longer than this.
 	CheckAfter time.Duration `mapstructure:"check_after"`
-	// TrackerBackoff is how long a failed tracker is skipped at first; it doubles with each
-	// further failure up to TrackerBackoffMax.
-	TrackerBackoff    time.Duration `mapstructure:"tracker_backoff"`
-	TrackerBackoffMax time.Duration `mapstructure:"tracker_backoff_max"`
+	// FirstByteTimeout bounds the wait for the first byte of a tracker's reply (and of a
+	// storage's reply to ACTIVE_TEST): a tracker that accepts connections and never answers
+	// costs this once, is then marked down and skipped. Trackers answer from memory, so it
+	// can be far shorter than IOTimeout (which bounds it when shorter).
+	FirstByteTimeout time.Duration `mapstructure:"first_byte_timeout"`
+	// HealthInterval is how often a server marked down is probed with ACTIVE_TEST on a new
+	// connection; the first answer marks it up again.
+	HealthInterval time.Duration `mapstructure:"health_interval"`
 	// MaxObjectSize refuses larger files (source.ErrTooLarge) before and while reading.
 	MaxObjectSize int64 `mapstructure:"max_object_size"`
 	// VerifyStat makes Stat ask a storage (QUERY_FILE_INFO) instead of answering from the file
@@ -51,17 +55,17 @@ type Config struct {
 // DefaultConfig returns a configuration with production defaults and no trackers.
 func DefaultConfig() Config {
 	return Config{
-		ConnectTimeout:    2 * time.Second,
-		IOTimeout:         10 * time.Second,
-		MaxOpen:           32,
-		MaxIdle:           8,
-		IdleTimeout:       30 * time.Second,
-		CheckAfter:        5 * time.Second,
-		TrackerBackoff:    time.Second,
-		TrackerBackoffMax: 30 * time.Second,
-		MaxObjectSize:     64 << 20,
-		Transport:         TransportTCP,
-		HTTPPort:          80,
+		ConnectTimeout:   2 * time.Second,
+		IOTimeout:        10 * time.Second,
+		MaxOpen:          32,
+		MaxIdle:          8,
+		IdleTimeout:      30 * time.Second,
+		CheckAfter:       5 * time.Second,
+		FirstByteTimeout: time.Second,
+		HealthInterval:   2 * time.Second,
+		MaxObjectSize:    64 << 20,
+		Transport:        TransportTCP,
+		HTTPPort:         80,
 	}
 }
 
@@ -86,12 +90,10 @@ func (c Config) Validate() error {
 	pos("connect_timeout", c.ConnectTimeout)
 	pos("io_timeout", c.IOTimeout)
 	pos("idle_timeout", c.IdleTimeout)
-	pos("tracker_backoff", c.TrackerBackoff)
+	pos("first_byte_timeout", c.FirstByteTimeout)
+	pos("health_interval", c.HealthInterval)
 	if c.CheckAfter < 0 {
 		errs = append(errs, errors.New("check_after: must be >= 0"))
-	}
-	if c.TrackerBackoffMax < c.TrackerBackoff {
-		errs = append(errs, errors.New("tracker_backoff_max: must be >= tracker_backoff"))
 	}
 	if c.MaxOpen < 1 || c.MaxOpen > 4096 {
 		errs = append(errs, errors.New("max_open: must be 1..4096"))

@@ -45,6 +45,8 @@ const (
 	trunkNameLen  = 60 // + 16 base64 of trunk position
 	maxNameLen    = 127
 	b64Len        = 27
+	b64End        = 10 + b64Len // where the 27 characters end
+	trunkPosLen   = 16
 	sizeBitNormal = 1 << 63
 	sizeBitTrunk  = 1 << 59
 	sizeBitAppend = 1 << 58
@@ -66,6 +68,12 @@ type FileID struct {
 	// Size is the content length for normal and trunk files; -1 for slave and appender files.
 	Size  int64
 	CRC32 uint32 // content checksum for normal and trunk files
+	// MaybeSlave marks a normal or trunk name that a slave could also have (a slave whose
+	// prefix is digits, on a master with a longer extension, has the normal length and a tail
+	// of digits + extension). Its size and CRC-32 are then trusted only when the storage
+	// sends exactly that many bytes; any other length means a slave, whose bytes the name
+	// does not describe.
+	MaybeSlave bool
 }
 
 // String returns the file ID.
@@ -97,8 +105,8 @@ func ParseFileID(s string) (FileID, error) {
 			return FileID{}, invalid(s, "group must be [A-Za-z0-9]")
 		}
 	}
-	if len(remote) < normalNameLen || len(remote) > maxNameLen {
-		return FileID{}, invalid(s, "remote name must be 44..127 characters")
+	if len(remote) <= b64End || len(remote) > maxNameLen {
+		return FileID{}, invalid(s, "remote name must be 38..127 characters")
 	}
 	if remote[0] != 'M' || !isUpperHex(remote[1]) || !isUpperHex(remote[2]) || remote[3] != '/' ||
 		!isUpperHex(remote[4]) || !isUpperHex(remote[5]) || remote[6] != '/' ||
@@ -123,29 +131,41 @@ func ParseFileID(s string) (FileID, error) {
 	}
 	sz := binary.BigEndian.Uint64(raw[8:16])
 	trunk := sz&sizeBitTrunk != 0
-	switch {
-	case len(remote) > trunkNameLen || len(remote) > normalNameLen && !trunk:
-		f.Kind = KindSlave
-		if !validSuffixChars(remote[10+b64Len:]) {
-			return FileID{}, invalid(s, "slave name has characters outside [A-Za-z0-9_.-]")
-		}
-	case trunk:
-		if len(remote) != trunkNameLen {
-			return FileID{}, invalid(s, "trunk file name must be 60 characters")
-		}
+	// The rules of IS_SLAVE_FILE (tracker/tracker_types.h) and fdfs_gen_slave_filename
+	// (common/fdfs_global.c): a slave is its master's name without the extension (the 27
+	// characters, then 0..5 random digits; after the 16 trunk characters for a trunk master),
+	// a prefix of 1..16 characters and an optional extension. Its length is not fixed, so one
+	// of exactly the normal length is told from a normal file by its tail only.
+	stem, full := b64End, normalNameLen
+	if trunk {
+		stem, full = b64End+trunkPosLen, trunkNameLen
 		var pos [12]byte
-		if n, err := fileB64.Decode(pos[:], []byte(remote[37:53])); err != nil || n != len(pos) {
+		if len(remote) < stem {
+			return FileID{}, invalid(s, "trunk file name must be 60 characters (more for a slave)")
+		}
+		if n, err := fileB64.Decode(pos[:], []byte(remote[b64End:stem])); err != nil || n != len(pos) {
 			return FileID{}, invalid(s, "trunk position is not 16 characters of base64")
 		}
+	}
+	switch {
+	case len(remote) <= stem:
+		return FileID{}, invalid(s, "name ends before its suffix")
+	case len(remote) != full || !validSuffix(remote[full-7:]):
+		if !validSuffixChars(remote[stem:]) {
+			return FileID{}, invalid(s, "slave name has characters outside [A-Za-z0-9_.-]")
+		}
+		f.Kind = KindSlave
+	case trunk:
 		f.Kind = KindTrunk
 	case sz&sizeBitAppend != 0:
 		f.Kind = KindAppender
 	default:
 		f.Kind = KindNormal
 	}
-	if f.Kind != KindSlave && !validSuffix(remote[len(remote)-7:]) {
-		return FileID{}, invalid(s, "name must end in random digits and .ext (7 characters)")
-	}
+	// A slave of the normal length whose prefix is digits (or whose master's extension length
+	// makes the tail read as digits + extension) looks exactly like a normal file: only the
+	// storage's size tells them apart.
+	f.MaybeSlave = f.Kind != KindSlave && f.Kind != KindAppender && slaveTail(remote[stem:])
 	switch f.Kind {
 	case KindNormal, KindTrunk:
 		if sz&sizeBitNormal != 0 || trunk {
@@ -160,6 +180,19 @@ func ParseFileID(s string) (FileID, error) {
 		f.Size = -1
 	}
 	return f, nil
+}
+
+// slaveTail reports whether the tail after a master's 27 (or 43) characters can be a slave's:
+// 0..5 random digits of the master, then a prefix of 1..16 characters, then "." and an
+// extension, or no extension. Only digits + extension tails are asked (the caller checked
+// validSuffix), so this decides whether the digits can hold a prefix: at least one digit
+// before the dot, or a name without a dot (whose last digit can be the prefix).
+func slaveTail(tail string) bool {
+	i := strings.IndexByte(tail, '.')
+	if i < 0 {
+		return len(tail) > 0
+	}
+	return i > 0
 }
 
 func invalid(id, why string) error {

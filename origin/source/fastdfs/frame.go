@@ -21,6 +21,8 @@ const (
 	CmdQueryFetchOne             byte = 102
 	CmdQueryUpdate               byte = 103
 	CmdQueryStoreWithGroupOne    byte = 104
+	CmdQueryFetchAll             byte = 105
+	CmdListOneGroup              byte = 90
 	CmdUploadFile                byte = 11
 	CmdDeleteFile                byte = 12
 	CmdDownloadFile              byte = 14

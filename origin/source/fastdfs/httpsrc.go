@@ -12,8 +12,10 @@ import (
 )
 
 // newHTTPClient returns the client of transport "http": pooled like the TCP transport, no
-// proxy from the environment, at most 3 redirects (fastdfs-nginx-module redirects to the
-// source storage in response_mode=redirect).
+// proxy from the environment, and redirects followed only on the storage the tracker named
+// (fastdfs-nginx-module's response_mode=redirect sends a client to the file's source storage
+// while it is not synced yet: that host was not chosen by a tracker, so the reply is an
+// unavailable storage and the next read asks the tracker again).
 func newHTTPClient(cfg *Config, dialer *net.Dialer) *http.Client {
 	tr := &http.Transport{
 		DialContext:           dialer.DialContext,
@@ -29,8 +31,8 @@ func newHTTPClient(cfg *Config, dialer *net.Dialer) *http.Client {
 			if len(via) >= 3 {
 				return fmt.Errorf("fastdfs: more than 3 redirects")
 			}
-			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-				return fmt.Errorf("fastdfs: redirect to scheme %q", req.URL.Scheme)
+			if req.URL.Scheme != "http" || req.URL.Host != via[0].URL.Host {
+				return fmt.Errorf("fastdfs: redirect from %s to another host (%s://%s) refused", via[0].URL.Host, req.URL.Scheme, req.URL.Host)
 			}
 			return nil
 		},
@@ -38,11 +40,17 @@ func newHTTPClient(cfg *Config, dialer *net.Dialer) *http.Client {
 }
 
 // openHTTP fetches http://<storage ip>:<http_port>/<file id>.
-func (cl *Client) openHTTP(ctx context.Context, st Storage, id FileID) (io.ReadCloser, error) {
+func (cl *Client) openHTTP(ctx context.Context, st Storage, id FileID, want expect) (*body, error) {
 	u := "http://" + net.JoinHostPort(st.IP, strconv.Itoa(cl.cfg.HTTPPort)) + "/" + id.String()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", source.ErrInvalidKey, id, err)
+	}
+	ok := http.StatusOK
+	if id.Kind == KindAppender {
+		// The bytes of the identity Open returns: later appends belong to a later one.
+		req.Header.Set("Range", fmt.Sprintf("bytes=0-%d", want.size-1))
+		ok = http.StatusPartialContent
 	}
 	resp, err := cl.httpc.Do(req)
 	if err != nil {
@@ -51,7 +59,7 @@ func (cl *Client) openHTTP(ctx context.Context, st Storage, id FileID) (io.ReadC
 		}
 		return nil, unavailable("http get "+u, err)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != ok {
 		io.CopyN(io.Discard, resp.Body, 4<<10)
 		resp.Body.Close()
 		switch {
@@ -63,23 +71,23 @@ func (cl *Client) openHTTP(ctx context.Context, st Storage, id FileID) (io.ReadC
 		return nil, fmt.Errorf("%w: %s: http %d", source.ErrUnavailable, id, resp.StatusCode)
 	}
 	n := resp.ContentLength
-	fail := func(err error) (io.ReadCloser, error) {
+	fail := func(err error) (*body, error) {
 		resp.Body.Close()
 		return nil, err
 	}
 	if n > cl.cfg.MaxObjectSize {
 		return fail(fmt.Errorf("%w: %s is %d bytes (max_object_size %d)", source.ErrTooLarge, id, n, cl.cfg.MaxObjectSize))
 	}
-	if n >= 0 && id.Verifiable() && n != id.Size {
-		return fail(fmt.Errorf("%w: %w: http body of %d bytes, %s says %d", source.ErrUnavailable, ErrChecksum, n, id, id.Size))
+	want, err = want.forLength(n, id)
+	if err != nil {
+		return fail(err)
 	}
 	b := &body{
 		r:         resp.Body,
 		remaining: n,
+		total:     n,
 		limit:     cl.cfg.MaxObjectSize,
-		check:     id.Verifiable(),
-		want:      id.CRC32,
-		size:      id.Size,
+		want:      want,
 		id:        id,
 		release:   func(bool) { resp.Body.Close() },
 	}

@@ -21,24 +21,26 @@ var longAgo = time.Unix(1, 0)
 // pool holds the connections to one server. slots has one token per open connection (in use
 // or idle), so at most cap(slots) are ever open; idle holds at most MaxIdle of them.
 type pool struct {
-	addr   string
-	cfg    *Config
-	dialer *net.Dialer
-	slots  chan struct{}
-	idle   chan *conn
-	closed atomic.Bool
-	done   chan struct{}
-	once   sync.Once
+	addr      string
+	cfg       *Config
+	firstByte time.Duration // bound on the wait for a reply's header; IOTimeout when 0
+	dialer    *net.Dialer
+	slots     chan struct{}
+	idle      chan *conn
+	closed    atomic.Bool
+	done      chan struct{}
+	once      sync.Once
 }
 
-func newPool(addr string, cfg *Config, dialer *net.Dialer) *pool {
+func newPool(addr string, cfg *Config, dialer *net.Dialer, firstByte time.Duration) *pool {
 	return &pool{
-		addr:   addr,
-		cfg:    cfg,
-		dialer: dialer,
-		slots:  make(chan struct{}, cfg.MaxOpen),
-		idle:   make(chan *conn, cfg.MaxIdle),
-		done:   make(chan struct{}),
+		addr:      addr,
+		cfg:       cfg,
+		firstByte: firstByte,
+		dialer:    dialer,
+		slots:     make(chan struct{}, cfg.MaxOpen),
+		idle:      make(chan *conn, cfg.MaxIdle),
+		done:      make(chan struct{}),
 	}
 }
 
@@ -116,6 +118,7 @@ func (c *conn) activeTest(ctx context.Context) error {
 	if _, err := c.Conn.Write(b); err != nil {
 		return err
 	}
+	c.Conn.SetReadDeadline(c.firstByteDeadline(ctx))
 	if _, err := io.ReadFull(c.Conn, c.hdr[:]); err != nil {
 		return err
 	}
@@ -132,6 +135,20 @@ func (c *conn) activeTest(ctx context.Context) error {
 // deadline is now + IOTimeout, or the context's deadline when sooner.
 func (c *conn) deadline(ctx context.Context) time.Time {
 	d := time.Now().Add(c.p.cfg.IOTimeout)
+	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
+		return cd
+	}
+	return d
+}
+
+// firstByteDeadline bounds the wait for a reply's header: now + the pool's first-byte
+// timeout (a server that accepts and never answers costs that, not IOTimeout), or the
+// context's deadline when sooner.
+func (c *conn) firstByteDeadline(ctx context.Context) time.Time {
+	if c.p.firstByte <= 0 {
+		return c.deadline(ctx)
+	}
+	d := time.Now().Add(c.p.firstByte)
 	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
 		return cd
 	}
@@ -229,9 +246,15 @@ func (c *conn) exchange(ctx context.Context, req net.Buffers, maxBody int) (Head
 	if _, err := req.WriteTo(c.Conn); err != nil {
 		return Header{}, nil, err
 	}
+	if c.p.firstByte > 0 {
+		c.Conn.SetReadDeadline(c.firstByteDeadline(ctx))
+	}
 	h, err := c.readHeader()
 	if err != nil {
 		return h, nil, err
+	}
+	if c.p.firstByte > 0 {
+		c.Conn.SetReadDeadline(c.deadline(ctx))
 	}
 	if h.Len > int64(maxBody) {
 		return h, nil, fmt.Errorf("%w: reply body of %d bytes (at most %d expected)", ErrFrame, h.Len, maxBody)

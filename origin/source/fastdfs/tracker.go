@@ -3,106 +3,83 @@ package fastdfs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
-	"sort"
-	"sync"
 	"time"
 )
 
-// tracker is one tracker server with its pool and back-off state.
-type tracker struct {
-	pool *pool
+// groupCheckTTL is how long an answer of the group list (known or not) is remembered, and
+// groupCheckMax how many groups are remembered (group names come from request paths).
+const (
+	groupCheckTTL = 10 * time.Second
+	groupCheckMax = 256
+)
 
-	mu        sync.Mutex
-	failures  int
-	downUntil time.Time
-}
-
-func (t *tracker) ok() {
-	t.mu.Lock()
-	t.failures = 0
-	t.downUntil = time.Time{}
-	t.mu.Unlock()
-}
-
-// fail records a failure: the tracker is tried last for base·2^(failures-1), capped at max.
-func (t *tracker) fail(base, max time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.failures++
-	d := base
-	for i := 1; i < t.failures && d < max; i++ {
-		d *= 2
-	}
-	if d > max {
-		d = max
-	}
-	t.downUntil = time.Now().Add(d)
-}
-
-func (t *tracker) until() time.Time {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.downUntil
-}
-
-// trackerOrder lists the trackers to try: healthy ones round-robin first, then those in
-// back-off, soonest to recover first.
-func (cl *Client) trackerOrder() []*tracker {
+// trackerOrder lists the trackers to try: those up round-robin, then those down (tried only
+// when no tracker that is up answered).
+func (cl *Client) trackerOrder() (up, down []*server) {
 	n := len(cl.trackers)
 	start := int(cl.next.Add(1)) % n
-	now := time.Now()
-	order := make([]*tracker, 0, n)
-	var down []*tracker
-	var downAt []time.Time
+	up = make([]*server, 0, n)
 	for i := range n {
 		t := cl.trackers[(start+i)%n]
-		if u := t.until(); u.After(now) {
+		if t.isDown() {
 			down = append(down, t)
-			downAt = append(downAt, u)
 			continue
 		}
-		order = append(order, t)
+		up = append(up, t)
 	}
-	idx := make([]int, len(down))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return downAt[idx[a]].Before(downAt[idx[b]]) })
-	for _, i := range idx {
-		order = append(order, down[i])
-	}
-	return order
+	return up, down
 }
 
 // trackerCall sends req to the trackers in turn until one answers. A reply with a non-zero
-// status is an answer; I/O and framing failures move on to the next tracker.
-func (cl *Client) trackerCall(ctx context.Context, req []byte, maxBody int) (Header, []byte, error) {
+// status is an answer, except ENOENT when nextOnENOENT is set: then the next tracker is asked
+// too (it may already have heard from the group's storages), and an ENOENT reply is returned
+// only when no tracker answered otherwise. I/O and framing failures mark the tracker down
+// and move on. Trackers that are down are asked only when none that is up answered at all.
+func (cl *Client) trackerCall(ctx context.Context, req []byte, maxBody int, nextOnENOENT bool) (Header, []byte, error) {
 	var errs []error
-	for _, t := range cl.trackerOrder() {
-		h, body, err := cl.call(ctx, t.pool, req, maxBody)
-		if err == nil {
-			t.ok()
-			return h, body, nil
+	var enoent *Header
+	up, down := cl.trackerOrder()
+	for _, list := range [][]*server{up, down} {
+		if enoent != nil {
+			break
 		}
-		if ctxDone(ctx) {
-			return h, nil, ctxErr(ctx)
+		for _, t := range list {
+			h, body, err := cl.call(ctx, t, req, maxBody)
+			if err == nil {
+				if h.Status == StatusENOENT && nextOnENOENT {
+					enoent = &h
+					continue
+				}
+				return h, body, nil
+			}
+			if ctxDone(ctx) {
+				return h, nil, ctxErr(ctx)
+			}
+			if errors.Is(err, errPoolClosed) {
+				return h, nil, unavailable("tracker", err)
+			}
+			t.failovers.Add(1)
+			errs = append(errs, err)
 		}
-		if errors.Is(err, errPoolClosed) {
-			return h, nil, unavailable("tracker", err)
-		}
-		t.fail(cl.cfg.TrackerBackoff, cl.cfg.TrackerBackoffMax)
-		errs = append(errs, err)
+	}
+	if enoent != nil {
+		return *enoent, nil, nil
 	}
 	return Header{}, nil, unavailable("trackers", errors.Join(errs...))
 }
 
-// call performs one idempotent request on a pooled connection. A reused connection that fails
-// other than by timeout (the server closed it while idle) is replaced once by another.
-func (cl *Client) call(ctx context.Context, p *pool, req []byte, maxBody int) (Header, []byte, error) {
+// call performs one idempotent request on a pooled connection of s and keeps s's health: an
+// I/O or framing failure marks it down, an answer up. A reused connection that fails other
+// than by timeout (the server closed it while idle) is replaced once by another.
+func (cl *Client) call(ctx context.Context, s *server, req []byte, maxBody int) (Header, []byte, error) {
 	for attempt := 0; ; attempt++ {
-		c, err := p.get(ctx)
+		c, err := s.pool.get(ctx)
 		if err != nil {
+			if !ctxDone(ctx) && !errors.Is(err, errPoolClosed) {
+				cl.markDown(s, err)
+			}
 			return Header{}, nil, err
 		}
 		reused := c.reused
@@ -111,10 +88,65 @@ func (cl *Client) call(ctx context.Context, p *pool, req []byte, maxBody int) (H
 			continue
 		}
 		if err != nil {
-			return h, nil, &opError{addr: p.addr, err: err}
+			if !ctxDone(ctx) {
+				cl.markDown(s, err)
+			}
+			return h, nil, &opError{addr: s.addr, err: err}
 		}
+		cl.markUp(s)
 		return h, body, nil
 	}
+}
+
+// trackerENOENT turns a tracker's ENOENT for group into an error. tracker_mem.c answers
+// ENOENT both for a group it does not know and for a known group with no active storage
+// (stopped, or not reported yet after a tracker restart): only the group list tells them apart.
+func (cl *Client) trackerENOENT(ctx context.Context, group string, cmd byte) error {
+	st := &StatusError{Cmd: cmd, Status: StatusENOENT}
+	known, err := cl.groupListed(ctx, group)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: group %s: %w (group list: %w)", ErrNoStorage, group, st, err)
+	case known:
+		return fmt.Errorf("%w: group %s: %w", ErrNoStorage, group, st)
+	}
+	return fmt.Errorf("%w: group %s (%s)", ErrUnknownGroup, group, st.Error())
+}
+
+type groupSeen struct {
+	known   bool
+	expires time.Time
+}
+
+// groupListed asks the trackers whether group exists (LIST_ONE_GROUP: the group's stats, or
+// ENOENT from tracker_deal_server_list_one_group). A restarted tracker still lists the groups
+// it loaded from its data files before any storage reports in. Answers are remembered for
+// groupCheckTTL; a failure to ask is an error and is not remembered.
+func (cl *Client) groupListed(ctx context.Context, group string) (bool, error) {
+	now := time.Now()
+	cl.gmu.Lock()
+	e, ok := cl.groups[group]
+	cl.gmu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.known, nil
+	}
+	req := AppendHeader(make([]byte, 0, HeaderLen+GroupLen), Header{Len: GroupLen, Cmd: CmdListOneGroup})
+	req = appendFixed(req, group, GroupLen)
+	h, _, err := cl.trackerCall(ctx, req, 1024, true)
+	if err != nil {
+		return false, err
+	}
+	if h.Status != StatusOK && h.Status != StatusENOENT {
+		return false, &StatusError{Cmd: CmdListOneGroup, Status: h.Status}
+	}
+	known := h.Status == StatusOK
+	cl.gmu.Lock()
+	if len(cl.groups) >= groupCheckMax {
+		clear(cl.groups)
+	}
+	cl.groups[group] = groupSeen{known: known, expires: now.Add(groupCheckTTL)}
+	cl.gmu.Unlock()
+	return known, nil
 }
 
 func isTimeout(err error) bool {

@@ -20,4 +20,8 @@
 // overwrite, not found, empty objects, the over-limit path through source.ReadAll (and the
 // source's own size limit when Harness.Limit is set), cancelled contexts, 32 concurrent reads,
 // keys with odd characters, and keys that try to escape (.., absolute, NUL).
+//
+// Writable implementations (source.ReadWriter) also pass RunWriter: create and read back,
+// create-only keys, the key rule (given or store-assigned), invalid keys, delete, cancelled
+// contexts and concurrent creates of one key.
 package sourcetest

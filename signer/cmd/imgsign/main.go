@@ -5,6 +5,8 @@
 //	imgsign sign -key-file keys.json -base https://cdn.example.com -batch < requests.jsonl
 //	imgsign verify -key-file keys.json 'https://cdn.example.com/i/thumb/local/a/b.jpg?token=…'
 //	imgsign keygen -id 2026-02 -state verify-only
+//	imgsign policy -key-file keys.json -source s3 -prefix users/42/ -max-bytes 10485760 -formats jpeg,png -ttl 1h
+//	imgsign delete -key-file keys.json -base https://img.example.com -source s3 -key users/42/a.jpg
 //
 // Batch lines are JSON objects {"preset": "thumb"} or {"options": {"w": 300, "f": "webp"}} with
 // "source", "key" and optionally "ttl" ("1h"); each writes one URL line (or an error on stderr).
@@ -39,6 +41,8 @@ const usage = `usage:
   imgsign sign   -key-file F -base URL -batch   < JSON lines
   imgsign verify -key-file F [-skew 30s] [-max-lifetime D] URL
   imgsign keygen [-id ID] [-state signing|verify-only]
+  imgsign policy -key-file F -source S [-key K | -prefix P] [-max-bytes N] [-formats jpeg,png] [-max-pixels N] [-max-frames N] [-sha256 HEX] [-ttl 1h]
+  imgsign delete -key-file F -base URL -source S -key K [-ttl 5m]
 CDN-native formats: -format aliyun-a|tencent-a|tencent-d[-dec] -cdn-valid-for D, key in $IMGSIGN_CDN_KEY.
 `
 
@@ -55,6 +59,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdVerify(args[1:], env, stdout, stderr)
 	case "keygen":
 		return cmdKeygen(args[1:], stdout, stderr)
+	case "policy":
+		return cmdPolicy(args[1:], stdout, stderr)
+	case "delete":
+		return cmdDelete(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -26,6 +26,8 @@ const (
 	cmdFetchOne        = 102
 	cmdUpdate          = 103
 	cmdStoreGroupOne   = 104
+	cmdFetchAll        = 105
+	cmdListOneGroup    = 90
 	cmdUpload          = 11
 	cmdDelete          = 12
 	cmdDownload        = 14
@@ -37,6 +39,12 @@ const (
 	groupLen     = 16
 	maxUpload    = 256 << 20
 	maxSmallBody = 16 + 32 + 128
+
+	// Size-field marks and name lengths (tracker/tracker_types.h).
+	appenderMark  = 1 << 58 // FDFS_APPENDER_FILE_SIZE
+	trunkMark     = 1 << 59 // FDFS_TRUNK_FILE_MARK_SIZE
+	normalNameLen = 44      // FDFS_NORMAL_LOGIC_FILENAME_LENGTH
+	trunkNameLen  = 60      // FDFS_TRUNK_LOGIC_FILENAME_LENGTH
 )
 
 // Options configure a fake cluster.
@@ -99,19 +107,24 @@ type faultSlot struct {
 
 // Server is a running fake cluster.
 type Server struct {
-	opts     Options
-	group    string
-	ip       [4]byte
-	trackers []net.Listener
-	storage  net.Listener
-	httpLn   net.Listener
-	httpSrv  *http.Server
-	done     chan struct{}
-	wg       sync.WaitGroup
+	opts         Options
+	group        string
+	ip           [4]byte
+	trackerAddrs []string
+	storageAddr  string
+	storagePort  int
+	httpLn       net.Listener
+	httpSrv      *http.Server
+	done         chan struct{}
+	wg           sync.WaitGroup
 
 	mu       sync.Mutex
-	files    map[string]file  // remote name → content
-	conns    map[net.Conn]int // → tracker index, -1 for the storage
+	trackers []net.Listener        // nil entries: stopped
+	storage  net.Listener          // nil: stopped
+	active   []bool                // per tracker: the storage is ACTIVE in its memory
+	hung     map[int]chan struct{} // trackers that accept and never answer, until the channel closes
+	files    map[string]file       // remote name → content
+	conns    map[net.Conn]int      // → tracker index, -1 for the storage
 	tfaults  map[int]*faultSlot
 	sfault   *faultSlot
 	unstall  chan struct{}
@@ -175,12 +188,15 @@ func New(opts Options) (*Server, error) {
 		files:   make(map[string]file),
 		conns:   make(map[net.Conn]int),
 		tfaults: make(map[int]*faultSlot),
+		hung:    make(map[int]chan struct{}),
 		unstall: make(chan struct{}),
 		rnd:     rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
 	}
 	if s.storage, err = listen(opts.StorageListen); err != nil {
 		return nil, err
 	}
+	s.storageAddr = s.storage.Addr().String()
+	s.storagePort = s.storage.Addr().(*net.TCPAddr).Port
 	for i := range opts.Trackers {
 		addr := ""
 		if i < len(opts.TrackerListen) {
@@ -192,6 +208,8 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.trackers = append(s.trackers, ln)
+		s.trackerAddrs = append(s.trackerAddrs, ln.Addr().String())
+		s.active = append(s.active, true)
 	}
 	if opts.HTTP {
 		if s.httpLn, err = listen(opts.HTTPListen); err != nil {
@@ -227,16 +245,10 @@ func listen(addr string) (net.Listener, error) {
 }
 
 // TrackerAddrs returns the trackers' "127.0.0.1:port" addresses.
-func (s *Server) TrackerAddrs() []string {
-	out := make([]string, len(s.trackers))
-	for i, ln := range s.trackers {
-		out[i] = ln.Addr().String()
-	}
-	return out
-}
+func (s *Server) TrackerAddrs() []string { return append([]string(nil), s.trackerAddrs...) }
 
 // StorageAddr returns the storage's address.
-func (s *Server) StorageAddr() string { return s.storage.Addr().String() }
+func (s *Server) StorageAddr() string { return s.storageAddr }
 
 // HTTPAddr returns the HTTP interface's address ("" without Options.HTTP).
 func (s *Server) HTTPAddr() string {
@@ -251,14 +263,130 @@ func (s *Server) Group() string { return s.group }
 
 // StopTracker closes tracker i's listener and its connections: it refuses from now on.
 func (s *Server) StopTracker(i int) {
-	s.trackers[i].Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stopLocked(i)
+}
+
+// stopLocked closes the listener of tracker i (the storage for i < 0) and its connections.
+func (s *Server) stopLocked(i int) {
+	if i < 0 && s.storage != nil {
+		s.storage.Close()
+		s.storage = nil
+	}
+	if i >= 0 && s.trackers[i] != nil {
+		s.trackers[i].Close()
+		s.trackers[i] = nil
+	}
 	for c, t := range s.conns {
 		if t == i {
 			c.Close()
 		}
 	}
+}
+
+// RestartTracker stops tracker i and starts it again on the same address. Like a restarted
+// fdfs_trackerd it still knows the group (tracker_load_groups_new and
+// tracker_load_storages_new in tracker/tracker_mem.c load groups and storages from its data
+// files, the storages with status OFFLINE), but until the storage's next heartbeat
+// (ReportStorage; up to 30 s with stock configs) it has no ACTIVE storage: fetch, update and
+// store queries answer ENOENT, while LIST_ONE_GROUP lists the group.
+func (s *Server) RestartTracker(i int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return net.ErrClosed
+	}
+	s.stopLocked(i)
+	ln, err := net.Listen("tcp", s.trackerAddrs[i])
+	if err != nil {
+		return err
+	}
+	s.trackers[i] = ln
+	s.active[i] = false
+	s.wg.Add(1)
+	go s.accept(ln, i)
+	return nil
+}
+
+// StopStorage stops the storage server: its port refuses and its connections close. Every
+// tracker notices at once (the storage's tracker connection closes:
+// tracker_mem_offline_store_server, tracker/tracker_mem.c), so the group has no readable or
+// writable storage and tracker_mem_get_storage_by_filename answers ENOENT, which
+// tracker_deal_service_query_fetch_update (tracker/tracker_service.c) sends as a bare header
+// with status 2: byte-identical to an unknown group.
+func (s *Server) StopStorage() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopLocked(-1)
+	for i := range s.active {
+		s.active[i] = false
+	}
+}
+
+// StartStorage starts the storage again on its address (files kept) and reports it to every
+// tracker that runs (tracker_mem_active_store_server: ACTIVE again).
+func (s *Server) StartStorage() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return net.ErrClosed
+	}
+	if s.storage != nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.storageAddr)
+	if err != nil {
+		return err
+	}
+	s.storage = ln
+	s.wg.Add(1)
+	go s.accept(ln, -1)
+	for i := range s.active {
+		s.active[i] = s.trackers[i] != nil
+	}
+	return nil
+}
+
+// ReportStorage delivers the running storage's heartbeat to every tracker: those that
+// restarted list it ACTIVE again.
+func (s *Server) ReportStorage() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.active {
+		s.active[i] = s.storage != nil && s.trackers[i] != nil
+	}
+}
+
+// HangTracker makes tracker i accept connections and read requests but never answer
+// (ACTIVE_TEST included), as a stopped or wedged fdfs_trackerd whose kernel still completes
+// handshakes; ResumeTracker ends it (the connections that hung are closed).
+func (s *Server) HangTracker(i int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hung[i] == nil {
+		s.hung[i] = make(chan struct{})
+	}
+}
+
+// ResumeTracker undoes HangTracker.
+func (s *Server) ResumeTracker(i int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch := s.hung[i]; ch != nil {
+		close(ch)
+		delete(s.hung, i)
+	}
+}
+
+// hang returns the channel tracker i waits on while it hangs (nil when it does not).
+func (s *Server) hang(i int) chan struct{} {
+	if i < 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hung[i]
 }
 
 // CloseConnections closes every open tracker and storage connection, as servers do with idle
@@ -283,11 +411,15 @@ func (s *Server) Close() {
 	for c := range s.conns {
 		c.Close()
 	}
-	s.mu.Unlock()
-	s.storage.Close()
-	for _, ln := range s.trackers {
-		ln.Close()
+	if s.storage != nil {
+		s.storage.Close()
 	}
+	for _, ln := range s.trackers {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+	s.mu.Unlock()
 	if s.httpSrv != nil {
 		s.httpSrv.Close()
 	}
@@ -343,7 +475,99 @@ func (s *Server) Files() int {
 func (s *Server) Put(ext string, data []byte) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.group + "/" + s.storeLocked(0, ext, data)
+	return s.group + "/" + s.storeLocked(0, ext, data, 0)
+}
+
+// PutAppender stores data as an appender file (upload_appender_file: storage_upload_file with
+// bAppenderFile) and returns its file ID. storage_gen_filename puts the appender mark and no
+// size into the name (COMBINE_RAND_FILE_SIZE(0) | FDFS_APPENDER_FILE_SIZE), and the CRC-32
+// of the first content, which later appends do not change.
+func (s *Server) PutAppender(ext string, data []byte) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.group + "/" + s.storeLocked(0, ext, data, appenderMark)
+}
+
+// PutTrunk stores data as a file inside a trunk file (use_trunk_file = true) and returns its
+// 60-character ID: storage_gen_filename marks the size with FDFS_TRUNK_FILE_MARK_SIZE, and the
+// 27 characters are followed by 16 base64 characters of the trunk position (trunk file id,
+// offset, size).
+func (s *Server) PutTrunk(ext string, data []byte) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.group + "/" + s.storeLocked(0, ext, data, trunkMark)
+}
+
+// Append adds data at the end of an appender file (storage_append_file,
+// storage/storage_service.c); its mtime becomes now. Only appender files can grow.
+func (s *Server) Append(fileID string, data []byte) error {
+	return s.change(fileID, func(b []byte) []byte { return append(b, data...) })
+}
+
+// Truncate cuts an appender file to size bytes (storage_do_truncate_file).
+func (s *Server) Truncate(fileID string, size int) error {
+	return s.change(fileID, func(b []byte) []byte { return b[:min(size, len(b))] })
+}
+
+func (s *Server) change(fileID string, f func([]byte) []byte) error {
+	group, remote, _ := strings.Cut(fileID, "/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.files[remote]
+	if sizeField, _ := nameFields(remote); !ok || group != s.group || sizeField&appenderMark == 0 {
+		return fmt.Errorf("fdfstest: %s is no appender file here", fileID)
+	}
+	old.data = f(append([]byte(nil), old.data...))
+	old.mtime = s.opts.Now()
+	s.files[remote] = old
+	return nil
+}
+
+// PutSlave stores data as a slave of master (upload_slave_file: storage_upload_slave_file,
+// storage/storage_service.c) and returns its file ID. The name is fdfs_gen_slave_filename's
+// (common/fdfs_global.c): the master's name up to the "." of its extension (found in its last
+// 7 characters), then prefix, then "." + ext, or nothing when ext is "". The prefix must be
+// 1..16 characters of [A-Za-z0-9_.-] (fdfs_validate_filename), the master must exist, and
+// the slave's name keeps the master's 27 characters, so its size and CRC-32 are the master's.
+func (s *Server) PutSlave(master, prefix, ext string, data []byte) (string, error) {
+	group, remote, _ := strings.Cut(master, "/")
+	if prefix == "" || len(prefix) > 16 || !validExt(prefix) || len(ext) > 6 || !validExt(ext) {
+		return "", fmt.Errorf("fdfstest: prefix %q or extension %q refused (EINVAL)", prefix, ext)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.files[remote]; !ok || group != s.group {
+		return "", fmt.Errorf("fdfstest: master %s not found (ENOENT)", master)
+	}
+	stem := remote
+	if i := strings.IndexByte(remote[len(remote)-7:], '.'); i >= 0 {
+		stem = remote[:len(remote)-7+i]
+	}
+	name := stem + prefix
+	if ext != "" {
+		name += "." + ext
+	}
+	if len(name) > 127 {
+		return "", fmt.Errorf("fdfstest: slave name of %d characters (EINVAL)", len(name))
+	}
+	if _, ok := s.files[name]; ok {
+		return "", fmt.Errorf("fdfstest: slave %s exists (EEXIST)", name)
+	}
+	now := s.opts.Now()
+	s.files[name] = file{data: append([]byte(nil), data...), created: now, mtime: now}
+	return s.group + "/" + name, nil
+}
+
+// nameFields decodes the size field and CRC-32 from a remote name's 27 base64 characters.
+func nameFields(remote string) (sizeField uint64, crc uint32) {
+	if len(remote) < 37 {
+		return 0, 0
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(remote[10:37])
+	if err != nil || len(raw) != 20 {
+		return 0, 0
+	}
+	return binary.BigEndian.Uint64(raw[8:16]), binary.BigEndian.Uint32(raw[16:20])
 }
 
 // takeFault returns the fault that applies to a request with command cmd (tracker < 0 means
@@ -415,6 +639,7 @@ func (s *Server) accept(ln net.Listener, tracker int) {
 type file struct {
 	data    []byte
 	created time.Time
+	mtime   time.Time // changes with appends, modifies and truncates of appender files
 }
 
 // reply is what a handler answers: a status, a body, and whether to close afterwards.
@@ -455,15 +680,22 @@ func (s *Server) serveConn(c net.Conn, tracker int) {
 		if cmd == cmdQuit {
 			return
 		}
+		if ch := s.hang(tracker); ch != nil {
+			select {
+			case <-ch:
+			case <-s.done:
+			}
+			return
+		}
 		f, unstall := s.takeFault(tracker, cmd)
 		var r reply
 		switch {
 		case f.Kind == FaultDrop || f.Kind == FaultStall || f.Kind == FaultStatus:
 			// The request is not carried out.
 		case tracker >= 0:
-			r = s.trackerCmd(cmd, body)
+			r = s.trackerCmd(tracker, cmd, body)
 		default:
-			r = s.storageCmd(cmd, body)
+			r = s.storageCmd(cmd, hdr[9], body)
 		}
 		switch f.Kind {
 		case FaultDrop:
@@ -516,33 +748,74 @@ func writeReply(c net.Conn, r reply) error {
 	return err
 }
 
-func (s *Server) trackerCmd(cmd byte, body []byte) reply {
+func (s *Server) trackerCmd(tracker int, cmd byte, body []byte) reply {
+	s.mu.Lock()
+	active := s.active[tracker]
+	s.mu.Unlock()
 	switch cmd {
 	case cmdActiveTest:
 		return reply{}
-	case cmdFetchOne, cmdUpdate:
+	case cmdFetchOne, cmdUpdate, cmdFetchAll:
+		// tracker_deal_service_query_fetch_update (tracker/tracker_service.c): EINVAL for a
+		// body outside 16+22..16+127; tracker_mem_get_storage_by_filename
+		// (tracker/tracker_mem.c): ENOENT for an unknown group and for a group without a
+		// readable (writable, for QUERY_UPDATE) storage. It never checks that the file exists.
 		if len(body) < groupLen+22 || len(body) >= groupLen+128 {
 			return reply{status: einval}
 		}
-		if trimNUL(body[:groupLen]) != s.group {
+		if trimNUL(body[:groupLen]) != s.group || !active {
 			return reply{status: enoent}
 		}
 		return reply{body: s.storageAnnounce(false)}
 	case cmdStoreNoGroupOne:
+		// tracker_deal_service_query_storage (tracker/tracker_service.c): no body (EINVAL
+		// otherwise); the answer names a storage and the store path index to upload to, or
+		// ENOENT when no group has a writable storage.
 		if len(body) != 0 {
 			return reply{status: einval}
+		}
+		if !active {
+			return reply{status: enoent}
 		}
 		return reply{body: s.storageAnnounce(true)}
 	case cmdStoreGroupOne:
 		if len(body) != groupLen {
 			return reply{status: einval}
 		}
-		if trimNUL(body) != s.group {
+		if trimNUL(body) != s.group || !active {
 			return reply{status: enoent}
 		}
 		return reply{body: s.storageAnnounce(true)}
+	case cmdListOneGroup:
+		// tracker_deal_server_list_one_group: EINVAL unless the body is the 16-byte group
+		// name; ENOENT for a group tracker_mem_get_group does not know; else a
+		// TrackerGroupStat (tracker/tracker_proto.h), listed whether or not a storage is
+		// active (readable and writable counts say that).
+		if len(body) != groupLen {
+			return reply{status: einval}
+		}
+		if trimNUL(body) != s.group {
+			return reply{status: enoent}
+		}
+		return reply{body: s.groupStat(active)}
 	}
 	return reply{status: einval}
+}
+
+// groupStat builds a V6.13.1+ TrackerGroupStat: group_name[17] then twelve int64 fields
+// (total, free, reserved and trunk free MB, storage count, storage port, readable and writable
+// counts, current write server, store path count, subdirs per path, current trunk file id).
+func (s *Server) groupStat(active bool) []byte {
+	b := make([]byte, groupLen+1, groupLen+1+12*8)
+	copy(b, s.group)
+	n := uint64(0)
+	if active {
+		n = 1
+	}
+	for _, v := range []uint64{1 << 20, 1 << 19, 0, 0, 1, uint64(s.storagePort), n, n, 0, 1, 256, 0} {
+		b = binary.BigEndian.AppendUint64(b, v)
+	}
+	return b
 }
 
 // storageAnnounce builds group(16) + ip(IPWidth) + port(8) [+ store path index(1)].
@@ -551,15 +824,14 @@ func (s *Server) storageAnnounce(store bool) []byte {
 	b := make([]byte, groupLen+w+8, groupLen+w+9)
 	copy(b, s.group)
 	copy(b[groupLen:], s.opts.StorageIP)
-	port := s.storage.Addr().(*net.TCPAddr).Port
-	binary.BigEndian.PutUint64(b[groupLen+w:], uint64(port))
+	binary.BigEndian.PutUint64(b[groupLen+w:], uint64(s.storagePort))
 	if store {
 		b = append(b, 0)
 	}
 	return b
 }
 
-func (s *Server) storageCmd(cmd byte, body []byte) reply {
+func (s *Server) storageCmd(cmd, flags byte, body []byte) reply {
 	switch cmd {
 	case cmdActiveTest:
 		return reply{}
@@ -588,8 +860,15 @@ func (s *Server) storageCmd(cmd byte, body []byte) reply {
 		}
 		return reply{body: data[off:end]}
 	case cmdUpload:
+		// storage_upload_file (storage/storage_service.c): store path index (1, a signed
+		// char: -1 lets the storage choose, anything outside its store paths is EINVAL),
+		// file size (8, must equal the rest of the body), extension (6, validated), content.
+		// The name is made by storage_gen_filename from the CRC-32 of what was received.
 		if len(body) < 15 {
 			return reply{status: einval, close: true}
+		}
+		if idx := int8(body[0]); idx != -1 && idx != 0 {
+			return reply{status: einval, close: true} // this fake storage has one store path
 		}
 		size := int64(binary.BigEndian.Uint64(body[1:9]))
 		ext := trimNUL(body[9:15])
@@ -597,7 +876,7 @@ func (s *Server) storageCmd(cmd byte, body []byte) reply {
 			return reply{status: einval, close: true}
 		}
 		s.mu.Lock()
-		remote := s.storeLocked(body[0], ext, append([]byte(nil), body[15:]...))
+		remote := s.storeLocked(body[0], ext, append([]byte(nil), body[15:]...), 0)
 		s.mu.Unlock()
 		out := make([]byte, groupLen, groupLen+len(remote))
 		copy(out, s.group)
@@ -606,21 +885,36 @@ func (s *Server) storageCmd(cmd byte, body []byte) reply {
 		if len(body) <= groupLen || trimNUL(body[:groupLen]) != s.group {
 			return reply{status: einval, close: true}
 		}
+		name := string(body[groupLen:])
 		s.mu.Lock()
-		f, ok := s.files[string(body[groupLen:])]
+		f, ok := s.files[name]
 		s.mu.Unlock()
 		if !ok {
 			return reply{status: enoent}
 		}
+		// query_file_info_deal_response (storage/storage_service.c): the size and mtime of the
+		// file on disk; the CRC-32 from the name, except for appender and slave files
+		// (IS_SLAVE_FILE: longer than 60, or than 44 without the trunk mark), whose content is
+		// read to compute it, or 0 with flag 1 (FDFS_QUERY_FINFO_FLAGS_NOT_CALC_CRC32).
+		sizeField, nameCRC := nameFields(name)
+		crc := nameCRC
+		if sizeField&appenderMark != 0 || len(name) > trunkNameLen || len(name) > normalNameLen && sizeField&trunkMark == 0 {
+			crc = 0
+			if flags&1 == 0 {
+				crc = crc32.ChecksumIEEE(f.data)
+			}
+		}
 		ipLen := s.opts.IPWidth + 1
 		out := make([]byte, 24+ipLen)
 		binary.BigEndian.PutUint64(out[0:8], uint64(len(f.data)))
-		binary.BigEndian.PutUint64(out[8:16], uint64(f.created.Unix()))
+		binary.BigEndian.PutUint64(out[8:16], uint64(f.mtime.Unix()))
 		// A C int, sign-extended to 8 bytes.
-		binary.BigEndian.PutUint64(out[16:24], uint64(int64(int32(crc32.ChecksumIEEE(f.data)))))
+		binary.BigEndian.PutUint64(out[16:24], uint64(int64(int32(crc))))
 		copy(out[24:], s.opts.StorageIP)
 		return reply{body: out}
 	case cmdDelete:
+		// storage_server_delete_file (storage/storage_service.c): group (16) + remote name;
+		// a wrong group is EINVAL, a missing file ENOENT.
 		if len(body) <= groupLen || trimNUL(body[:groupLen]) != s.group {
 			return reply{status: einval, close: true}
 		}
@@ -637,8 +931,9 @@ func (s *Server) storageCmd(cmd byte, body []byte) reply {
 	return reply{status: einval, close: true}
 }
 
-// storeLocked names and stores data the way storage_gen_filename does. s.mu is held.
-func (s *Server) storeLocked(storePath byte, ext string, data []byte) string {
+// storeLocked names and stores data the way storage_gen_filename does, as a normal file or
+// with mark (appenderMark, trunkMark). s.mu is held.
+func (s *Server) storeLocked(storePath byte, ext string, data []byte, mark uint64) string {
 	if storePath == 0xFF {
 		storePath = 0
 	}
@@ -647,9 +942,12 @@ func (s *Server) storeLocked(storePath byte, ext string, data []byte) string {
 	now := s.opts.Now()
 	binary.BigEndian.PutUint32(raw[4:8], uint32(now.Unix()))
 	size := uint64(len(data))
-	if size>>32 == 0 {
+	if mark == appenderMark {
+		size = 0
+	}
+	if size>>32 == 0 || mark != 0 {
 		r := uint64(s.rnd.Uint32()&0x007FFFFF | 0x80000000)
-		size |= r << 32
+		size = size&0xFFFFFFFF | r<<32 | mark
 	}
 	binary.BigEndian.PutUint64(raw[8:16], size)
 	binary.BigEndian.PutUint32(raw[16:20], crc32.ChecksumIEEE(data))
@@ -659,6 +957,14 @@ func (s *Server) storeLocked(storePath byte, ext string, data []byte) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "M%02X/%02X/%02X/", storePath, (dir>>8)&0xFF, dir&0xFF)
 	sb.WriteString(base64.RawURLEncoding.EncodeToString(raw[:]))
+	if mark == trunkMark {
+		// FDFSTrunkFileInfo: trunk file id, offset, size (int32 each), base64 as 16 characters.
+		var pos [12]byte
+		binary.BigEndian.PutUint32(pos[0:4], 1)
+		binary.BigEndian.PutUint32(pos[4:8], uint32(s.written)*4096)
+		binary.BigEndian.PutUint32(pos[8:12], uint32(len(data)))
+		sb.WriteString(base64.RawURLEncoding.EncodeToString(pos[:]))
+	}
 	for range 6 - len(ext) {
 		sb.WriteByte(byte('0' + s.rnd.IntN(10)))
 	}
@@ -669,7 +975,7 @@ func (s *Server) storeLocked(storePath byte, ext string, data []byte) string {
 		sb.WriteString(ext)
 	}
 	name := sb.String()
-	s.files[name] = file{data: data, created: now}
+	s.files[name] = file{data: data, created: now, mtime: now}
 	return name
 }
 
