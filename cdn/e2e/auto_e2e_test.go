@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgorigin/imgorigin/cdn/varnish"
+	"github.com/imgorigin/imgorigin/cdn/varnish/varnishtest"
 	"github.com/imgorigin/imgorigin/origin/clustertest"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -97,6 +99,24 @@ func TestEdgeAutoFormat(t *testing.T) {
 				t.Errorf("%s via the front: %d %s ETag %s, want %s %s", tc.Name, r.Status, r.Header.Get("Content-Type"),
 					r.Header.Get("ETag"), bucketType[tc.Bucket], etags[tc.Bucket])
 			}
+		}
+	})
+
+	t.Run("through Varnish", func(t *testing.T) {
+		v := varnishtest.Start(t, varnishtest.Options{Backend: varnish.Backend{Addr: c.FrontAddr,
+			ConnectTimeout: 2 * time.Second, FirstByteTimeout: 35 * time.Second}, FormatsVCL: c.RenderFormats(t, "--varnish")})
+		vp := clustertest.Path(t, imgurl.Path{Variant: imgurl.Variant{Options: imgurl.Options{Width: 180, Format: imgurl.Auto}},
+			Source: "local", Key: "photos/auto.jpg"})
+		before, rendersBefore := pulls(t, c), renders(t, c)
+		for _, tc := range table {
+			r := do("http://"+v.Addr, c.Signed(t, vp, now.Add(time.Hour)), map[string]string{"Accept": tc.Accept})
+			if r.Status != 200 || r.Header.Get("Content-Type") != bucketType[tc.Bucket] || r.Header.Get("Vary") != "Accept" {
+				t.Errorf("%s via Varnish: %d %s Vary %q, want %s", tc.Name, r.Status, r.Header.Get("Content-Type"), r.Header.Get("Vary"), bucketType[tc.Bucket])
+			}
+		}
+		expectPulls(t, c, before, 3, "Varnish: "+strconv.Itoa(len(table))+" clients in 3 buckets")
+		if got := renders(t, c) - rendersBefore; got != 3 {
+			t.Errorf("Varnish: %v renders, want 3", got)
 		}
 	})
 

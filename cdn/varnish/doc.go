@@ -30,6 +30,12 @@
 //     served for its max-age only, not max-age + default_grace.
 //   - Answers with neither window keep the default_grace parameter (10 s) as their stale-if-error.
 //   - X-Cache: HIT, MISS, STALE, PASS (hit-for-miss / pass).
+//   - f_auto (origin/autoformat): vcl_recv calls imgorigin_format, the subroutine of
+//     FormatsFile that `origin render-formats --varnish` renders from the origins' render.auto.
+//     On f_auto paths it sets X-Imgorigin-Format to the format bucket (vcl_hash adds it to the
+//     key) and replaces Accept with the bucket's autoformat.CanonicalAccept, so the origin's
+//     Vary: Accept leaves one object per bucket and the origin answers that bucket; elsewhere
+//     it only removes a client's X-Imgorigin-Format.
 //
 // Cost: each request past stale-while-revalidate while the front fails makes one pull (not
 // coalesced), so a failing front sees the request rate of the stale objects past that window;

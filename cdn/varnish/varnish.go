@@ -6,6 +6,8 @@ import (
 	"net"
 	"regexp"
 	"time"
+
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 )
 
 // VCL is imgorigin.vcl, the file users include from their main VCL.
@@ -16,6 +18,13 @@ var VCL string
 // IncludeFile is the name MainVCL includes VCL under, relative to the main file.
 const IncludeFile = "imgorigin.vcl"
 
+// FormatsFile is the name MainVCL includes the f_auto subroutine under (imgorigin_format,
+// rendered by `origin render-formats --varnish` from the origins' render.auto; VCL calls it).
+const FormatsFile = "imgorigin-formats.vcl"
+
+// DefaultFormatsVCL is the f_auto subroutine of the default render.auto without f_auto presets.
+func DefaultFormatsVCL() string { return autoformat.DefaultVarnishVCL() }
+
 // Backend is the front nginx as a Varnish backend.
 type Backend struct {
 	Addr             string        // host:port of the front nginx
@@ -23,7 +32,8 @@ type Backend struct {
 	FirstByteTimeout time.Duration // .first_byte_timeout: above the front's own bound on a pull
 }
 
-// MainVCL returns a main VCL file: the backend, then `include "./imgorigin.vcl";` (Varnish 7
+// MainVCL returns a main VCL file: the backend, then `include "./imgorigin-formats.vcl";` and
+// `include "./imgorigin.vcl";` (Varnish 7
 // resolves "./" against the including file). It is what cdn/README.md shows users, and what
 // the tests run.
 func MainVCL(b Backend) (string, error) {
@@ -44,7 +54,8 @@ backend front {
 }
 
 include "./%s";
-`, host, port, vclDuration(b.ConnectTimeout), vclDuration(b.FirstByteTimeout), IncludeFile), nil
+include "./%s";
+`, host, port, vclDuration(b.ConnectTimeout), vclDuration(b.FirstByteTimeout), FormatsFile, IncludeFile), nil
 }
 
 var (

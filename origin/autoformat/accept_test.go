@@ -129,6 +129,18 @@ func TestDefaultMaps(t *testing.T) {
 	}
 }
 
+// TestCanonicalAccept: the Accept a cache sends for a bucket falls into that bucket again.
+func TestCanonicalAccept(t *testing.T) {
+	for name, cfg := range configs {
+		r := mustRules(t, cfg)
+		for _, b := range r.Buckets() {
+			if got := r.FromAccept(autoformat.CanonicalAccept(b)); got != b && !cfg.FallbackOnly {
+				t.Errorf("%s: FromAccept(CanonicalAccept(%s)) = %s", name, b, got)
+			}
+		}
+	}
+}
+
 func TestValidate(t *testing.T) {
 	for name, cfg := range map[string]autoformat.Config{
 		"jpeg":   {Formats: []string{"jpeg"}},

@@ -37,6 +37,9 @@ type Options struct {
 	Params map[string]string
 	// StorageMB is the malloc storage size; 0 means 64.
 	StorageMB int
+	// FormatsVCL is the f_auto subroutine (`origin render-formats --varnish`); empty means
+	// varnish.DefaultFormatsVCL().
+	FormatsVCL string
 }
 
 // Instance is one running varnishd.
@@ -76,7 +79,11 @@ func Start(t testing.TB, o Options) *Instance {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	for name, body := range map[string]string{"main.vcl": main, varnish.IncludeFile: varnish.VCL} {
+	formats := o.FormatsVCL
+	if formats == "" {
+		formats = varnish.DefaultFormatsVCL()
+	}
+	for name, body := range map[string]string{"main.vcl": main, varnish.IncludeFile: varnish.VCL, varnish.FormatsFile: formats} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
