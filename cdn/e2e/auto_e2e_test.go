@@ -1,37 +1,21 @@
 package e2e_test
 
 import (
-	"encoding/json"
 	"net/http"
-	"os"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/imgorigin/imgorigin/cdn/varnish"
 	"github.com/imgorigin/imgorigin/cdn/varnish/varnishtest"
+	"github.com/imgorigin/imgorigin/origin/autoformat"
+	"github.com/imgorigin/imgorigin/origin/autoformat/autoformattest"
 	"github.com/imgorigin/imgorigin/origin/clustertest"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// acceptTable is origin/autoformat's table of real clients' Accept headers.
-func acceptTable(t *testing.T) []struct{ Name, Accept, Bucket string } {
-	t.Helper()
-	b, err := os.ReadFile("../../origin/autoformat/testdata/accept.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Cases []struct{ Name, Accept, Bucket string }
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Cases
-}
-
 // bucketType is the Content-Type a JPEG original without alpha is answered in, per bucket.
-var bucketType = map[string]string{"avif": "image/avif", "webp": "image/webp", "fallback": "image/jpeg"}
+var bucketType = map[autoformat.Bucket]string{autoformat.AVIF: "image/avif", autoformat.WebP: "image/webp", autoformat.Fallback: "image/jpeg"}
 
 // TestEdgeAutoFormat: every client of the table, through edge → front → three origins, gets
 // its bucket's format; the edge holds one object per (variant, bucket), pulled and rendered
@@ -53,9 +37,9 @@ func TestEdgeAutoFormat(t *testing.T) {
 		}
 		return r
 	}
-	table := acceptTable(t)
+	table := autoformattest.Browsers()
 	pullsBefore, rendersBefore := pulls(t, c), renders(t, c)
-	etags := map[string]string{}
+	etags := map[autoformat.Bucket]string{}
 	for _, tc := range table {
 		r := do(c.EdgeURL, c.EdgeSigned(t, p, now.Add(time.Hour)), map[string]string{"Accept": tc.Accept, "X-Image-Bucket": "avif"})
 		ct := r.Header.Get("Content-Type")

@@ -1,11 +1,9 @@
 package varnish_test
 
 import (
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/imgorigin/imgorigin/cdn/varnish"
 	"github.com/imgorigin/imgorigin/cdn/varnish/varnishtest"
 	"github.com/imgorigin/imgorigin/origin/autoformat"
+	"github.com/imgorigin/imgorigin/origin/autoformat/autoformattest"
 )
 
 // acceptFront answers every path with the Accept header it received, cacheable and with
@@ -37,16 +36,7 @@ func (f *acceptFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // origin answers the bucket the Go rules pick), and Varnish keeps one object per bucket however
 // many spellings arrive; other paths keep the client's Accept.
 func TestFormatBuckets(t *testing.T) {
-	b, err := os.ReadFile("../../origin/autoformat/testdata/accept.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var table struct {
-		Cases []struct{ Name, Accept string }
-	}
-	if err := json.Unmarshal(b, &table); err != nil {
-		t.Fatal(err)
-	}
+	table := autoformattest.Browsers()
 	for name, cfg := range map[string]autoformat.Config{
 		"default":       autoformat.DefaultConfig(),
 		"avif off":      {Formats: []string{"webp"}},
@@ -87,7 +77,7 @@ func TestFormatBuckets(t *testing.T) {
 			}
 			buckets := map[autoformat.Bucket]bool{}
 			for _, path := range []string{"/i/w_300,f_auto/local/a.jpg", "/i/hero/local/a.jpg"} {
-				for _, c := range table.Cases {
+				for _, c := range table {
 					want := rules.FromAccept(c.Accept)
 					if cfg.FallbackOnly {
 						want = autoformat.Fallback
@@ -101,7 +91,7 @@ func TestFormatBuckets(t *testing.T) {
 				n := f.pulls[path]
 				f.mu.Unlock()
 				if n != len(buckets) {
-					t.Errorf("%s: %d pulls for %d clients, want one per bucket (%d)", path, n, len(table.Cases), len(buckets))
+					t.Errorf("%s: %d pulls for %d clients, want one per bucket (%d)", path, n, len(table), len(buckets))
 				}
 			}
 			const explicit = "/i/w_300,f_webp/local/a.jpg"

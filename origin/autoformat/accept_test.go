@@ -13,29 +13,13 @@ import (
 
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
 	"github.com/imgorigin/imgorigin/origin/autoformat"
+	"github.com/imgorigin/imgorigin/origin/autoformat/autoformattest"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// acceptCase is one row of testdata/accept.json.
-type acceptCase struct {
-	Name   string            `json:"name"`
-	Accept string            `json:"accept"`
-	Bucket autoformat.Bucket `json:"bucket"`
-}
-
-func loadTable(t *testing.T) []acceptCase {
+func loadTable(t *testing.T) []autoformattest.Case {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "accept.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Cases []acceptCase `json:"cases"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Cases
+	return autoformattest.Browsers()
 }
 
 func mustRules(t testing.TB, cfg autoformat.Config) *autoformat.Rules {
