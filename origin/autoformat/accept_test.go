@@ -310,3 +310,40 @@ func FuzzFromAccept(f *testing.F) {
 		}
 	})
 }
+
+// TestMemoBounded: the remembered headers never exceed the bound, and a remembered answer is
+// the evaluated one.
+func TestMemoBounded(t *testing.T) {
+	r := mustRules(t, autoformat.DefaultConfig())
+	for i := 0; i < 3000; i++ {
+		a := fmt.Sprintf("image/webp;x=%d", i)
+		if r.FromAccept(a) != autoformat.WebP || r.FromAccept(a) != autoformat.WebP {
+			t.Fatalf("%s", a)
+		}
+	}
+	if n := autoformat.MemoLen(r); n > 1024 {
+		t.Fatalf("memo holds %d headers", n)
+	}
+	long := "image/avif," + strings.Repeat("x", 600)
+	if r.FromAccept(long) != autoformat.AVIF {
+		t.Fatal("long header")
+	}
+}
+
+// BenchmarkFromAccept is the negotiation cost an f_auto request pays on every answer, cache
+// hits included.
+func BenchmarkFromAccept(b *testing.B) {
+	r := mustRules(b, autoformat.DefaultConfig())
+	for _, c := range []struct{ name, accept string }{
+		{"chrome", "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"},
+		{"safari15", "image/webp,image/png,image/svg+xml,image/*;q=0.8,video/*;q=0.8,*/*;q=0.5"},
+		{"curl", "*/*"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r.FromAccept(c.accept)
+			}
+		})
+	}
+}
