@@ -438,3 +438,58 @@ func TestRateLimitAndAccessLog(t *testing.T) {
 		t.Errorf("route/shard = %v/%v", rec["route"], rec["shard"])
 	}
 }
+
+// TestOwnAnswersNoStore: every answer the front makes itself says Cache-Control: no-store (an
+// edge that stored the front's 502 would replace its stale copy with it), and an upstream's
+// own Cache-Control passes exactly once, unchanged.
+func TestOwnAnswersNoStore(t *testing.T) {
+	f := startFront(t, func(c *frontconf.Config) { c.RateLimit, c.RateBurst = 1, 1 })
+	const origin = "public, max-age=60, s-maxage=120, stale-while-revalidate=5, stale-if-error=600"
+	for _, b := range f.pool {
+		b.SetHeader("Cache-Control", origin)
+	}
+	client := 0
+	get := func(t *testing.T, method, path string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, f.nginx.URL(path), nil)
+		if !strings.HasSuffix(path, "rate.jpg") {
+			client++ // a rate-limit bucket of its own
+		}
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", client))
+		resp, err := f.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	check := func(t *testing.T, resp *http.Response, status int, cc string) {
+		t.Helper()
+		if resp.StatusCode != status {
+			t.Fatalf("status %d, want %d", resp.StatusCode, status)
+		}
+		if got := resp.Header.Values("Cache-Control"); len(got) != 1 || got[0] != cc {
+			t.Fatalf("Cache-Control %q, want exactly %q", got, cc)
+		}
+	}
+	t.Run("upstream answer keeps its own", func(t *testing.T) {
+		check(t, get(t, "GET", "/i/thumb/local/a.jpg"), 200, origin)
+	})
+	t.Run("unknown route", func(t *testing.T) { check(t, get(t, "GET", "/nothing/here"), 404, "no-store") })
+	t.Run("internal path", func(t *testing.T) { check(t, get(t, "GET", "/metrics"), 404, "no-store") })
+	t.Run("method refused", func(t *testing.T) { check(t, get(t, "POST", "/i/thumb/local/b.jpg"), 403, "no-store") })
+	t.Run("rate limited", func(t *testing.T) {
+		var last *http.Response
+		for i := 0; i < 5; i++ {
+			last = get(t, "GET", "/i/thumb/local/rate.jpg")
+		}
+		check(t, last, 429, "no-store")
+	})
+	t.Run("no node answered", func(t *testing.T) {
+		for _, b := range f.pool {
+			b.Stop()
+		}
+		check(t, get(t, "GET", "/i/thumb/local/c.jpg"), 502, "no-store")
+	})
+}

@@ -20,6 +20,7 @@ type Backend struct {
 	t        testing.TB
 	mu       sync.Mutex
 	srv      *http.Server
+	header   http.Header // extra answer headers (SetHeader)
 	requests atomic.Int64
 }
 
@@ -56,9 +57,24 @@ func (b *Backend) serve(l net.Listener) {
 
 func (b *Backend) handle(w http.ResponseWriter, r *http.Request) {
 	b.requests.Add(1)
+	b.mu.Lock()
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	b.mu.Unlock()
 	w.Header().Set("X-Backend", b.Name)
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(Echo{Backend: b.Name, Method: r.Method, RequestURI: r.RequestURI, Header: r.Header, RemoteAddr: r.RemoteAddr})
+}
+
+// SetHeader adds a header to every later answer (e.g. the origin's Cache-Control).
+func (b *Backend) SetHeader(key, value string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.header == nil {
+		b.header = http.Header{}
+	}
+	b.header.Set(key, value)
 }
 
 // Requests returns how many requests the backend has answered.

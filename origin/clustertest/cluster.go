@@ -386,9 +386,21 @@ func rootUser() string {
 	return ""
 }
 
+// RenderFormats returns `origin render-formats` of the cluster's configuration with flags
+// (none: the nginx maps; "--varnish": the VCL subroutine; "--cloudfront": the function).
+func (c *Cluster) RenderFormats(t TB, flags ...string) string {
+	t.Helper()
+	out, err := c.origin("render-formats", flags...)
+	if err != nil {
+		t.Fatalf("clustertest: origin render-formats %v: %v\n%s", flags, err, out)
+	}
+	return out
+}
+
 // origin runs a one-shot subcommand of the origin binary on the cluster's configuration.
-func (c *Cluster) origin(cmd string) (string, error) {
-	x := exec.Command(filepath.Join(c.bin, "origin"), cmd, "-c", c.ConfigPath, "--self", c.Nodes[0].Addr)
+func (c *Cluster) origin(cmd string, flags ...string) (string, error) {
+	args := append([]string{cmd, "-c", c.ConfigPath, "--self", c.Nodes[0].Addr}, flags...)
+	x := exec.Command(filepath.Join(c.bin, "origin"), args...)
 	x.Env = append(os.Environ(), c.env...)
 	var stderr strings.Builder
 	x.Stderr = &stderr

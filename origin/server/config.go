@@ -24,8 +24,9 @@ type Config struct {
 
 // CacheControl is the Cache-Control policy per response class.
 type CacheControl struct {
-	MaxAge               time.Duration `mapstructure:"max_age"`  // browsers
-	SMaxAge              time.Duration `mapstructure:"s_maxage"` // CDN edges
+	MaxAge  time.Duration `mapstructure:"max_age"`  // browsers
+	SMaxAge time.Duration `mapstructure:"s_maxage"` // CDN edges
+	// The stale windows (RFC 5861) of both 200 classes, mutable and immutable.
 	StaleWhileRevalidate time.Duration `mapstructure:"stale_while_revalidate"`
 	StaleIfError         time.Duration `mapstructure:"stale_if_error"`
 	ImmutableMaxAge      time.Duration `mapstructure:"immutable_max_age"` // objects whose key can never change

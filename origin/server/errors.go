@@ -66,7 +66,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	switch {
 	case kind == failure.KindNotFound:
-		h.Set("Cache-Control", fmt.Sprintf("public, max-age=%d", secs(s.cfg.CacheControl.NotFoundMaxAge)))
+		h.Set("Cache-Control", notFoundCacheControl(s.cfg.CacheControl))
 	case status == http.StatusForbidden:
 		h.Set("Cache-Control", "private, no-store")
 	default:

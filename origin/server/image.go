@@ -54,7 +54,7 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 		// instead (cdn/README.md), never on raw Accept.
 		h["Vary"] = headerAccept
 	}
-	h["Server-Timing"] = []string{serverTiming(rd, time.Since(start))}
+	h["Server-Timing"] = []string{serverTiming(rd, time.Since(start), auto)}
 	if conditional(r) {
 		// Range, If-None-Match, If-Modified-Since and the rest: net/http's rules.
 		http.ServeContent(w, r, "", rd.LastModified, bytes.NewReader(rd.Data))
@@ -105,19 +105,31 @@ func cacheControl(cc CacheControl, immutable bool) []string {
 	return []string{cacheControlText(cc, immutable)}
 }
 
+// Both 200 classes carry the stale windows: an immutable object past its year is still the
+// right answer, and the images that never change must not be the first to fail when the pool
+// is down (a cache without stale-if-error keeps only its default grace, 10 s in Varnish).
 func cacheControlText(cc CacheControl, immutable bool) string {
 	if immutable {
-		return fmt.Sprintf("public, max-age=%d, s-maxage=%d, immutable", secs(cc.ImmutableMaxAge), secs(cc.ImmutableMaxAge))
+		return fmt.Sprintf("public, max-age=%d, s-maxage=%d, immutable, stale-while-revalidate=%d, stale-if-error=%d",
+			secs(cc.ImmutableMaxAge), secs(cc.ImmutableMaxAge), secs(cc.StaleWhileRevalidate), secs(cc.StaleIfError))
 	}
 	return fmt.Sprintf("public, max-age=%d, s-maxage=%d, stale-while-revalidate=%d, stale-if-error=%d",
 		secs(cc.MaxAge), secs(cc.SMaxAge), secs(cc.StaleWhileRevalidate), secs(cc.StaleIfError))
 }
 
+// notFoundCacheControl is the policy of a store's 404: short, and with explicit zero stale
+// windows, so no cache adds its default grace (Varnish: 10 s) on top of the promised max-age.
+func notFoundCacheControl(cc CacheControl) string {
+	return fmt.Sprintf("public, max-age=%d, stale-while-revalidate=0, stale-if-error=0", secs(cc.NotFoundMaxAge))
+}
+
 func secs(d time.Duration) int64 { return int64(d / time.Second) }
 
 // serverTiming renders the Server-Timing header: which cache answered, then the stages that
-// ran on this node, in milliseconds.
-func serverTiming(rd *render.Rendition, total time.Duration) string {
+// ran on this node, in milliseconds; for f_auto the format answered (format;desc="avif"), which
+// a page reads from PerformanceResourceTiming.serverTiming (Timing-Allow-Origin: *) to learn what
+// its browser received.
+func serverTiming(rd *render.Rendition, total time.Duration, auto bool) string {
 	var b strings.Builder
 	b.WriteString(`cache;desc="`)
 	b.WriteString(string(rd.Outcome))
@@ -140,5 +152,10 @@ func serverTiming(rd *render.Rendition, total time.Duration) string {
 		add("encode", t.Encode)
 	}
 	add("total", total)
+	if auto {
+		b.WriteString(`, format;desc="`)
+		b.WriteString(strings.TrimPrefix(rd.ContentType, "image/"))
+		b.WriteString(`"`)
+	}
 	return b.String()
 }

@@ -279,7 +279,7 @@ func TestErrorAnswers(t *testing.T) {
 		{"encoded traversal", "GET", "/i/thumb/local/%2e%2e/etc/passwd", 400, "no-store", ""},
 		{"unknown preset", "GET", "/i/nosuch/local/photo.jpg", 404, "no-store", "unknown preset"},
 		{"unknown source", "GET", "/i/thumb/nosuch/photo.jpg", 404, "no-store", "unknown source"},
-		{"missing object", "GET", "/i/thumb/local/missing.jpg", 404, "public, max-age=60", ""},
+		{"missing object", "GET", "/i/thumb/local/missing.jpg", 404, "public, max-age=60, stale-while-revalidate=0, stale-if-error=0", ""},
 		{"corrupt image", "GET", "/i/thumb/local/truncated.jpg", 422, "no-store", ""},
 		{"pixel flood", "GET", "/i/thumb/local/bomb.png", 422, "no-store", ""},
 		{"not an image", "GET", "/i/thumb/local/notanimage.jpg", 415, "no-store", ""},
