@@ -5,6 +5,7 @@ vcl 4.1;
 #     vcl 4.1;
 #     backend front { .host = "origin.img.example.com"; .port = "80";
 #                     .connect_timeout = 2s; .first_byte_timeout = 35s; }
+#     include "/etc/varnish/imgorigin-formats.vcl";
 #     include "/etc/varnish/imgorigin.vcl";
 #
 # Varnish runs same-named subroutines in the order it reads them (this file's, then yours, then
@@ -13,7 +14,8 @@ vcl 4.1;
 #
 # What it does:
 #  * cache key = Host + path, never the query: the token in the query is forwarded on pulls
-#    (the origin verifies it), so two URLs that differ only in token are one object;
+#    (the origin verifies it), so two URLs that differ only in token are one object; on f_auto
+#    paths + the format bucket of Accept (imgorigin-formats.vcl, included before this file);
 #  * freshness from the origin (s-maxage, else max-age: Varnish's own parser);
 #  * stale-while-revalidate (Varnish's grace): a stale object is served at once and refreshed by
 #    one background fetch;
@@ -35,6 +37,10 @@ sub vcl_recv {
 	if (req.restarts == 0) {
 		unset req.http.X-Imgorigin-Grace;
 	}
+	# f_auto paths: the format bucket of Accept (imgorigin-formats.vcl, rendered from the
+	# origin's render.auto), and Accept replaced by the bucket's canonical value, so that the
+	# cache key and Vary: Accept see a bucket, never a raw Accept header.
+	call imgorigin_format_bucket;
 	# The origin never reads cookies; an image request that carries the site's cookies must not
 	# bypass the cache (the built-in VCL passes every request with a Cookie).
 	unset req.http.Cookie;
@@ -53,6 +59,9 @@ sub vcl_recv {
 
 sub vcl_hash {
 	hash_data(regsub(req.url, "\?.*$", ""));
+	if (req.http.X-Imgorigin-Bucket) {
+		hash_data(req.http.X-Imgorigin-Bucket);
+	}
 	if (req.http.host) {
 		hash_data(req.http.host);
 	} else {

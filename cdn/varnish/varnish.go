@@ -13,8 +13,18 @@ import (
 //go:embed imgorigin.vcl
 var VCL string
 
-// IncludeFile is the name MainVCL includes VCL under, relative to the main file.
-const IncludeFile = "imgorigin.vcl"
+// FormatsVCL is imgorigin-formats.vcl: the f_auto negotiation of the origin's default
+// render.auto (autoformat.DefaultVCL; a test keeps them equal). Users with another render.auto
+// write theirs with `origin render-formats --vcl`.
+//
+//go:embed imgorigin-formats.vcl
+var FormatsVCL string
+
+// The names MainVCL includes the two files under, relative to the main file.
+const (
+	IncludeFile = "imgorigin.vcl"
+	FormatsFile = "imgorigin-formats.vcl"
+)
 
 // Backend is the front nginx as a Varnish backend.
 type Backend struct {
@@ -23,8 +33,8 @@ type Backend struct {
 	FirstByteTimeout time.Duration // .first_byte_timeout: above the front's own bound on a pull
 }
 
-// MainVCL returns a main VCL file: the backend, then `include "./imgorigin.vcl";` (Varnish 7
-// resolves "./" against the including file). It is what cdn/README.md shows users, and what
+// MainVCL returns a main VCL file: the backend, then the includes of imgorigin-formats.vcl and
+// imgorigin.vcl as "./name" (Varnish 7 resolves "./" against the including file). It is what cdn/README.md shows users, and what
 // the tests run.
 func MainVCL(b Backend) (string, error) {
 	host, port, err := net.SplitHostPort(b.Addr)
@@ -44,7 +54,8 @@ backend front {
 }
 
 include "./%s";
-`, host, port, vclDuration(b.ConnectTimeout), vclDuration(b.FirstByteTimeout), IncludeFile), nil
+include "./%s";
+`, host, port, vclDuration(b.ConnectTimeout), vclDuration(b.FirstByteTimeout), FormatsFile, IncludeFile), nil
 }
 
 var (

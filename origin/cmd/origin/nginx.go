@@ -37,7 +37,7 @@ func renderNginx(ctx context.Context, cfg config.Config) ([]byte, error) {
 
 func renderPool(cfg config.Config, pool []cache.Peer) ([]byte, error) {
 	fc := cfg.Front.WithCluster(pool, cfg.Cluster.Cache).WithUploads(cfg.Upload.MaxBytes)
-	maps, err := renderFormats(cfg, false)
+	maps, err := renderFormats(cfg, false, false)
 	if err != nil {
 		return nil, err
 	}
@@ -46,8 +46,8 @@ func renderPool(cfg config.Config, pool []cache.Peer) ([]byte, error) {
 }
 
 // renderFormats renders the f_auto negotiation of render.auto and the presets: nginx maps for
-// the front and the edge, or a CloudFront viewer-request function.
-func renderFormats(cfg config.Config, cloudFront bool) (string, error) {
+// the front and the edge, a CloudFront viewer-request function, or the Varnish subroutine.
+func renderFormats(cfg config.Config, cloudFront, vcl bool) (string, error) {
 	rules, err := autoformat.New(cfg.Render.Auto)
 	if err != nil {
 		return "", err
@@ -56,8 +56,13 @@ func renderFormats(cfg config.Config, cloudFront bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if cloudFront {
+	switch {
+	case cloudFront && vcl:
+		return "", errors.New("render-formats: --cloudfront and --vcl exclude each other")
+	case cloudFront:
 		return rules.CloudFrontFunction(presets)
+	case vcl:
+		return rules.VCL(presets)
 	}
 	return rules.NginxMaps(presets)
 }
