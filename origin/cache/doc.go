@@ -51,7 +51,11 @@
 // kind from the owner (HTTP 404/422 + X-Cache-Failure) and answers from its negative cache
 // instead of loading itself. A not-found always comes back as an error that matches
 // source.ErrNotFound with failure kind KindNotFound. Transient failures (timeouts, overload,
-// an unreachable or hanging peer: bounded by peer_timeout) fall back to a local load.
+// an unreachable or hanging peer: bounded by peer_timeout) fall back to a local load. An owner
+// whose fetch failed at the transport level (refused, reset, no answer within peer_timeout) is
+// skipped for peer_backoff: its keys load locally at once (imgorigin_cache_peer_skips_total),
+// then one trial fetch asks it again — so a hung node costs one peer_timeout per asking node per
+// peer_backoff, not one per request (issue 20).
 //
 // # Memory
 //
