@@ -101,8 +101,8 @@ func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader
 			ResponseHeaderTimeout: cfg.PeerTimeout,
 		}},
 		groups: map[string]*group{},
-		health: newPeerHealth(cfg.PeerBackoff),
 	}
+	c.health = newPeerHealth(cfg.PeerBackoff, cfg.PeerTimeout, c.client)
 	if err := c.SetPeers(peers); err != nil {
 		return nil, err
 	}
@@ -240,7 +240,7 @@ func (g *group) PickPeer(key string) (groupcache.ProtoGetter, bool) {
 	if owner == g.c.self {
 		return nil, false
 	}
-	if !g.c.health.usable(owner, time.Now()) {
+	if !g.c.health.usable(owner, m.internal[owner], time.Now()) {
 		g.peerSkips.Add(1)
 		return nil, false // the owner failed at the transport level just now: load here
 	}

@@ -21,8 +21,8 @@ type Config struct {
 	VariantsBytes  int64         `mapstructure:"variants_bytes"`  // memory budget of the variants group
 	PeerTimeout    time.Duration `mapstructure:"peer_timeout"`    // bound on one peer fetch; then load locally
 	// PeerBackoff: after a transport failure of a fetch from an owner (refused, no answer
-	// within PeerTimeout: killed or hung), load its keys locally for this long, then let one
-	// trial fetch through. 0 asks the owner every time.
+	// within PeerTimeout: killed or hung), load its keys locally; every PeerBackoff a
+	// background probe asks whether it is back. 0 asks the owner every time.
 	PeerBackoff     time.Duration `mapstructure:"peer_backoff"`
 	NegativeTTL     time.Duration `mapstructure:"negative_ttl"`     // how long a permanent failure is remembered
 	NegativeEntries int           `mapstructure:"negative_entries"` // size of the negative cache per group

@@ -40,20 +40,17 @@ func (p *peerGetter) Get(ctx context.Context, in *pb.GetRequest, out *pb.GetResp
 	ctx, cancel := context.WithTimeout(ctx, p.g.c.cfg.PeerTimeout)
 	defer cancel()
 	health := p.g.c.health
-	// A transport failure marks the owner down for cache.peer_backoff, unless it was this
-	// request's own caller that gave up.
+	// A transport failure marks the owner down (peerHealth), unless it was this request's own
+	// caller that gave up.
 	transport := func(err error) error {
 		if parent.Err() == nil {
 			health.failed(p.owner, time.Now())
-		} else {
-			health.abandoned(p.owner)
 		}
 		return fmt.Errorf("cache: peer %s: %w", p.owner, err)
 	}
 	u := "http://" + p.addr + PeerPath + p.g.name + "/" + url.PathEscape(in.GetKey())
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		health.abandoned(p.owner)
 		return err
 	}
 	resp, err := p.g.c.client.Do(req)
