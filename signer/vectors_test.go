@@ -16,10 +16,47 @@ var update = flag.Bool("update", false, "rewrite testdata/vectors.json from the 
 
 // vectorFile is testdata/vectors.json, read by the Go, JavaScript and Python tests.
 type vectorFile struct {
-	Comment string        `json:"comment"`
-	Keys    []KeyEntry    `json:"keys"` // the native ring (test secrets only)
-	CDN     vectorCDNKeys `json:"cdn"`
-	Vectors []vector      `json:"vectors"`
+	Comment string         `json:"comment"`
+	Keys    []KeyEntry     `json:"keys"` // the native ring (test secrets only)
+	CDN     vectorCDNKeys  `json:"cdn"`
+	Vectors []vector       `json:"vectors"`
+	Markup  []markupVector `json:"markup"` // srcset and <picture> (Responsive)
+}
+
+// markupVector is one piece of responsive markup: the input, the token format and clock, and
+// the srcset (of the input's format) and <picture> (of formats, when given) every signer writes.
+type markupVector struct {
+	Name    string       `json:"name"`
+	Format  string       `json:"format"` // the token format, as in vector
+	Input   *vectorInput `json:"input"`
+	Widths  []int        `json:"widths"`
+	Formats []string     `json:"formats,omitempty"`
+	Sizes   string       `json:"sizes,omitempty"`
+	Alt     string       `json:"alt,omitempty"`
+	Base    string       `json:"base"`
+	Now     int64        `json:"now"`
+	TTL     int64        `json:"ttl"`
+	Bucket  int64        `json:"bucket"`
+	Exp     int64        `json:"exp"`
+	Srcset  string       `json:"srcset"`
+	Picture string       `json:"picture,omitempty"`
+}
+
+func (m markupVector) responsive() Responsive {
+	r := Responsive{Path: m.Input.path(), Widths: m.Widths, Sizes: m.Sizes, Alt: m.Alt}
+	for _, f := range m.Formats {
+		r.Formats = append(r.Formats, imgurl.Format(f))
+	}
+	return r
+}
+
+var markupInputs = []markupVector{
+	{Name: "f_auto srcset", Format: "native", Input: &vectorInput{Opts: &vectorOpts{W: 320, F: "auto"}, Source: "local", Key: "photos/cat.jpg"},
+		Widths: []int{320, 640, 960}, Sizes: "100vw"},
+	{Name: "picture with a crop", Format: "tencent-d-hex", Input: &vectorInput{Opts: &vectorOpts{W: 300, H: 200, Q: 70, F: "jpeg"}, Source: "s3", Key: "2024/beach.jpg"},
+		Widths: []int{150, 300, 601}, Formats: []string{"avif", "webp", "jpeg"}, Sizes: "(max-width: 600px) 100vw, 600px", Alt: `Café "quoted" & <tag> it's`},
+	{Name: "picture escaped key", Format: "aliyun-a", Input: &vectorInput{Opts: &vectorOpts{W: 400, F: "webp"}, Source: "local", Key: "holiday photos/été,1.png"},
+		Widths: []int{200, 400}, Formats: []string{"webp", "png"}},
 }
 
 type vectorCDNKeys struct {
@@ -142,7 +179,38 @@ func buildVectors(t *testing.T) vectorFile {
 				Now: signAt, TTL: ttl, Bucket: bucket, Exp: exp, Query: q})
 		}
 	}
+	for i, m := range markupInputs {
+		m.Base = "https://img.example.com"
+		m.Now = now + int64(i*3301)
+		m.TTL, m.Bucket = 7200, 900
+		m.Exp = Expiry(time.Unix(m.Now, 0), time.Duration(m.TTL)*time.Second, time.Duration(m.Bucket)*time.Second)
+		u := URLSigner{Base: m.Base, Tokens: formatTokener(t, formats, m.Format)}
+		var err error
+		if m.Srcset, err = u.SrcsetUntil(m.responsive(), m.Exp); err != nil {
+			t.Fatalf("%s: %v", m.Name, err)
+		}
+		if len(m.Formats) > 0 {
+			if m.Picture, err = u.PictureUntil(m.responsive(), m.Exp); err != nil {
+				t.Fatalf("%s: %v", m.Name, err)
+			}
+		}
+		f.Markup = append(f.Markup, m)
+	}
 	return f
+}
+
+func formatTokener(t *testing.T, formats []struct {
+	name string
+	tok  Tokener
+}, name string) Tokener {
+	t.Helper()
+	for _, f := range formats {
+		if f.name == name {
+			return f.tok
+		}
+	}
+	t.Fatalf("no token format %q", name)
+	return nil
 }
 
 func TestVectors(t *testing.T) {
@@ -167,6 +235,14 @@ func TestVectors(t *testing.T) {
 	var want vectorFile
 	if err := json.Unmarshal(b, &want); err != nil {
 		t.Fatal(err)
+	}
+	if len(want.Markup) != len(got.Markup) {
+		t.Fatalf("vectors.json has %d markup vectors, the implementation makes %d", len(want.Markup), len(got.Markup))
+	}
+	for i, w := range want.Markup {
+		if g := got.Markup[i]; g.Srcset != w.Srcset || g.Picture != w.Picture || g.Exp != w.Exp {
+			t.Errorf("markup %s:\ngot  %s\n     %s\nwant %s\n     %s", w.Name, g.Srcset, g.Picture, w.Srcset, w.Picture)
+		}
 	}
 	if len(want.Vectors) != len(got.Vectors) {
 		t.Fatalf("vectors.json has %d vectors, the implementation makes %d", len(want.Vectors), len(got.Vectors))

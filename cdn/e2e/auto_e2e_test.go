@@ -1,35 +1,21 @@
 package e2e_test
 
 import (
-	"encoding/json"
 	"net/http"
-	"os"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/imgorigin/imgorigin/cdn/varnish"
+	"github.com/imgorigin/imgorigin/cdn/varnish/varnishtest"
+	"github.com/imgorigin/imgorigin/origin/autoformat"
+	"github.com/imgorigin/imgorigin/origin/autoformat/autoformattest"
 	"github.com/imgorigin/imgorigin/origin/clustertest"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// acceptTable is origin/autoformat's table of real clients' Accept headers.
-func acceptTable(t *testing.T) []struct{ Name, Accept, Bucket string } {
-	t.Helper()
-	b, err := os.ReadFile("../../origin/autoformat/testdata/accept.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Cases []struct{ Name, Accept, Bucket string }
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Cases
-}
-
 // bucketType is the Content-Type a JPEG original without alpha is answered in, per bucket.
-var bucketType = map[string]string{"avif": "image/avif", "webp": "image/webp", "fallback": "image/jpeg"}
+var bucketType = map[autoformat.Bucket]string{autoformat.AVIF: "image/avif", autoformat.WebP: "image/webp", autoformat.Fallback: "image/jpeg"}
 
 // TestEdgeAutoFormat: every client of the table, through edge → front → three origins, gets
 // its bucket's format; the edge holds one object per (variant, bucket), pulled and rendered
@@ -51,9 +37,9 @@ func TestEdgeAutoFormat(t *testing.T) {
 		}
 		return r
 	}
-	table := acceptTable(t)
+	table := autoformattest.Browsers()
 	pullsBefore, rendersBefore := pulls(t, c), renders(t, c)
-	etags := map[string]string{}
+	etags := map[autoformat.Bucket]string{}
 	for _, tc := range table {
 		r := do(c.EdgeURL, c.EdgeSigned(t, p, now.Add(time.Hour)), map[string]string{"Accept": tc.Accept, "X-Image-Bucket": "avif"})
 		ct := r.Header.Get("Content-Type")
@@ -97,6 +83,24 @@ func TestEdgeAutoFormat(t *testing.T) {
 				t.Errorf("%s via the front: %d %s ETag %s, want %s %s", tc.Name, r.Status, r.Header.Get("Content-Type"),
 					r.Header.Get("ETag"), bucketType[tc.Bucket], etags[tc.Bucket])
 			}
+		}
+	})
+
+	t.Run("through Varnish", func(t *testing.T) {
+		v := varnishtest.Start(t, varnishtest.Options{Backend: varnish.Backend{Addr: c.FrontAddr,
+			ConnectTimeout: 2 * time.Second, FirstByteTimeout: 35 * time.Second}, FormatsVCL: c.RenderFormats(t, "--varnish")})
+		vp := clustertest.Path(t, imgurl.Path{Variant: imgurl.Variant{Options: imgurl.Options{Width: 180, Format: imgurl.Auto}},
+			Source: "local", Key: "photos/auto.jpg"})
+		before, rendersBefore := pulls(t, c), renders(t, c)
+		for _, tc := range table {
+			r := do("http://"+v.Addr, c.Signed(t, vp, now.Add(time.Hour)), map[string]string{"Accept": tc.Accept})
+			if r.Status != 200 || r.Header.Get("Content-Type") != bucketType[tc.Bucket] || r.Header.Get("Vary") != "Accept" {
+				t.Errorf("%s via Varnish: %d %s Vary %q, want %s", tc.Name, r.Status, r.Header.Get("Content-Type"), r.Header.Get("Vary"), bucketType[tc.Bucket])
+			}
+		}
+		expectPulls(t, c, before, 3, "Varnish: "+strconv.Itoa(len(table))+" clients in 3 buckets")
+		if got := renders(t, c) - rendersBefore; got != 3 {
+			t.Errorf("Varnish: %v renders, want 3", got)
 		}
 	})
 

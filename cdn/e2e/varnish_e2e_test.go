@@ -56,7 +56,7 @@ func startTwoEdges(t *testing.T) *twoEdges {
 			fmt.Sprintf("IMGORIGIN_SERVER_CACHE_CONTROL_STALE_IF_ERROR=%ds", twoEdgeSIE),
 		}})
 	v := varnishtest.Start(t, varnishtest.Options{Backend: varnish.Backend{Addr: c.FrontAddr,
-		ConnectTimeout: 2 * time.Second, FirstByteTimeout: 35 * time.Second}})
+		ConnectTimeout: 2 * time.Second, FirstByteTimeout: 35 * time.Second}, FormatsVCL: c.RenderFormats(t, "--varnish")})
 	c.WriteLocal(t, "two/a.jpg", clustertest.JPEG(320, 240, 12))
 	return &twoEdges{c: c, edges: []namedEdge{{"nginx edge", c.EdgeURL}, {"varnish", "http://" + v.Addr}}}
 }

@@ -1,6 +1,6 @@
-// Package varnish ships imgorigin.vcl and imgorigin-formats.vcl, the VCL for users who put
-// Varnish 7 (Debian's 7.1) in front of the front nginx as their cache, and renders the main VCL
-// the tests run (MainVCL: the backend, then the two includes). The varnishtest package starts the real varnishd.
+// Package varnish ships imgorigin.vcl, the VCL for users who put Varnish 7 (Debian's 7.1) in
+// front of the front nginx as their cache, and renders the main VCL the tests run
+// (MainVCL: the backend, then the include). The varnishtest package starts the real varnishd.
 //
 // # Contract (what imgorigin.vcl does)
 //
@@ -8,12 +8,6 @@
 //     the client's query, so the origin verifies the token of the request that missed; cached
 //     objects are served without a token check (Varnish has no HMAC or MD5 in its stock vmods:
 //     a CDN in front of Varnish, or the origin, verifies tokens).
-//   - f_auto paths: imgorigin-formats.vcl (autoformat.Rules.VCL, `origin render-formats --vcl`;
-//     the shipped file is the default render.auto) sets X-Imgorigin-Bucket from Accept by the
-//     same expressions as the nginx maps and replaces Accept with the bucket's canonical value
-//     (image/avif, image/webp, image/jpeg); vcl_hash adds the bucket. So an f_auto variant is at
-//     most one object per bucket, Vary: Accept sees one value per bucket, and the origin renders
-//     the bucket the object is kept under. Paths with an explicit format ignore Accept.
 //   - Freshness: Varnish's own parser (s-maxage, else max-age); no-store, no-cache, private,
 //     Set-Cookie and Vary: * are never stored (the built-in VCL). Request cookies are dropped:
 //     the origin reads none, and the built-in VCL would pass every request that has one.
@@ -36,6 +30,12 @@
 //     served for its max-age only, not max-age + default_grace.
 //   - Answers with neither window keep the default_grace parameter (10 s) as their stale-if-error.
 //   - X-Cache: HIT, MISS, STALE, PASS (hit-for-miss / pass).
+//   - f_auto (origin/autoformat): vcl_recv calls imgorigin_format, the subroutine of
+//     FormatsFile that `origin render-formats --varnish` renders from the origins' render.auto.
+//     On f_auto paths it sets X-Imgorigin-Format to the format bucket (vcl_hash adds it to the
+//     key) and replaces Accept with the bucket's autoformat.CanonicalAccept, so the origin's
+//     Vary: Accept leaves one object per bucket and the origin answers that bucket; elsewhere
+//     it only removes a client's X-Imgorigin-Format.
 //
 // Cost: each request past stale-while-revalidate while the front fails makes one pull (not
 // coalesced), so a failing front sees the request rate of the stale objects past that window;

@@ -5,7 +5,7 @@ vcl 4.1;
 #     vcl 4.1;
 #     backend front { .host = "origin.img.example.com"; .port = "80";
 #                     .connect_timeout = 2s; .first_byte_timeout = 35s; }
-#     include "/etc/varnish/imgorigin-formats.vcl";
+#     include "/etc/varnish/imgorigin-formats.vcl";   # origin render-formats --varnish
 #     include "/etc/varnish/imgorigin.vcl";
 #
 # Varnish runs same-named subroutines in the order it reads them (this file's, then yours, then
@@ -14,8 +14,7 @@ vcl 4.1;
 #
 # What it does:
 #  * cache key = Host + path, never the query: the token in the query is forwarded on pulls
-#    (the origin verifies it), so two URLs that differ only in token are one object; on f_auto
-#    paths + the format bucket of Accept (imgorigin-formats.vcl, included before this file);
+#    (the origin verifies it), so two URLs that differ only in token are one object;
 #  * freshness from the origin (s-maxage, else max-age: Varnish's own parser);
 #  * stale-while-revalidate (Varnish's grace): a stale object is served at once and refreshed by
 #    one background fetch;
@@ -25,7 +24,10 @@ vcl 4.1;
 #  * a failed refresh never replaces a good object: a background or synchronous refresh that
 #    gets a 5xx, a connection error or an uncacheable answer (a forged token's 403 is
 #    `private, no-store`) is abandoned, and the stale copy stays;
-#  * X-Cache on every answer: HIT, MISS, STALE (served past its TTL), PASS.
+#  * X-Cache on every answer: HIT, MISS, STALE (served past its TTL), PASS;
+#  * f_auto paths: key = Host + path + format bucket, Accept normalised to the bucket (the
+#    subroutine imgorigin_format of imgorigin-formats.vcl, which `origin render-formats
+#    --varnish` renders from the origins' render.auto: include it before this file).
 #
 # Internal request header: X-Imgorigin-Grace ("sync" while a request past stale-while-revalidate
 # fetches, "stale" when it falls back to the stale copy). A client's own is removed; a
@@ -37,10 +39,10 @@ sub vcl_recv {
 	if (req.restarts == 0) {
 		unset req.http.X-Imgorigin-Grace;
 	}
-	# f_auto paths: the format bucket of Accept (imgorigin-formats.vcl, rendered from the
-	# origin's render.auto), and Accept replaced by the bucket's canonical value, so that the
-	# cache key and Vary: Accept see a bucket, never a raw Accept header.
-	call imgorigin_format_bucket;
+	# f_auto (imgorigin-formats.vcl, rendered from the origins' render.auto): the format bucket
+	# into X-Imgorigin-Format (hashed below) and Accept normalised to it, so Vary: Accept keeps
+	# one object per bucket and the origin answers that bucket.
+	call imgorigin_format;
 	# The origin never reads cookies; an image request that carries the site's cookies must not
 	# bypass the cache (the built-in VCL passes every request with a Cookie).
 	unset req.http.Cookie;
@@ -59,8 +61,8 @@ sub vcl_recv {
 
 sub vcl_hash {
 	hash_data(regsub(req.url, "\?.*$", ""));
-	if (req.http.X-Imgorigin-Bucket) {
-		hash_data(req.http.X-Imgorigin-Bucket);
+	if (req.http.X-Imgorigin-Format) {
+		hash_data(req.http.X-Imgorigin-Format);
 	}
 	if (req.http.host) {
 		hash_data(req.http.host);

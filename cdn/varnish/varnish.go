@@ -6,6 +6,8 @@ import (
 	"net"
 	"regexp"
 	"time"
+
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 )
 
 // VCL is imgorigin.vcl, the file users include from their main VCL.
@@ -13,18 +15,15 @@ import (
 //go:embed imgorigin.vcl
 var VCL string
 
-// FormatsVCL is imgorigin-formats.vcl: the f_auto negotiation of the origin's default
-// render.auto (autoformat.DefaultVCL; a test keeps them equal). Users with another render.auto
-// write theirs with `origin render-formats --vcl`.
-//
-//go:embed imgorigin-formats.vcl
-var FormatsVCL string
+// IncludeFile is the name MainVCL includes VCL under, relative to the main file.
+const IncludeFile = "imgorigin.vcl"
 
-// The names MainVCL includes the two files under, relative to the main file.
-const (
-	IncludeFile = "imgorigin.vcl"
-	FormatsFile = "imgorigin-formats.vcl"
-)
+// FormatsFile is the name MainVCL includes the f_auto subroutine under (imgorigin_format,
+// rendered by `origin render-formats --varnish` from the origins' render.auto; VCL calls it).
+const FormatsFile = "imgorigin-formats.vcl"
+
+// DefaultFormatsVCL is the f_auto subroutine of the default render.auto without f_auto presets.
+func DefaultFormatsVCL() string { return autoformat.DefaultVarnishVCL() }
 
 // Backend is the front nginx as a Varnish backend.
 type Backend struct {
@@ -33,8 +32,9 @@ type Backend struct {
 	FirstByteTimeout time.Duration // .first_byte_timeout: above the front's own bound on a pull
 }
 
-// MainVCL returns a main VCL file: the backend, then the includes of imgorigin-formats.vcl and
-// imgorigin.vcl as "./name" (Varnish 7 resolves "./" against the including file). It is what cdn/README.md shows users, and what
+// MainVCL returns a main VCL file: the backend, then `include "./imgorigin-formats.vcl";` and
+// `include "./imgorigin.vcl";` (Varnish 7
+// resolves "./" against the including file). It is what cdn/README.md shows users, and what
 // the tests run.
 func MainVCL(b Backend) (string, error) {
 	host, port, err := net.SplitHostPort(b.Addr)

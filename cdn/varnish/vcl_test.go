@@ -12,7 +12,6 @@ import (
 
 	"github.com/imgorigin/imgorigin/cdn/varnish"
 	"github.com/imgorigin/imgorigin/cdn/varnish/varnishtest"
-	"github.com/imgorigin/imgorigin/origin/autoformat"
 )
 
 // answer is what the fake front gives for one path: the origin's status and Cache-Control, or
@@ -23,7 +22,6 @@ type answer struct {
 	cc     string
 	body   string
 	down   bool // close the connection without an answer (front unreachable)
-	vary   bool // Vary: Accept, as the origin's f_auto answers
 }
 
 // front stands in for the front nginx: per-path answers and a log of every pull. A pull whose
@@ -33,7 +31,6 @@ type front struct {
 	mu   sync.Mutex
 	ans  map[string]answer
 	log  []string // "path?query" per pull
-	acc  []string // Accept header per pull
 }
 
 func startFront(t *testing.T) *front {
@@ -68,18 +65,10 @@ func (f *front) pulls(path string) int {
 	return n
 }
 
-// lastAccept returns the Accept header of the last pull.
-func (f *front) lastAccept() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.acc[len(f.acc)-1]
-}
-
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	a := f.ans[r.URL.Path]
 	f.log = append(f.log, r.URL.RequestURI())
-	f.acc = append(f.acc, r.Header.Get("Accept"))
 	f.mu.Unlock()
 	switch {
 	case a.down:
@@ -100,9 +89,6 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.cc != "" {
 		w.Header().Set("Cache-Control", a.cc)
-	}
-	if a.vary {
-		w.Header().Set("Vary", "Accept")
 	}
 	w.Header().Set("Content-Type", "image/webp")
 	w.WriteHeader(a.status)
@@ -328,76 +314,4 @@ func poll(t *testing.T, v *varnishtest.Instance, target string, cond func(reply)
 		}
 		<-tick.C
 	}
-}
-
-// TestShippedFormatsVCL: imgorigin-formats.vcl is the rendering of the origin's default
-// render.auto.
-func TestShippedFormatsVCL(t *testing.T) {
-	if varnish.FormatsVCL != autoformat.DefaultVCL() {
-		t.Fatalf("imgorigin-formats.vcl differs from autoformat.DefaultVCL(): write it again with `go run ./origin/cmd/origin render-formats --vcl -c <default config>`")
-	}
-}
-
-// TestFormatBuckets: f_auto paths are one object per format bucket, pulled with the bucket's
-// canonical Accept (so the origin renders the bucket the object is kept under, and Vary:
-// Accept sees one value per bucket); paths with an explicit format are one object whatever
-// the Accept header.
-func TestFormatBuckets(t *testing.T) {
-	t.Parallel()
-	f := startFront(t)
-	v := start(t, f)
-	const auto, webp = "/i/w_300,f_auto/local/a.jpg", "/i/w_300,f_webp/local/a.jpg"
-	f.set(auto, answer{status: 200, cc: "public, s-maxage=600", body: "auto", vary: true})
-	f.set(webp, answer{status: 200, cc: "public, s-maxage=600", body: "webp"})
-	chrome := "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
-	firefox := "image/avif,image/webp,*/*"
-	safari := "image/webp,image/png,image/svg+xml,image/*;q=0.8,video/*;q=0.8,*/*;q=0.5"
-	old := "image/png,image/*;q=0.8,*/*;q=0.5"
-	for _, tt := range []struct {
-		accept, cache, pulledAccept string
-	}{
-		{chrome, "MISS", "image/avif"},
-		{firefox, "HIT", ""},
-		{safari, "MISS", "image/webp"},
-		{old, "MISS", "image/jpeg"},
-		{"", "HIT", ""},
-		{chrome, "HIT", ""},
-	} {
-		r := getAccept(t, v, auto, tt.accept)
-		if r.status != 200 || r.cache != tt.cache {
-			t.Errorf("f_auto, Accept %q: %d X-Cache %q, want %s", tt.accept, r.status, r.cache, tt.cache)
-		}
-		if tt.pulledAccept != "" {
-			if got := f.lastAccept(); got != tt.pulledAccept {
-				t.Errorf("f_auto, Accept %q: pulled with Accept %q, want %q", tt.accept, got, tt.pulledAccept)
-			}
-		}
-	}
-	if n := f.pulls(auto); n != 3 {
-		t.Errorf("f_auto: %d pulls, want 3 (one per bucket)", n)
-	}
-	for i, a := range []string{chrome, safari, old, ""} {
-		r := getAccept(t, v, webp, a)
-		if want := map[bool]string{true: "MISS", false: "HIT"}[i == 0]; r.cache != want {
-			t.Errorf("f_webp, Accept %q: X-Cache %q, want %s", a, r.cache, want)
-		}
-	}
-	if f.lastAccept() != chrome {
-		t.Errorf("f_webp: pulled with Accept %q, want the client's", f.lastAccept())
-	}
-}
-
-func getAccept(t *testing.T, v *varnishtest.Instance, target, accept string) reply {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, v.URL(target), nil)
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return reply{res.StatusCode, res.Header.Get("X-Cache"), string(b), res.Header.Get("Cache-Control")}
 }

@@ -13,29 +13,13 @@ import (
 
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
 	"github.com/imgorigin/imgorigin/origin/autoformat"
+	"github.com/imgorigin/imgorigin/origin/autoformat/autoformattest"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// acceptCase is one row of testdata/accept.json.
-type acceptCase struct {
-	Name   string            `json:"name"`
-	Accept string            `json:"accept"`
-	Bucket autoformat.Bucket `json:"bucket"`
-}
-
-func loadTable(t *testing.T) []acceptCase {
+func loadTable(t *testing.T) []autoformattest.Case {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "accept.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		Cases []acceptCase `json:"cases"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	return f.Cases
+	return autoformattest.Browsers()
 }
 
 func mustRules(t testing.TB, cfg autoformat.Config) *autoformat.Rules {
@@ -126,6 +110,18 @@ func TestBucketHeader(t *testing.T) {
 func TestDefaultMaps(t *testing.T) {
 	if m := autoformat.DefaultNginxMaps(); !strings.Contains(m, "$imgorigin_format_key") {
 		t.Fatalf("default maps:\n%s", m)
+	}
+}
+
+// TestCanonicalAccept: the Accept a cache sends for a bucket falls into that bucket again.
+func TestCanonicalAccept(t *testing.T) {
+	for name, cfg := range configs {
+		r := mustRules(t, cfg)
+		for _, b := range r.Buckets() {
+			if got := r.FromAccept(autoformat.CanonicalAccept(b)); got != b && !cfg.FallbackOnly {
+				t.Errorf("%s: FromAccept(CanonicalAccept(%s)) = %s", name, b, got)
+			}
+		}
 	}
 }
 
@@ -313,4 +309,41 @@ func FuzzFromAccept(f *testing.F) {
 			t.Fatalf("%q → %q", accept, b)
 		}
 	})
+}
+
+// TestMemoBounded: the remembered headers never exceed the bound, and a remembered answer is
+// the evaluated one.
+func TestMemoBounded(t *testing.T) {
+	r := mustRules(t, autoformat.DefaultConfig())
+	for i := 0; i < 3000; i++ {
+		a := fmt.Sprintf("image/webp;x=%d", i)
+		if r.FromAccept(a) != autoformat.WebP || r.FromAccept(a) != autoformat.WebP {
+			t.Fatalf("%s", a)
+		}
+	}
+	if n := autoformat.MemoLen(r); n > 1024 {
+		t.Fatalf("memo holds %d headers", n)
+	}
+	long := "image/avif," + strings.Repeat("x", 600)
+	if r.FromAccept(long) != autoformat.AVIF {
+		t.Fatal("long header")
+	}
+}
+
+// BenchmarkFromAccept is the negotiation cost an f_auto request pays on every answer, cache
+// hits included.
+func BenchmarkFromAccept(b *testing.B) {
+	r := mustRules(b, autoformat.DefaultConfig())
+	for _, c := range []struct{ name, accept string }{
+		{"chrome", "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"},
+		{"safari15", "image/webp,image/png,image/svg+xml,image/*;q=0.8,video/*;q=0.8,*/*;q=0.5"},
+		{"curl", "*/*"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r.FromAccept(c.accept)
+			}
+		})
+	}
 }

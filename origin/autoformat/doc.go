@@ -14,7 +14,8 @@
 // # Rules
 //
 // For each format of the configured order (default avif, then webp), two case-insensitive
-// regular expressions over the Accept header, evaluated like an nginx map (first match wins):
+// regular expressions over the Accept header, evaluated like an nginx map (first match wins;
+// Varnish gets them as a VCL subroutine, VarnishVCL):
 //
 //	refusal:    the media type with q=0 (q=0, 0., 0.0, 0.00, 0.000)  → not taken
 //	acceptance: the media type as a list element, any other q         → taken
@@ -22,9 +23,9 @@
 // The first format taken is the bucket; none taken is fallback. Wildcards (image/*, */*) never
 // count as support: browsers that send them (old WebViews, curl, crawlers) cannot all decode
 // AVIF or WebP. The expressions use only the syntax on which RE2 (Go), PCRE (nginx) and
-// ECMAScript (CloudFront Functions) agree, so the three renderings decide alike; the
-// negotiation table of real browsers' Accept headers (accept_test.go) runs against the Go
-// rules, the rendered maps in a real nginx and the rendered function in node.
+// ECMAScript (CloudFront Functions) agree, so the renderings decide alike; the table of real
+// browsers' Accept headers (package autoformattest) runs against the Go rules, the rendered maps
+// in a real nginx, the rendered function in node and the rendered VCL in varnishd (cdn/varnish).
 //
 // # Which paths
 //

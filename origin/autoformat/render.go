@@ -192,3 +192,73 @@ func DefaultNginxMaps() string {
 	}
 	return m
 }
+
+// CanonicalAccept is the Accept header a cache that cannot key on a header of its own sends
+// upstream for bucket b, so that the answer's Vary: Accept splits its objects by bucket only:
+// the bucket's media type, or */* for the fallback. FromAccept(CanonicalAccept(b)) == b for every
+// bucket of the configuration.
+func CanonicalAccept(b Bucket) string {
+	if t, ok := mediaTypes[b]; ok {
+		return t
+	}
+	return "*/*"
+}
+
+// VarnishVCL renders the rules as a VCL 4.1 subroutine, imgorigin_format, for vcl_recv: on
+// f_auto paths it sets req.http.X-Imgorigin-Format to the bucket (vcl_hash adds it to the key)
+// and replaces Accept with the bucket's CanonicalAccept, so Varnish's own Vary: Accept handling
+// holds one object per bucket and the origin, which reads Accept, answers that bucket; on every
+// other path it removes a client's X-Imgorigin-Format and leaves Accept alone.
+func (r *Rules) VarnishVCL(autoPresets []string) (string, error) {
+	exprs, err := pathExprs(autoPresets)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	w("vcl 4.1;\n# f_auto negotiation, rendered by `origin render-formats --varnish` from render.auto (%s):\n", r.summary())
+	w("# never edit by hand. imgorigin.vcl calls imgorigin_format from vcl_recv.\n\n")
+	w("sub imgorigin_format {\n\tunset req.http.X-Imgorigin-Format;\n\tif (")
+	for i, e := range exprs {
+		if i > 0 {
+			w(" ||\n\t    ")
+		}
+		w("req.url ~ %s", vclString(e))
+	}
+	w(") {\n")
+	for i, ru := range r.rules {
+		kw := "if"
+		if i > 0 {
+			kw = "} elsif"
+		}
+		w("\t\t%s (req.http.Accept !~ %s &&\n\t\t    req.http.Accept ~ %s) {\n", kw, vclString("(?i)"+ru.refusal), vclString("(?i)"+ru.accept))
+		w("\t\t\tset req.http.X-Imgorigin-Format = %s;\n", vclString(string(ru.bucket)))
+	}
+	if len(r.rules) > 0 {
+		w("\t\t} else {\n\t\t\tset req.http.X-Imgorigin-Format = %s;\n\t\t}\n", vclString(string(Fallback)))
+	} else {
+		w("\t\tset req.http.X-Imgorigin-Format = %s;\n", vclString(string(Fallback)))
+	}
+	for _, bk := range r.Buckets() {
+		w("\t\tif (req.http.X-Imgorigin-Format == %s) {\n\t\t\tset req.http.Accept = %s;\n\t\t}\n", vclString(string(bk)), vclString(CanonicalAccept(bk)))
+	}
+	w("\t}\n}\n")
+	return b.String(), nil
+}
+
+// vclString quotes s as a VCL string literal; the expressions contain no '"' (VCL 4.1 strings
+// have no escapes, so a backslash reaches PCRE as written: "\t" is a tab there).
+func vclString(s string) string { return `"` + s + `"` }
+
+// DefaultVarnishVCL returns VarnishVCL of DefaultConfig without f_auto presets.
+func DefaultVarnishVCL() string {
+	r, err := New(DefaultConfig())
+	if err != nil {
+		panic(err) // the defaults are valid; TestDefaultMaps pins it
+	}
+	v, err := r.VarnishVCL(nil)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -41,14 +41,14 @@ type TB interface {
 // Options says what to start. The zero value is three origins behind the front nginx with the
 // local source only.
 type Options struct {
-	Nodes   int  // origin processes; 0 means 3
-	Legacy  bool // the legacy site (nginx serving LegacyDir), routed by the front's ACL
-	Edge    bool // the CDN edge stand-in (nginx proxy_cache + lua) in front of the front nginx
+	Nodes  int  // origin processes; 0 means 3
+	Legacy bool // the legacy site (nginx serving LegacyDir), routed by the front's ACL
+	Edge   bool // the CDN edge stand-in (nginx proxy_cache + lua) in front of the front nginx
 	// HealthCheck runs the front's health-check watcher (`origin render-nginx --watch` with
 	// front.health_check): it renders hung or draining nodes down and reloads the front.
 	HealthCheck bool
-	MinIO   bool // a real MinIO as source "s3" (needs a testing.TB)
-	FastDFS bool // the fdfsfake process as source "fdfs", seeded with FastDFSFiles
+	MinIO       bool // a real MinIO as source "s3" (needs a testing.TB)
+	FastDFS     bool // the fdfsfake process as source "fdfs", seeded with FastDFSFiles
 
 	// FastDFSFiles are uploaded to the FastDFS stand-in at its start; Cluster.FDFS maps each
 	// name to its file ID.
@@ -407,9 +407,21 @@ func rootUserDirective() string {
 	return ""
 }
 
+// RenderFormats returns `origin render-formats` of the cluster's configuration with flags
+// (none: the nginx maps; "--varnish": the VCL subroutine; "--cloudfront": the function).
+func (c *Cluster) RenderFormats(t TB, flags ...string) string {
+	t.Helper()
+	out, err := c.origin("render-formats", flags...)
+	if err != nil {
+		t.Fatalf("clustertest: origin render-formats %v: %v\n%s", flags, err, out)
+	}
+	return out
+}
+
 // origin runs a one-shot subcommand of the origin binary on the cluster's configuration.
-func (c *Cluster) origin(cmd string) (string, error) {
-	x := exec.Command(filepath.Join(c.bin, "origin"), cmd, "-c", c.ConfigPath, "--self", c.Nodes[0].Addr)
+func (c *Cluster) origin(cmd string, flags ...string) (string, error) {
+	args := append([]string{cmd, "-c", c.ConfigPath, "--self", c.Nodes[0].Addr}, flags...)
+	x := exec.Command(filepath.Join(c.bin, "origin"), args...)
 	x.Env = append(os.Environ(), c.env...)
 	var stderr strings.Builder
 	x.Stderr = &stderr

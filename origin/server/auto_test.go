@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
@@ -60,6 +61,13 @@ func TestAutoNegotiation(t *testing.T) {
 			h.ServeHTTP(w, req)
 			if w.Code != tt.code || w.Header().Get("Content-Type") != tt.ct || w.Header().Get("Vary") != tt.vary {
 				t.Errorf("%d %q Vary %q, want %d %q Vary %q", w.Code, w.Header().Get("Content-Type"), w.Header().Get("Vary"), tt.code, tt.ct, tt.vary)
+			}
+			st := w.Header().Get("Server-Timing")
+			if want := `format;desc="` + strings.TrimPrefix(tt.ct, "image/") + `"`; tt.code == 200 && tt.vary != "" && !strings.HasSuffix(st, want) {
+				t.Errorf("Server-Timing %q lacks %s", st, want)
+			}
+			if tt.vary == "" && strings.Contains(st, "format;") {
+				t.Errorf("Server-Timing %q names a format on an explicit-format answer", st)
 			}
 		})
 	}

@@ -54,7 +54,7 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 		// instead (cdn/README.md), never on raw Accept.
 		h["Vary"] = headerAccept
 	}
-	h["Server-Timing"] = []string{serverTiming(rd, time.Since(start))}
+	h["Server-Timing"] = []string{serverTiming(rd, time.Since(start), auto)}
 	if conditional(r) {
 		// Range, If-None-Match, If-Modified-Since and the rest: net/http's rules.
 		http.ServeContent(w, r, "", rd.LastModified, bytes.NewReader(rd.Data))
@@ -126,8 +126,10 @@ func notFoundCacheControl(cc CacheControl) string {
 func secs(d time.Duration) int64 { return int64(d / time.Second) }
 
 // serverTiming renders the Server-Timing header: which cache answered, then the stages that
-// ran on this node, in milliseconds.
-func serverTiming(rd *render.Rendition, total time.Duration) string {
+// ran on this node, in milliseconds; for f_auto the format answered (format;desc="avif"), which
+// a page reads from PerformanceResourceTiming.serverTiming (Timing-Allow-Origin: *) to learn what
+// its browser received.
+func serverTiming(rd *render.Rendition, total time.Duration, auto bool) string {
 	var b strings.Builder
 	b.WriteString(`cache;desc="`)
 	b.WriteString(string(rd.Outcome))
@@ -150,5 +152,10 @@ func serverTiming(rd *render.Rendition, total time.Duration) string {
 		add("encode", t.Encode)
 	}
 	add("total", total)
+	if auto {
+		b.WriteString(`, format;desc="`)
+		b.WriteString(strings.TrimPrefix(rd.ContentType, "image/"))
+		b.WriteString(`"`)
+	}
 	return b.String()
 }

@@ -17,7 +17,7 @@ export const LIMITS = Object.freeze({ maxWidth: 4096, maxHeight: 4096, maxDPR: 4
 const NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const FITS = new Set(["contain", "fill", "inside", "pad"]); // cover is the default, never written
 const GRAVITIES = new Set(["n", "ne", "e", "se", "s", "sw", "w", "nw", "smart"]);
-const FORMATS = new Set(["jpeg", "png", "webp", "avif", "gif"]);
+const FORMATS = new Set(["jpeg", "png", "webp", "avif", "gif", "auto"]); // auto: the origin picks per browser
 
 function fail(msg) {
   throw new Error("imgsign: " + msg);
@@ -73,7 +73,7 @@ export function optionsSegment(o, lim = LIMITS) {
     if (o.fit !== "pad") fail("bg: only with fit pad");
     parts.push("bg_" + o.bg);
   }
-  if (!FORMATS.has(o.f)) fail("f: one of jpeg, png, webp, avif, gif is required");
+  if (!FORMATS.has(o.f)) fail("f: one of jpeg, png, webp, avif, gif, auto is required");
   parts.push("f_" + o.f);
   return parts.join(",");
 }
@@ -161,6 +161,66 @@ export function signURL({ base, path, key, cdnKey, validFor = 1800, format = "na
   const p = canonicalPath(path);
   const exp = expiry(now, ttl, bucket);
   return base.replace(/\/$/, "") + p + "?" + query(format, { key, cdnKey, validFor }, p, exp);
+}
+
+// --- responsive markup (signer/markup.go): srcset and <picture>, every URL with one expiry ---
+
+// escapeAttr escapes like Go's html.EscapeString.
+const escapeAttr = (s) => s.replace(/[&'<>"]/g, (c) => ({ "&": "&amp;", "'": "&#39;", "<": "&lt;", ">": "&gt;", '"': "&#34;" })[c]);
+
+function checkResponsive(r, lim = LIMITS) {
+  const o = r.path.options;
+  if (r.path.preset || !o) fail("responsive markup needs explicit options, not a preset");
+  if (!o.w) fail("responsive markup needs options with w (heights scale with it)");
+  if (!r.widths || r.widths.length === 0) fail("responsive markup needs at least one width");
+  r.widths.forEach((w, i) => {
+    checkInt("width", w, 1, lim.maxWidth);
+    if (i > 0 && w <= r.widths[i - 1]) fail("widths must be ascending, without repeats");
+  });
+}
+
+// candidate is r.path at width w in format f; a height scales with the width, rounded half up.
+function candidate(r, w, f) {
+  const o = { ...r.path.options, w, f };
+  if (o.h) o.h = Math.max(1, Math.floor((r.path.options.h * w + Math.floor(r.path.options.w / 2)) / r.path.options.w));
+  return { ...r.path, options: o };
+}
+
+function signedURL(base, p, fmt, keys, exp) {
+  const path = canonicalPath(p);
+  return base.replace(/\/$/, "") + path + "?" + query(fmt, keys, path, exp);
+}
+
+function srcsetOf(r, f, exp) {
+  return r.widths.map((w) => signedURL(r.base, candidate(r, w, f), r.format || "native", r, exp) + " " + w + "w").join(", ");
+}
+
+// srcset returns "URL 320w, URL 640w" of r.path at each width in its own format (not escaped).
+// r: { base, path: {options, source, key}, widths, key | cdnKey+validFor, format, ttl, bucket, now } or exp.
+export function srcset(r) {
+  checkResponsive(r);
+  const exp = r.exp ?? expiry(r.now ?? Date.now() / 1000, r.ttl ?? 3600, r.bucket ?? 900);
+  return srcsetOf(r, r.path.options.f, exp);
+}
+
+// picture returns <picture> markup: a <source> per format of r.formats but the last, then the
+// <img> in the last format (src = its widest candidate); r.sizes and r.alt as in Go's Responsive.
+export function picture(r) {
+  checkResponsive(r);
+  if (!r.formats || r.formats.length === 0) fail("a <picture> needs at least one format");
+  r.formats.forEach((f, i) => {
+    if (f === "auto") fail("a <picture> lists explicit formats; use srcset for f_auto");
+    if (r.formats.indexOf(f) !== i) fail(`format ${f} listed twice`);
+  });
+  const exp = r.exp ?? expiry(r.now ?? Date.now() / 1000, r.ttl ?? 3600, r.bucket ?? 900);
+  const sizes = r.sizes ? ` sizes="${escapeAttr(r.sizes)}"` : "";
+  const type = (f) => (f === "jpeg" ? "image/jpeg" : "image/" + f);
+  let out = "<picture>";
+  for (const f of r.formats.slice(0, -1)) out += `<source type="${type(f)}" srcset="${escapeAttr(srcsetOf(r, f, exp))}"${sizes}>`;
+  const f = r.formats[r.formats.length - 1];
+  const src = signedURL(r.base, candidate(r, r.widths[r.widths.length - 1], f), r.format || "native", r, exp);
+  out += `<img src="${escapeAttr(src)}" srcset="${escapeAttr(srcsetOf(r, f, exp))}"${sizes} alt="${escapeAttr(r.alt || "")}">`;
+  return out + "</picture>";
 }
 
 // --- the write path (signer/upload.go) ---

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { canonicalPath, expiry, query, signURL, verifyToken } from "./imgsign.mjs";
+import { canonicalPath, expiry, picture, query, signURL, srcset, verifyToken } from "./imgsign.mjs";
 
 const file = JSON.parse(readFileSync(new URL("../testdata/vectors.json", import.meta.url), "utf8"));
 const key = file.keys.find((k) => k.state === "signing");
@@ -26,6 +26,22 @@ for (const v of file.vectors) {
     }
   });
 }
+
+for (const m of file.markup) {
+  test(`markup: ${m.name}`, () => {
+    const r = { base: m.base, path: m.input, widths: m.widths, formats: m.formats, sizes: m.sizes, alt: m.alt,
+      format: m.format, key, cdnKey: file.cdn.key, validFor: file.cdn.valid_for, now: m.now, ttl: m.ttl, bucket: m.bucket };
+    assert.equal(srcset(r), m.srcset);
+    if (m.picture) assert.equal(picture(r), m.picture);
+  });
+}
+
+test("markup refusals", () => {
+  const path = { options: { w: 300, f: "jpeg" }, source: "local", key: "a.jpg" };
+  assert.throws(() => picture({ base: "https://x", path, widths: [300, 200], formats: ["jpeg"], key }), /ascending/);
+  assert.throws(() => picture({ base: "https://x", path, widths: [300], formats: ["auto"], key }), /srcset/);
+  assert.throws(() => srcset({ base: "https://x", path: { preset: "thumb", source: "local", key: "a" }, widths: [300], key }), /preset/);
+});
 
 test("signURL", () => {
   const u = signURL({ base: "https://cdn.example.com/", path: { preset: "thumb", source: "local", key: "a b.jpg" }, key, ttl: 60, bucket: 60, now: 1800000000 });

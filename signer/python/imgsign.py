@@ -26,7 +26,7 @@ LIMITS = {"max_width": 4096, "max_height": 4096, "max_dpr": 4, "max_key_len": 10
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 _FITS = {"contain", "fill", "inside", "pad"}  # cover is the default, never written
 _GRAVITIES = {"n", "ne", "e", "se", "s", "sw", "w", "nw", "smart"}
-_FORMATS = {"jpeg", "png", "webp", "avif", "gif"}
+_FORMATS = {"jpeg", "png", "webp", "avif", "gif", "auto"}  # auto: the origin picks per browser
 
 
 class Error(ValueError):
@@ -108,7 +108,7 @@ def options_segment(o, lim=LIMITS):
         parts.append("bg_" + bg)
     f = o.get("f", "")
     if f not in _FORMATS:
-        _fail("f: one of jpeg, png, webp, avif, gif is required")
+        _fail("f: one of jpeg, png, webp, avif, gif, auto is required")
     parts.append("f_" + f)
     return ",".join(parts)
 
@@ -228,6 +228,84 @@ def sign_url(base, path, key=None, cdn_key=None, valid_for=1800, fmt="native", t
     p = canonical_path(path)
     exp = expiry(time.time() if now is None else now, ttl, bucket)
     return base.rstrip("/") + p + "?" + query(fmt, p, exp, key=key, cdn_key=cdn_key, valid_for=valid_for)
+
+
+# --- responsive markup (signer/markup.go): srcset and <picture>, every URL with one expiry ---
+
+_ATTR = {"&": "&amp;", "'": "&#39;", "<": "&lt;", ">": "&gt;", '"': "&#34;"}
+
+
+def _escape_attr(s):
+    """Escape like Go's html.EscapeString."""
+    return "".join(_ATTR.get(c, c) for c in s)
+
+
+def _check_responsive(path, widths, lim=LIMITS):
+    o = path.get("options")
+    if path.get("preset") or not o:
+        _fail("responsive markup needs explicit options, not a preset")
+    if not o.get("w"):
+        _fail("responsive markup needs options with w (heights scale with it)")
+    if not widths:
+        _fail("responsive markup needs at least one width")
+    for i, w in enumerate(widths):
+        _check_int("width", w, 1, lim["max_width"])
+        if i > 0 and w <= widths[i - 1]:
+            _fail("widths must be ascending, without repeats")
+
+
+def _candidate(path, w, f):
+    """path at width w in format f; a height scales with the width, rounded half up."""
+    o = dict(path["options"], w=w, f=f)
+    if o.get("h"):
+        o["h"] = max(1, (path["options"]["h"] * w + path["options"]["w"] // 2) // path["options"]["w"])
+    return dict(path, options=o)
+
+
+class _Markup:
+    def __init__(self, base, path, widths, key, cdn_key, valid_for, fmt, ttl, bucket, now, exp):
+        _check_responsive(path, widths)
+        self.base, self.path, self.widths = base.rstrip("/"), path, widths
+        self.sign = dict(key=key, cdn_key=cdn_key, valid_for=valid_for)
+        self.fmt = fmt
+        self.exp = exp if exp is not None else expiry(time.time() if now is None else now, ttl, bucket)
+
+    def url(self, w, f):
+        p = canonical_path(_candidate(self.path, w, f))
+        return self.base + p + "?" + query(self.fmt, p, self.exp, **self.sign)
+
+    def srcset(self, f):
+        return ", ".join("%s %dw" % (self.url(w, f), w) for w in self.widths)
+
+
+def srcset(base, path, widths, key=None, cdn_key=None, valid_for=1800, fmt="native", ttl=3600, bucket=900, now=None, exp=None):
+    """"URL 320w, URL 640w" of path at each width in its own format (not HTML-escaped)."""
+    m = _Markup(base, path, widths, key, cdn_key, valid_for, fmt, ttl, bucket, now, exp)
+    return m.srcset(path["options"]["f"])
+
+
+def picture(base, path, widths, formats, sizes="", alt="", key=None, cdn_key=None, valid_for=1800, fmt="native",
+            ttl=3600, bucket=900, now=None, exp=None):
+    """<picture> markup: a <source> per format but the last, then the <img> in the last format
+    (src = its widest candidate), as Go's URLSigner.Picture writes it."""
+    m = _Markup(base, path, widths, key, cdn_key, valid_for, fmt, ttl, bucket, now, exp)
+    if not formats:
+        _fail("a <picture> needs at least one format")
+    for i, f in enumerate(formats):
+        if f == "auto":
+            _fail("a <picture> lists explicit formats; use srcset for f_auto")
+        if formats.index(f) != i:
+            _fail("format %s listed twice" % f)
+    size_attr = ' sizes="%s"' % _escape_attr(sizes) if sizes else ""
+    out = ["<picture>"]
+    for f in formats[:-1]:
+        t = "image/jpeg" if f == "jpeg" else "image/" + f
+        out.append('<source type="%s" srcset="%s"%s>' % (t, _escape_attr(m.srcset(f)), size_attr))
+    f = formats[-1]
+    out.append('<img src="%s" srcset="%s"%s alt="%s">' % (
+        _escape_attr(m.url(widths[-1], f)), _escape_attr(m.srcset(f)), size_attr, _escape_attr(alt)))
+    out.append("</picture>")
+    return "".join(out)
 
 
 # --- the write path (signer/upload.go) ---

@@ -30,6 +30,27 @@ class Vectors(unittest.TestCase):
                     self.assertEqual(imgsign.verify_token(FILE["keys"], path + "x", tok, v["now"]), "bad mac")
                     self.assertEqual(imgsign.verify_token(FILE["keys"], path, tok, v["exp"] + 1), "expired")
 
+    def test_markup(self):
+        for m in FILE["markup"]:
+            with self.subTest(name=m["name"]):
+                kw = dict(key=KEY, cdn_key=FILE["cdn"]["key"], valid_for=FILE["cdn"]["valid_for"], fmt=m["format"],
+                          ttl=m["ttl"], bucket=m["bucket"], now=m["now"])
+                self.assertEqual(imgsign.srcset(m["base"], m["input"], m["widths"], **kw), m["srcset"])
+                if m.get("picture"):
+                    got = imgsign.picture(m["base"], m["input"], m["widths"], m["formats"], sizes=m.get("sizes", ""),
+                                          alt=m.get("alt", ""), **kw)
+                    self.assertEqual(got, m["picture"])
+
+    def test_markup_refusals(self):
+        path = {"options": {"w": 300, "f": "jpeg"}, "source": "local", "key": "a.jpg"}
+        for call in [
+            lambda: imgsign.picture("https://x", path, [300, 200], ["jpeg"], key=KEY),
+            lambda: imgsign.picture("https://x", path, [300], ["auto"], key=KEY),
+            lambda: imgsign.srcset("https://x", {"preset": "thumb", "source": "local", "key": "a"}, [300], key=KEY),
+        ]:
+            with self.assertRaises(imgsign.Error):
+                call()
+
     def test_sign_url(self):
         u = imgsign.sign_url("https://cdn.example.com/", {"preset": "thumb", "source": "local", "key": "a b.jpg"},
                              key=KEY, ttl=60, bucket=60, now=1800000000)

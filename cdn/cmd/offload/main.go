@@ -7,9 +7,14 @@
 // and reports from the origins' metrics:
 //
 //	edge hit ratio                    X-Cache HIT / requests
-//	back-to-origin pulls              Σ imgorigin_requests_total   (target: distinct variants)
-//	renders                           Σ imgorigin_renders_total
+//	back-to-origin pulls              Σ imgorigin_requests_total   (target: distinct (variant, format bucket) pairs)
+//	renders                           Σ imgorigin_renders_total    (target: = pulls)
 //	storage fetches                   Σ imgorigin_source_fetches_total{result="ok"}  (target: distinct originals)
+//
+// A third of the catalogue is f_auto, and every request carries an Accept header drawn from a
+// population of real browsers' headers (several spellings per browser family, weighted roughly
+// by market share): an f_auto variant must cost one pull and one render per format bucket, never
+// one per Accept spelling, and every answer must be in its client's bucket's format.
 //
 // Usage (scripts/offload builds the binaries and runs this):
 //
@@ -34,6 +39,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/clustertest"
 	"github.com/imgorigin/imgorigin/signer"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
@@ -109,21 +115,66 @@ func run(args []string, stdout, stderr io.Writer) int {
 type variant struct {
 	path     string
 	original int
+	auto     bool
+}
+
+// browsers is the Accept population: real clients' headers for an <img>, several spellings per
+// family (what splits a cache keyed on raw Accept), with weights roughly by share.
+var browsers = []struct {
+	weight int
+	accept string
+}{
+	{30, "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"},                                                             // Chrome, Edge 120+
+	{10, "image/avif,image/webp,image/apng,image/*,*/*;q=0.8"},                                                                           // Chrome 85-99
+	{8, "image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"},                                                         // Firefox 128
+	{3, "image/avif,image/webp,*/*"},                                                                                                     // Firefox 93-127
+	{12, "image/webp,image/avif,image/jxl,image/heic,image/heic-sequence,video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"}, // Safari 17, iOS 17
+	{5, "image/webp,image/avif,video/*;q=0.8,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"},                                           // Safari 16
+	{6, "image/webp,image/png,image/svg+xml,image/*;q=0.8,video/*;q=0.8,*/*;q=0.5"},                                                      // Safari 14-15, iOS 15
+	{4, "image/webp,image/apng,image/*,*/*;q=0.8"},                                                                                       // Chrome 70-84, WebViews
+	{2, "image/webp,*/*"},                                  // Firefox 65-92
+	{2, "image/webp,image/*,*/*;q=0.8"},                    // old Android WebView
+	{2, "image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5"}, // IE 11, old Safari
+	{3, "*/*"},                           // curl, crawlers, apps
+	{1, "image/avif;q=0,image/webp,*/*"}, // AVIF refused
+	{1, ""},                              // no Accept
+}
+
+func pickAccept(rng *rand.Rand) string {
+	total := 0
+	for _, b := range browsers {
+		total += b.weight
+	}
+	n := rng.IntN(total)
+	for _, b := range browsers {
+		if n -= b.weight; n < 0 {
+			return b.accept
+		}
+	}
+	return browsers[len(browsers)-1].accept
+}
+
+// bucketType is the Content-Type of a JPEG original's f_auto answer per bucket.
+var bucketType = map[autoformat.Bucket]string{autoformat.AVIF: "image/avif", autoformat.WebP: "image/webp", autoformat.Fallback: "image/jpeg"}
+
+// target is one request of the workload: its URL, Accept header and the Content-Type it must get.
+type target struct {
+	url, accept, contentType string
 }
 
 func catalogue(cfg Config) []variant {
 	widths := []int{100, 160, 200, 240, 320, 400, 480, 560, 640, 720, 800, 960, 1024, 1200, 1280, 1440, 1600, 1920, 2048, 2400,
 		120, 180, 220, 260, 300, 360, 420, 500, 600, 700, 840, 900, 1000, 1100, 1150, 1300, 1400, 1500, 1700, 1800}
-	formats := []imgurl.Format{imgurl.WebP, imgurl.JPEG}
+	formats := []imgurl.Format{imgurl.WebP, imgurl.JPEG, imgurl.Auto}
 	out := make([]variant, cfg.Variants)
 	for j := range out {
 		o, k := j%cfg.Originals, j/cfg.Originals
-		opts := imgurl.Options{Width: widths[k%len(widths)] / 4, Format: formats[(j/7)%2]}
+		opts := imgurl.Options{Width: widths[k%len(widths)] / 4, Format: formats[(j/7)%len(formats)]}
 		p, err := imgurl.Build(imgurl.Path{Variant: imgurl.Variant{Options: opts}, Source: "local", Key: originalKey(o)}, imgurl.DefaultLimits())
 		if err != nil {
 			panic(err) // the catalogue is built from valid options
 		}
-		out[j] = variant{path: p, original: o}
+		out[j] = variant{path: p, original: o, auto: opts.Format == imgurl.Auto}
 	}
 	return out
 }
@@ -132,6 +183,7 @@ func originalKey(o int) string { return fmt.Sprintf("offload/%03d/photo.jpg", o)
 
 type result struct {
 	requests, hits, misses, other, failed int64
+	wrongFormat                           int64 // f_auto answers not in the client's bucket's format
 	xcache                                map[string]int64
 	elapsed                               time.Duration
 	latencies                             []time.Duration
@@ -154,22 +206,39 @@ func measure(r *runner, cfg Config, stdout, stderr io.Writer) int {
 	perm := rng.Perm(len(cat))
 	zipf := rand.NewZipf(rng, cfg.ZipfS, 1, uint64(len(cat)-1))
 	now := time.Now()
-	targets := make([]string, cfg.Requests)
-	distinctV, distinctO := map[int]bool{}, map[int]bool{}
+	rules, err := autoformat.New(autoformat.DefaultConfig())
+	if err != nil {
+		r.Fatalf("%v", err)
+	}
+	targets := make([]target, cfg.Requests)
+	distinctV, distinctO, accepts := map[string]bool{}, map[int]bool{}, map[string]bool{}
+	rawAccept := map[string]bool{} // (variant, Accept) pairs: the objects a cache keyed on raw Accept would hold
 	for i := range targets {
 		j := perm[zipf.Uint64()]
 		v := cat[j]
-		distinctV[j], distinctO[v.original] = true, true
+		accept := pickAccept(rng)
+		accepts[accept] = true
+		pair, ct := v.path, ""
+		if v.auto {
+			b := rules.FromAccept(accept)
+			pair, ct = v.path+"#"+string(b), bucketType[b]
+		}
+		distinctV[pair], distinctO[v.original] = true, true
+		if v.auto {
+			rawAccept[v.path+"#"+accept] = true
+		} else {
+			rawAccept[v.path] = true
+		}
 		a := signer.AliyunA{Key: c.EdgeKey, ValidFor: clustertest.EdgeTTL, UID: strconv.Itoa(rng.IntN(1000))}
 		q, err := a.Query(v.path, now.Add(time.Duration(60+rng.IntN(23*60))*time.Minute).Unix())
 		if err != nil {
 			r.Fatalf("sign: %v", err)
 		}
-		targets[i] = c.EdgeURL + v.path + "?" + q
+		targets[i] = target{url: c.EdgeURL + v.path + "?" + q, accept: accept, contentType: ct}
 	}
 
-	fmt.Fprintf(stderr, "offload: replaying %d requests (%d distinct variants of %d originals) with %d in flight\n",
-		cfg.Requests, len(distinctV), len(distinctO), cfg.Concurrency)
+	fmt.Fprintf(stderr, "offload: replaying %d requests (%d distinct (variant, bucket) pairs of %d originals, %d Accept spellings) with %d in flight\n",
+		cfg.Requests, len(distinctV), len(distinctO), len(accepts), cfg.Concurrency)
 	res := replay(ctx, targets, cfg.Concurrency)
 	if ctx.Err() != nil {
 		r.Fatalf("timed out after %v", cfg.Timeout)
@@ -182,6 +251,7 @@ func measure(r *runner, cfg Config, stdout, stderr io.Writer) int {
 	peerHits := c.Sum(r, "imgorigin_cache_peer_hits_total", nil)
 
 	pullsOK := int(pulls) == len(distinctV)
+	rendersOK := renders == pulls
 	fetchesOK := int(fetches) == len(distinctO)
 	sort.Slice(res.latencies, func(i, j int) bool { return res.latencies[i] < res.latencies[j] })
 	q := func(p float64) time.Duration {
@@ -198,26 +268,29 @@ func measure(r *runner, cfg Config, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "workload: %d requests, Zipf s=%.2f over %d variants of %d originals (seed %d), %d in flight\n",
 		cfg.Requests, cfg.ZipfS, cfg.Variants, cfg.Originals, cfg.Seed, cfg.Concurrency)
-	fmt.Fprintf(stdout, "requested: %d distinct variants, %d distinct originals\n", len(distinctV), len(distinctO))
-	fmt.Fprintf(stdout, "edge: %d HIT, %d MISS, %d other %v, %d failed; hit ratio %.4f\n",
-		res.hits, res.misses, res.other, res.xcache, res.failed, float64(res.hits)/float64(res.requests))
-	fmt.Fprintf(stdout, "back-to-origin pulls: %d (distinct variants %d: target %s)\n", int(pulls), len(distinctV), mark(pullsOK))
-	fmt.Fprintf(stdout, "renders: %d\n", int(renders))
+	fmt.Fprintf(stdout, "requested: %d distinct (variant, format bucket) pairs, %d distinct originals; %d Accept spellings\n",
+		len(distinctV), len(distinctO), len(accepts))
+	fmt.Fprintf(stdout, "edge: %d HIT, %d MISS, %d other %v, %d failed, %d in a format the client's bucket does not name; hit ratio %.4f\n",
+		res.hits, res.misses, res.other, res.xcache, res.failed, res.wrongFormat, float64(res.hits)/float64(res.requests))
+	fmt.Fprintf(stdout, "back-to-origin pulls: %d (distinct (variant, bucket) pairs %d: target %s)\n", int(pulls), len(distinctV), mark(pullsOK))
+	fmt.Fprintf(stdout, "renders: %d (= pulls: target %s)\n", int(renders), mark(rendersOK))
+	fmt.Fprintf(stdout, "for comparison, a cache keyed on raw Accept would pull %d times\n", len(rawAccept))
 	fmt.Fprintf(stdout, "storage fetches: %d (distinct originals %d: target %s)\n", int(fetches), len(distinctO), mark(fetchesOK))
 	fmt.Fprintf(stdout, "groupcache peer hits: %d\n", int(peerHits))
 	fmt.Fprintf(stdout, "replay: %v, %.0f requests/s; latency p50 %v p99 %v max %v\n",
 		res.elapsed.Round(time.Millisecond), float64(res.requests)/res.elapsed.Seconds(), q(0.5), q(0.99), q(1))
-	if !pullsOK || !fetchesOK || res.failed > 0 {
+	if !pullsOK || !rendersOK || !fetchesOK || res.failed > 0 || res.wrongFormat > 0 {
 		return 1
 	}
 	return 0
 }
 
-func replay(ctx context.Context, targets []string, concurrency int) result {
+func replay(ctx context.Context, targets []target, concurrency int) result {
 	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
 	var (
 		next                        atomic.Int64
 		hits, misses, other, failed atomic.Int64
+		wrongFormat                 atomic.Int64
 		mu                          sync.Mutex
 		xcache                      = map[string]int64{}
 		latencies                   = make([]time.Duration, 0, len(targets))
@@ -234,7 +307,11 @@ func replay(ctx context.Context, targets []string, concurrency int) result {
 					return
 				}
 				t0 := time.Now()
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, targets[i], nil)
+				tg := targets[i]
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, tg.url, nil)
+				if tg.accept != "" {
+					req.Header.Set("Accept", tg.accept)
+				}
 				resp, err := client.Do(req)
 				if err != nil {
 					failed.Add(1)
@@ -247,6 +324,8 @@ func replay(ctx context.Context, targets []string, concurrency int) result {
 				switch {
 				case err != nil || resp.StatusCode != http.StatusOK:
 					failed.Add(1)
+				case tg.contentType != "" && resp.Header.Get("Content-Type") != tg.contentType:
+					wrongFormat.Add(1)
 				case xc == "HIT":
 					hits.Add(1)
 				case xc == "MISS":
@@ -265,5 +344,6 @@ func replay(ctx context.Context, targets []string, concurrency int) result {
 	}
 	wg.Wait()
 	return result{requests: int64(len(targets)), hits: hits.Load(), misses: misses.Load(), other: other.Load(), failed: failed.Load(),
-		xcache: xcache, elapsed: time.Since(start), latencies: latencies}
+		wrongFormat: wrongFormat.Load(),
+		xcache:      xcache, elapsed: time.Since(start), latencies: latencies}
 }

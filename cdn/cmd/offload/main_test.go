@@ -63,7 +63,7 @@ func TestRunSmall(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out.String(), errOut.String())
 	}
-	for _, want := range []string{"target met", "hit ratio", "storage fetches: 10 "} {
+	for _, want := range []string{"pulls", "target met", "hit ratio", "storage fetches: 10 ", "= pulls: target met", " 0 in a format"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

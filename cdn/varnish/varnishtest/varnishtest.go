@@ -1,8 +1,7 @@
 // Package varnishtest runs the system's real varnishd (Debian's varnish package) for tests,
 // with the shipped imgorigin.vcl in front of a given backend.
 //
-// Start writes main.vcl (varnish.MainVCL), imgorigin-formats.vcl and imgorigin.vcl into a fresh
-// directory and runs
+// Start writes main.vcl (varnish.MainVCL) and imgorigin.vcl into a fresh directory and runs
 //
 //	varnishd -F -j none -n <dir>/n -a 127.0.0.1:<free port> -T none -f <dir>/main.vcl -s malloc,<MB>m -p <params>
 //
@@ -34,14 +33,13 @@ const StartTimeout = 30 * time.Second
 // Options configure one varnishd.
 type Options struct {
 	Backend varnish.Backend
-	// MainVCL replaces varnish.MainVCL(Backend) when set (it may include the two files).
-	MainVCL string
-	// FormatsVCL replaces the shipped imgorigin-formats.vcl when set.
-	FormatsVCL string
 	// Params are varnishd run-time parameters (-p name=value), e.g. default_grace.
 	Params map[string]string
 	// StorageMB is the malloc storage size; 0 means 64.
 	StorageMB int
+	// FormatsVCL is the f_auto subroutine (`origin render-formats --varnish`); empty means
+	// varnish.DefaultFormatsVCL().
+	FormatsVCL string
 }
 
 // Instance is one running varnishd.
@@ -76,17 +74,15 @@ func Start(t testing.TB, o Options) *Instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	main, formats := o.MainVCL, o.FormatsVCL
-	if main == "" {
-		var err error
-		if main, err = varnish.MainVCL(o.Backend); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if formats == "" {
-		formats = varnish.FormatsVCL
+	main, err := varnish.MainVCL(o.Backend)
+	if err != nil {
+		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	formats := o.FormatsVCL
+	if formats == "" {
+		formats = varnish.DefaultFormatsVCL()
+	}
 	for name, body := range map[string]string{"main.vcl": main, varnish.IncludeFile: varnish.VCL, varnish.FormatsFile: formats} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)

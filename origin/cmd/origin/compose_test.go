@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/imgorigin/imgorigin/legacy/site"
+	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/config"
 )
 
@@ -300,6 +301,12 @@ func TestComposeFrontAndLegacy(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkRendered(t, composeFrontConf, rendered)
+	// The compose edge (cdn/Dockerfile) renders its config without the origin's: its default
+	// f_auto maps must be the ones this config renders (an f_auto preset or another
+	// render.auto needs `edgeconf -format-maps`).
+	if maps, err := renderFormats(cfg, formatsNginx); err != nil || maps != autoformat.DefaultNginxMaps() {
+		t.Errorf("the compose origin config's f_auto maps differ from the edge image's defaults (err %v): render them into the edge with edgeconf -format-maps", err)
+	}
 	front, ok := cf.Services["front"]
 	if !ok {
 		t.Fatal("no service front")

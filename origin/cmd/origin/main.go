@@ -7,7 +7,7 @@
 //	origin [serve] [-c config.yaml] [--listen 127.0.0.1:8080] …   run a node
 //	origin render-nginx -c config.yaml                              print the front nginx config
 //	origin render-nginx -c config.yaml --watch FILE [--nginx-pid F]  keep FILE in step with DNS
-//	origin render-formats -c config.yaml [--cloudfront | --vcl]     print the f_auto maps (edge), CDN function or Varnish sub
+//	origin render-formats -c config.yaml [--cloudfront|--varnish]   print the f_auto maps (edge), CDN function or VCL
 //	origin check-config -c config.yaml                              validate and exit
 //	origin config-reference                                         every key, default and env name
 //
@@ -43,7 +43,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	config.Flags(fs)
 	watchOut := fs.String("watch", "", "render-nginx: keep this file in step with the pool in DNS (cluster.discovery) and its health (front.health_check)")
 	cloudFront := fs.Bool("cloudfront", false, "render-formats: print the CloudFront viewer-request function instead of nginx maps")
-	vcl := fs.Bool("vcl", false, "render-formats: print imgorigin-formats.vcl (the Varnish subroutine cdn/varnish/imgorigin.vcl calls) instead of nginx maps")
+	varnishVCL := fs.Bool("varnish", false, "render-formats: print the Varnish subroutine (imgorigin-formats.vcl) instead of nginx maps")
 	nginxPID := fs.String("nginx-pid", "", "render-nginx --watch: send SIGHUP to the nginx master in this PID file after each change")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -86,7 +86,17 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		_, _ = stdout.Write(out)
 		return 0
 	case "render-formats":
-		out, err := renderFormats(cfg, *cloudFront, *vcl)
+		kind := formatsNginx
+		switch {
+		case *cloudFront && *varnishVCL:
+			fmt.Fprintln(stderr, "origin: render-formats: --cloudfront and --varnish are exclusive")
+			return 2
+		case *cloudFront:
+			kind = formatsCloudFront
+		case *varnishVCL:
+			kind = formatsVarnish
+		}
+		out, err := renderFormats(cfg, kind)
 		if err != nil {
 			fmt.Fprintln(stderr, "origin:", err)
 			return 1

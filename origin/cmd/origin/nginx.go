@@ -40,7 +40,7 @@ func renderNginx(ctx context.Context, cfg config.Config) ([]byte, error) {
 
 func renderPool(cfg config.Config, pool []cache.Peer) ([]byte, error) {
 	fc := cfg.Front.WithCluster(pool, cfg.Cluster.Cache).WithUploads(cfg.Upload.MaxBytes)
-	maps, err := renderFormats(cfg, false, false)
+	maps, err := renderFormats(cfg, formatsNginx)
 	if err != nil {
 		return nil, err
 	}
@@ -48,9 +48,16 @@ func renderPool(cfg config.Config, pool []cache.Peer) ([]byte, error) {
 	return frontconf.Render(fc)
 }
 
-// renderFormats renders the f_auto negotiation of render.auto and the presets: nginx maps for
-// the front and the edge, a CloudFront viewer-request function, or the Varnish subroutine.
-func renderFormats(cfg config.Config, cloudFront, vcl bool) (string, error) {
+// The renderings of the f_auto rules.
+const (
+	formatsNginx      = "nginx"      // maps for the front and the edge stand-in
+	formatsCloudFront = "cloudfront" // a viewer-request function
+	formatsVarnish    = "varnish"    // the imgorigin_format subroutine
+)
+
+// renderFormats renders the f_auto negotiation of render.auto and the presets for one kind of
+// cache.
+func renderFormats(cfg config.Config, kind string) (string, error) {
 	rules, err := autoformat.New(cfg.Render.Auto)
 	if err != nil {
 		return "", err
@@ -59,13 +66,11 @@ func renderFormats(cfg config.Config, cloudFront, vcl bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	switch {
-	case cloudFront && vcl:
-		return "", errors.New("render-formats: --cloudfront and --vcl exclude each other")
-	case cloudFront:
+	switch kind {
+	case formatsCloudFront:
 		return rules.CloudFrontFunction(presets)
-	case vcl:
-		return rules.VCL(presets)
+	case formatsVarnish:
+		return rules.VarnishVCL(presets)
 	}
 	return rules.NginxMaps(presets)
 }

@@ -200,7 +200,7 @@ func cmdSign(args []string, env func(string) string, stdin io.Reader, stdout, st
 	fs.Float64Var(&o.DPR, "dpr", 0, "device pixel ratio")
 	fs.IntVar(&o.Q, "q", 0, "quality 1..100")
 	fs.StringVar(&o.BG, "bg", "", "pad colour rrggbb[aa]")
-	fs.StringVar(&o.F, "f", "", "output format: jpeg png webp avif gif")
+	fs.StringVar(&o.F, "f", "", "output format: jpeg png webp avif gif, or auto (the origin picks per browser)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
