@@ -46,6 +46,7 @@ type Cache struct {
 	ring   atomic.Pointer[membership]
 	client *http.Client
 	groups map[string]*group // by logical name
+	health *peerHealth       // owners in back-off after a transport failure
 }
 
 type membership struct {
@@ -54,12 +55,13 @@ type membership struct {
 }
 
 type group struct {
-	c       *Cache
-	name    string // logical
-	g       *groupcache.Group
-	load    Loader
-	neg     *negCache
-	negHits atomic.Int64
+	c         *Cache
+	name      string // logical
+	g         *groupcache.Group
+	load      Loader
+	neg       *negCache
+	negHits   atomic.Int64
+	peerSkips atomic.Int64 // loads done here because the owner is in back-off
 }
 
 // process is the package's only process-level state: groupcache's per-group peer picker is
@@ -100,6 +102,7 @@ func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader
 		}},
 		groups: map[string]*group{},
 	}
+	c.health = newPeerHealth(cfg.PeerBackoff, cfg.PeerTimeout, c.client)
 	if err := c.SetPeers(peers); err != nil {
 		return nil, err
 	}
@@ -236,6 +239,10 @@ func (g *group) PickPeer(key string) (groupcache.ProtoGetter, bool) {
 	owner := m.ring.Pick(ShardKey(g.c.cfg.ShardKey, key))
 	if owner == g.c.self {
 		return nil, false
+	}
+	if !g.c.health.usable(owner, m.internal[owner], time.Now()) {
+		g.peerSkips.Add(1)
+		return nil, false // the owner failed at the transport level just now: load here
 	}
 	return &peerGetter{g: g, owner: owner, addr: m.internal[owner]}, true
 }

@@ -301,6 +301,57 @@ func TestHangingPeer(t *testing.T) {
 	t.Logf("hanging owner cost %v (peer_timeout %v)", elapsed.Round(time.Millisecond), cfg.PeerTimeout)
 }
 
+// TestHangingPeerBackoff: after one fetch from a hanging owner timed out, its other keys are
+// loaded locally at once for cache.peer_backoff, without asking it.
+func TestHangingPeerBackoff(t *testing.T) {
+	cfg := testConfig()
+	cfg.PeerTimeout = 300 * time.Millisecond
+	cfg.PeerBackoff = time.Minute
+	hang := make(chan struct{})
+	var asked atomic.Int64
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hsrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	})}
+	go func() { _ = hsrv.Serve(l) }()
+	t.Cleanup(func() { close(hang); _ = hsrv.Close() })
+
+	peers := []cache.Peer{{Name: "10.9.0.1:8080", Internal: "127.0.0.1:1"}, {Name: "10.9.0.2:8080", Internal: l.Addr().String()}}
+	load := func(ctx context.Context, key string) ([]byte, error) { return []byte("v"), nil }
+	c, err := cache.New(cfg, peers[0].Name, peers, load, load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := ring.New(cache.Servers(peers))
+	var keys []string
+	for i := 0; len(keys) < 6; i++ {
+		if k := originalKey(i); r.Pick(cache.ShardKey(cfg.ShardKey, k)) == peers[1].Name {
+			keys = append(keys, k)
+		}
+	}
+	for i, k := range keys {
+		start := time.Now()
+		b, _, err := c.Original(context.Background(), k)
+		elapsed := time.Since(start)
+		if err != nil || string(b) != "v" {
+			t.Fatalf("key %d: %q %v", i, b, err)
+		}
+		if i > 0 && elapsed >= cfg.PeerTimeout {
+			t.Errorf("key %d took %v: the hanging owner was asked again within peer_backoff", i, elapsed)
+		}
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("the hanging owner was asked %d times, want 1", n)
+	}
+}
+
 // TestMembershipChange: after a node leaves, only its keys move (to the ring's next node).
 func TestMembershipChange(t *testing.T) {
 	cl := newCluster(t, 3, testConfig())
@@ -387,6 +438,7 @@ func TestConfigValidate(t *testing.T) {
 		{"shard", func(c *cache.Config) { c.ShardKey = "x" }, "shard_key"},
 		{"bytes", func(c *cache.Config) { c.VariantsBytes = -1 }, "variants_bytes"},
 		{"timeout", func(c *cache.Config) { c.PeerTimeout = 0 }, "peer_timeout"},
+		{"backoff", func(c *cache.Config) { c.PeerBackoff = -time.Second }, "peer_backoff"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

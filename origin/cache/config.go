@@ -16,10 +16,14 @@ const (
 
 // Config configures the cluster cache.
 type Config struct {
-	ShardKey        string        `mapstructure:"shard_key"`        // object or path; nginx must hash the same
-	OriginalsBytes  int64         `mapstructure:"originals_bytes"`  // memory budget of the originals group
-	VariantsBytes   int64         `mapstructure:"variants_bytes"`   // memory budget of the variants group
-	PeerTimeout     time.Duration `mapstructure:"peer_timeout"`     // bound on one peer fetch; then load locally
+	ShardKey       string        `mapstructure:"shard_key"`       // object or path; nginx must hash the same
+	OriginalsBytes int64         `mapstructure:"originals_bytes"` // memory budget of the originals group
+	VariantsBytes  int64         `mapstructure:"variants_bytes"`  // memory budget of the variants group
+	PeerTimeout    time.Duration `mapstructure:"peer_timeout"`    // bound on one peer fetch; then load locally
+	// PeerBackoff: after a transport failure of a fetch from an owner (refused, no answer
+	// within PeerTimeout: killed or hung), load its keys locally; every PeerBackoff a
+	// background probe asks whether it is back. 0 asks the owner every time.
+	PeerBackoff     time.Duration `mapstructure:"peer_backoff"`
 	NegativeTTL     time.Duration `mapstructure:"negative_ttl"`     // how long a permanent failure is remembered
 	NegativeEntries int           `mapstructure:"negative_entries"` // size of the negative cache per group
 }
@@ -31,6 +35,7 @@ func DefaultConfig() Config {
 		OriginalsBytes:  256 << 20,
 		VariantsBytes:   512 << 20,
 		PeerTimeout:     5 * time.Second,
+		PeerBackoff:     3 * time.Second,
 		NegativeTTL:     30 * time.Second,
 		NegativeEntries: 10000,
 	}
@@ -50,6 +55,9 @@ func (c Config) Validate() error {
 	}
 	if c.PeerTimeout < 10*time.Millisecond || c.PeerTimeout > time.Minute {
 		errs = append(errs, errors.New("peer_timeout: must be 10ms..1m"))
+	}
+	if c.PeerBackoff < 0 || c.PeerBackoff > time.Minute {
+		errs = append(errs, errors.New("peer_backoff: must be 0..1m"))
 	}
 	if c.NegativeTTL < 0 || c.NegativeTTL > time.Hour {
 		errs = append(errs, errors.New("negative_ttl: must be 0..1h"))

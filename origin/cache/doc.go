@@ -51,7 +51,12 @@
 // kind from the owner (HTTP 404/422 + X-Cache-Failure) and answers from its negative cache
 // instead of loading itself. A not-found always comes back as an error that matches
 // source.ErrNotFound with failure kind KindNotFound. Transient failures (timeouts, overload,
-// an unreachable or hanging peer: bounded by peer_timeout) fall back to a local load.
+// an unreachable or hanging peer: bounded by peer_timeout) fall back to a local load. An owner
+// whose fetch failed at the transport level (refused, reset, no answer within peer_timeout) is
+// skipped: its keys load locally at once (imgorigin_cache_peer_skips_total); every
+// peer_backoff a background probe of its peer endpoint asks whether it is back. So a hung node
+// costs the requests in flight to it one peer_timeout per asking node, not one per request,
+// and no request waits on an owner already known to be down (issue 20).
 //
 // # Memory
 //

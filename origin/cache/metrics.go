@@ -16,6 +16,7 @@ var metricHelp = map[string]string{
 	"local_hits_total":    "Lookups answered from this node's memory (main or hot cache).",
 	"peer_hits_total":     "Values fetched from the owner node.",
 	"peer_errors_total":   "Failed peer fetches (then loaded locally).",
+	"peer_skips_total":    "Loads done locally without asking the owner: it failed at the transport level within cache.peer_backoff.",
 	"loads_total":         "Successful loads on this node (store fetches for originals, resizes for variants).",
 	"load_errors_total":   "Failed loads on this node.",
 	"negative_hits_total": "Lookups answered by the negative cache (a remembered permanent failure).",
@@ -59,6 +60,7 @@ func (col *collector) Collect(ch chan<- prometheus.Metric) {
 		counter("local_hits_total", s.CacheHits.Get())
 		counter("peer_hits_total", s.PeerLoads.Get())
 		counter("peer_errors_total", s.PeerErrors.Get())
+		counter("peer_skips_total", g.peerSkips.Load())
 		counter("loads_total", s.LocalLoads.Get())
 		counter("load_errors_total", s.LocalLoadErrs.Get())
 		counter("negative_hits_total", g.negHits.Load())

@@ -36,8 +36,18 @@ type peerGetter struct {
 
 // Get fetches a value from the owner; groupcache loads locally when it returns an error.
 func (p *peerGetter) Get(ctx context.Context, in *pb.GetRequest, out *pb.GetResponse) error {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, p.g.c.cfg.PeerTimeout)
 	defer cancel()
+	health := p.g.c.health
+	// A transport failure marks the owner down (peerHealth), unless it was this request's own
+	// caller that gave up.
+	transport := func(err error) error {
+		if parent.Err() == nil {
+			health.failed(p.owner, time.Now())
+		}
+		return fmt.Errorf("cache: peer %s: %w", p.owner, err)
+	}
 	u := "http://" + p.addr + PeerPath + p.g.name + "/" + url.PathEscape(in.GetKey())
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -45,13 +55,14 @@ func (p *peerGetter) Get(ctx context.Context, in *pb.GetRequest, out *pb.GetResp
 	}
 	resp, err := p.g.c.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("cache: peer %s: %w", p.owner, err)
+		return transport(err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPeerValue+1))
 	if err != nil {
-		return fmt.Errorf("cache: peer %s: %w", p.owner, err)
+		return transport(err)
 	}
+	health.answered(p.owner)
 	if resp.StatusCode != http.StatusOK {
 		if k, err := strconv.Atoi(resp.Header.Get(failureHeader)); err == nil && permanent(failure.Kind(k)) {
 			// Remember the owner's verdict; groupcache now calls our getter, which answers it

@@ -41,11 +41,14 @@ type TB interface {
 // Options says what to start. The zero value is three origins behind the front nginx with the
 // local source only.
 type Options struct {
-	Nodes   int  // origin processes; 0 means 3
-	Legacy  bool // the legacy site (nginx serving LegacyDir), routed by the front's ACL
-	Edge    bool // the CDN edge stand-in (nginx proxy_cache + lua) in front of the front nginx
-	MinIO   bool // a real MinIO as source "s3" (needs a testing.TB)
-	FastDFS bool // the fdfsfake process as source "fdfs", seeded with FastDFSFiles
+	Nodes  int  // origin processes; 0 means 3
+	Legacy bool // the legacy site (nginx serving LegacyDir), routed by the front's ACL
+	Edge   bool // the CDN edge stand-in (nginx proxy_cache + lua) in front of the front nginx
+	// HealthCheck runs the front's health-check watcher (`origin render-nginx --watch` with
+	// front.health_check): it renders hung or draining nodes down and reloads the front.
+	HealthCheck bool
+	MinIO       bool // a real MinIO as source "s3" (needs a testing.TB)
+	FastDFS     bool // the fdfsfake process as source "fdfs", seeded with FastDFSFiles
 
 	// FastDFSFiles are uploaded to the FastDFS stand-in at its start; Cluster.FDFS maps each
 	// name to its file ID.
@@ -280,7 +283,7 @@ sources:
 		if err != nil {
 			return c, fmt.Errorf("clustertest: legacy site: %w", err)
 		}
-		if err := c.startNginx("legacy", conf, c.LegacyAddr); err != nil {
+		if err := c.startNginx("legacy", conf, c.LegacyAddr, ""); err != nil {
 			return c, err
 		}
 	}
@@ -289,11 +292,20 @@ sources:
 	if err != nil {
 		return c, fmt.Errorf("clustertest: origin render-nginx: %w\n%s", err, front)
 	}
-	if u := rootUser(); u != "" {
-		front = "user " + u + ";\n" + front
-	}
-	if err := c.startNginx("front", front, c.FrontAddr); err != nil {
+	// The user directive goes on the command line, as scripts/run passes it: the health-check
+	// watcher rewrites the file, and -g survives nginx's reloads.
+	if err := c.startNginx("front", front, c.FrontAddr, rootUserDirective()); err != nil {
 		return c, err
+	}
+	if opts.HealthCheck {
+		prefix := filepath.Join(c.Dir, "front")
+		p, err := startProc("front-health", filepath.Join(c.Dir, "logs", "front-health.log"), c.env, filepath.Join(c.bin, "origin"),
+			"render-nginx", "-c", c.ConfigPath, "--self", c.Nodes[0].Addr,
+			"--watch", filepath.Join(prefix, "nginx.conf"), "--nginx-pid", filepath.Join(prefix, "nginx.pid"))
+		if err != nil {
+			return c, err
+		}
+		c.track(p)
 	}
 
 	if opts.Edge {
@@ -331,7 +343,7 @@ func (c *Cluster) startEdge(name, listen, purge string, edit func(*edge.Config))
 	if err != nil {
 		return fmt.Errorf("clustertest: %s: %w", name, err)
 	}
-	return c.startNginx(name, conf, listen)
+	return c.startNginx(name, conf, listen, "")
 }
 
 // StartEdge starts one more edge in front of the front nginx, configured like Options.Edge's
@@ -386,6 +398,15 @@ func rootUser() string {
 	return ""
 }
 
+// rootUserDirective is " user root;" for nginx's -g when running as root (workers would run as
+// nobody and could not write the prefix), else "".
+func rootUserDirective() string {
+	if u := rootUser(); u != "" {
+		return " user " + u + ";"
+	}
+	return ""
+}
+
 // RenderFormats returns `origin render-formats` of the cluster's configuration with flags
 // (none: the nginx maps; "--varnish": the VCL subroutine; "--cloudfront": the function).
 func (c *Cluster) RenderFormats(t TB, flags ...string) string {
@@ -411,8 +432,9 @@ func (c *Cluster) origin(cmd string, flags ...string) (string, error) {
 	return string(out), nil
 }
 
-// startNginx writes conf into a prefix under Dir and runs nginx there, like scripts/run.
-func (c *Cluster) startNginx(name, conf, addr string) error {
+// startNginx writes conf into a prefix under Dir and runs nginx there, like scripts/run, with
+// globals added to the -g directives.
+func (c *Cluster) startNginx(name, conf, addr, globals string) error {
 	bin, err := nginxtest.Binary()
 	if err != nil {
 		return err
@@ -430,7 +452,7 @@ func (c *Cluster) startNginx(name, conf, addr string) error {
 	_ = os.Remove(filepath.Join(prefix, "nginx.pid")) // a killed predecessor's would read as ready
 	p, err := startProc(name, filepath.Join(c.Dir, "logs", name+".log"), nil, bin,
 		"-p", prefix+"/", "-e", "stderr", "-c", confPath,
-		"-g", "daemon off; pid "+filepath.Join(prefix, "nginx.pid")+"; error_log stderr;")
+		"-g", "daemon off; pid "+filepath.Join(prefix, "nginx.pid")+"; error_log stderr;"+globals)
 	if err != nil {
 		return err
 	}

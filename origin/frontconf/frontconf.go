@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/health"
 	"github.com/imgorigin/imgorigin/origin/ring"
 )
 
@@ -68,6 +70,12 @@ type Config struct {
 	// FormatMaps are the f_auto negotiation maps (origin/autoformat), rendered from render.auto
 	// by the composition root; empty: the default rules.
 	FormatMaps string `mapstructure:"-"`
+	// HealthCheck is the active health checking of `origin render-nginx --watch`.
+	HealthCheck health.Config `mapstructure:"health_check"`
+	// Down names pool members the health checks found down (filled by the watcher): rendered
+	// `down`. When every member is down none is marked: a checker that sees the whole pool
+	// down is more likely cut off itself, and nginx's passive checks still apply.
+	Down []string `mapstructure:"-"`
 }
 
 // FromPool returns the default configuration for a pool (cluster.pool). The shard key is the
@@ -112,6 +120,7 @@ func DefaultConfig() Config {
 	return Config{
 		Listen:              "127.0.0.1:8000",
 		ShardKey:            cache.DefaultConfig().ShardKey,
+		HealthCheck:         health.DefaultConfig(),
 		RealIPHeader:        "X-Forwarded-For",
 		MaxFails:            2,
 		FailTimeout:         10 * time.Second,
@@ -228,6 +237,11 @@ func (c Config) Validate() error {
 	if c.WorkerConnections < 16 {
 		add("worker_connections: must be at least 16")
 	}
+	if c.HealthCheck.Enabled {
+		if err := c.HealthCheck.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -253,6 +267,21 @@ type view struct {
 	Config
 	Patterns []acl.Pattern
 	Internal []string
+	DownSet  map[string]bool
+}
+
+// downSet returns the members of the pool that are rendered down.
+func (c Config) downSet() map[string]bool {
+	set := map[string]bool{}
+	for _, s := range c.Pool {
+		if slices.Contains(c.Down, s.Name) {
+			set[s.Name] = true
+		}
+	}
+	if len(set) == len(c.Pool) {
+		return nil
+	}
+	return set
 }
 
 // Render returns the front nginx configuration for cfg.
@@ -275,7 +304,7 @@ func Render(cfg Config) ([]byte, error) {
 		cfg.FormatMaps = autoformat.DefaultNginxMaps()
 	}
 	var b bytes.Buffer
-	if err := tmpl.Execute(&b, view{Config: cfg, Patterns: patterns, Internal: internalPaths}); err != nil {
+	if err := tmpl.Execute(&b, view{Config: cfg, Patterns: patterns, Internal: internalPaths, DownSet: cfg.downSet()}); err != nil {
 		return nil, fmt.Errorf("frontconf: render: %w", err)
 	}
 	return b.Bytes(), nil

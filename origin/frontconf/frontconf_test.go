@@ -36,6 +36,7 @@ func TestValidate(t *testing.T) {
 		{"body size", func(c *frontconf.Config) { c.ClientMaxBodySize = "1 k" }, "client_max_body_size:"},
 		{"access log", func(c *frontconf.Config) { c.AccessLog = "logs/a.log;" }, "access_log:"},
 		{"workers", func(c *frontconf.Config) { c.WorkerProcesses = "many" }, "worker_processes:"},
+		{"health check", func(c *frontconf.Config) { c.HealthCheck.Fails = 0 }, "health_check.fails:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,5 +141,31 @@ func TestFromCluster(t *testing.T) {
 	}
 	if frontconf.FromPool(pool).ShardKey != cache.DefaultConfig().ShardKey {
 		t.Fatal("FromPool must use the cache's default shard key")
+	}
+}
+
+// TestRenderDown: members the health checks found down are `down` in both upstream blocks
+// (the ring keeps their points); when the whole pool is down none is marked.
+func TestRenderDown(t *testing.T) {
+	c := valid()
+	c.Pool = append(c.Pool, ring.Server{Name: "10.0.0.3:8080"})
+	c.Down = []string{"10.0.0.2:8080", "10.9.9.9:1"}
+	b, err := frontconf.Render(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := string(b)
+	if n := strings.Count(conf, "server 10.0.0.2:8080 weight=2 max_fails=2 fail_timeout=10s down;"); n != 2 {
+		t.Errorf("down member rendered down %d times, want 2 (pool and uploads):\n%s", n, conf)
+	}
+	if n := strings.Count(conf, " down;"); n != 2 {
+		t.Errorf("%d servers down, want 2", n)
+	}
+	c.Down = []string{"10.0.0.1:8080", "10.0.0.2:8080", "10.0.0.3:8080"}
+	if b, err = frontconf.Render(c); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), " down;") {
+		t.Errorf("whole pool down: servers rendered down")
 	}
 }

@@ -119,6 +119,7 @@ func TestRenderNginxWatch(t *testing.T) {
 	cfg.Cluster.Discovery.Name, cfg.Cluster.Discovery.Resolver, cfg.Cluster.Discovery.Interval = peersSRV, dns.Addr(), time.Second
 	cfg.Front.Listen = freeAddr(t)
 	cfg.Front.ErrorLog = "stderr"
+	cfg.Front.HealthCheck.Enabled = false // nothing answers /readyz here: TestRenderNginxWatchHealth
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("origin "+cmd, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	config.Flags(fs)
-	watchOut := fs.String("watch", "", "render-nginx: keep this file in step with the pool in DNS (cluster.discovery)")
+	watchOut := fs.String("watch", "", "render-nginx: keep this file in step with the pool in DNS (cluster.discovery) and its health (front.health_check)")
 	cloudFront := fs.Bool("cloudfront", false, "render-formats: print the CloudFront viewer-request function instead of nginx maps")
 	varnishVCL := fs.Bool("varnish", false, "render-formats: print the Varnish subroutine (imgorigin-formats.vcl) instead of nginx maps")
 	nginxPID := fs.String("nginx-pid", "", "render-nginx --watch: send SIGHUP to the nginx master in this PID file after each change")

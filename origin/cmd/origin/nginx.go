@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
@@ -16,6 +18,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/discovery"
 	"github.com/imgorigin/imgorigin/origin/frontconf"
+	"github.com/imgorigin/imgorigin/origin/health"
 )
 
 // renderNginx renders the front nginx configuration from the same pool list the cache's peer
@@ -72,36 +75,102 @@ func renderFormats(cfg config.Config, kind string) (string, error) {
 	return rules.NginxMaps(presets)
 }
 
-// watchNginx keeps the nginx configuration file out in step with the pool DNS publishes: on
-// every change it renders the file again, replaces it atomically and, when pidFile is set,
-// sends SIGHUP to the nginx master whose PID it holds (nginx checks the new configuration and
-// keeps the old one if it is invalid). It runs until ctx is done. The origins' peer rings
-// follow the same lookup, so nginx and the rings agree once both have seen a change (within
-// cluster.discovery.interval of each other).
+// watchNginx keeps the nginx configuration file out in step with the pool and its health:
+// with cluster.discovery it follows the pool DNS publishes, with front.health_check it probes
+// each member's internal /readyz (origin/health) and renders the hung or draining ones down.
+// On every change of the rendered text it replaces the file atomically and, when pidFile is
+// set, sends SIGHUP to the nginx master whose PID it holds (nginx checks the new configuration
+// and keeps the old one if it is invalid). It runs until ctx is done. The origins' peer rings
+// follow the same DNS lookup, so nginx and the rings agree once both have seen a change
+// (within cluster.discovery.interval of each other); health never changes the ring.
 func watchNginx(ctx context.Context, cfg config.Config, out, pidFile string, log *slog.Logger) error {
-	if !cfg.Cluster.Discovery.Enabled() {
-		return errors.New("render-nginx --watch needs cluster.discovery.name")
+	dns, checks := cfg.Cluster.Discovery.Enabled(), cfg.Front.HealthCheck.Enabled
+	if !dns && !checks {
+		return errors.New("render-nginx --watch needs cluster.discovery.name or front.health_check.enabled")
 	}
-	d, err := discovery.New(cfg.Cluster.Discovery)
-	if err != nil {
-		return err
-	}
-	d.Watch(ctx, log, func(ms []discovery.Member) error {
-		b, err := renderPool(cfg, poolOf(ms))
+	var (
+		mu      sync.Mutex
+		members = cfg.Cluster.Pool
+		down    []string
+		last    []byte
+	)
+	last, _ = os.ReadFile(out) // an unchanged file is neither rewritten nor reloaded
+	// render writes the file for the current members and down set; mu is held.
+	render := func() error {
+		fc := cfg
+		fc.Front.Down = down
+		b, err := renderPool(fc, members)
 		if err != nil {
 			return err
+		}
+		if bytes.Equal(b, last) {
+			return nil
 		}
 		if err := writeAtomic(out, b); err != nil {
 			return err
 		}
+		last = b
 		if pidFile != "" {
 			if err := hup(pidFile); err != nil {
 				return err
 			}
 		}
-		log.Info("nginx configuration rendered", "file", out, "members", len(ms), "reloaded", pidFile != "")
+		log.Info("nginx configuration rendered", "file", out, "members", len(members), "down", down, "reloaded", pidFile != "")
 		return nil
-	})
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	if dns {
+		d, err := discovery.New(cfg.Cluster.Discovery)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.Watch(ctx, log, func(ms []discovery.Member) error {
+				mu.Lock()
+				defer mu.Unlock()
+				members = poolOf(ms)
+				return render()
+			})
+		}()
+	} else {
+		mu.Lock()
+		err := render()
+		mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	if checks {
+		hc, err := health.New(cfg.Front.HealthCheck)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hc.Run(ctx, func() []health.Target {
+				mu.Lock()
+				defer mu.Unlock()
+				ts := make([]health.Target, len(members))
+				for i, m := range members {
+					ts[i] = health.Target{Name: m.Name, Internal: m.Internal}
+				}
+				return ts
+			}, func(d []string) {
+				mu.Lock()
+				defer mu.Unlock()
+				down = d
+				log.Warn("pool health changed", "down", d)
+				if err := render(); err != nil {
+					log.Error("nginx configuration not rendered", "error", err.Error())
+				}
+			})
+		}()
+	}
+	<-ctx.Done()
 	return nil
 }
 
