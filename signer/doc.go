@@ -36,4 +36,17 @@
 // TencentD (sign={md5}&t={ts}) render the same model in formats a CDN edge verifies itself.
 // The written timestamp is exp minus the console's validity period, so the edge's expiry is the
 // bucketed exp and URLs stay deterministic (rand and uid default to "0").
+//
+// # Upload policies and signed deletes
+//
+// An upload policy (UploadPolicy: source, key or prefix, max bytes, formats, pixel and frame
+// limits, expiry, optional SHA-256) is signed as
+//
+//	{kid}.{base64url(policy JSON)}.{base64url(HMAC-SHA256(secret, "imgorigin-upload-policy-v1\n" + middle part))}
+//
+// The MAC covers the transmitted base64url text, so verifiers never re-encode JSON; the domain
+// line keeps a policy MAC from ever equalling a URL token's MAC made with the same key. The
+// reference signers write the same JSON text (fields in declaration order, empty optional
+// fields left out; testdata/upload-vectors.json). A delete is a native token for method DELETE
+// over /u/{source}/{escaped key} (DeleteToken, UploadPath).
 package signer
