@@ -29,7 +29,21 @@ type Deleted struct {
 // Delete checks the signed delete of key in sourceName (token from ?token=), removes the
 // object and purges its variants at the edge. A retried delete of a gone object purges again
 // and answers Existed false; a failed purge is a retryable 502.
-func (s *Service) Delete(ctx context.Context, sourceName, key, token string) (Deleted, error) {
+func (s *Service) Delete(ctx context.Context, sourceName, key, token string) (d Deleted, err error) {
+	defer func() {
+		result := "deleted"
+		switch {
+		case err != nil:
+			result = failure.KindOf(err).String()
+		case !d.Existed:
+			result = "gone"
+		}
+		s.d.Obs.Deleted(sourceName, result)
+	}()
+	return s.delete(ctx, sourceName, key, token)
+}
+
+func (s *Service) delete(ctx context.Context, sourceName, key, token string) (Deleted, error) {
 	if err := imgurl.ValidateKey(key, imgurl.DefaultLimits()); err != nil {
 		return Deleted{}, failure.New(failure.KindBadRequest, "invalid object key", err)
 	}

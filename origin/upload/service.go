@@ -52,7 +52,22 @@ type Deps struct {
 	ExpiryBucket time.Duration
 	Log          *slog.Logger
 	Now          func() time.Time // nil: time.Now
+	Obs          Observer         // nil: nothing is counted
 }
+
+// Observer counts uploads and deletes (telemetry.Metrics).
+type Observer interface {
+	// Uploaded: result is created, replayed, or the failure kind; bytes are those stored by
+	// this upload (0 unless created).
+	Uploaded(source, result string, bytes int, d time.Duration)
+	// Deleted: result is deleted, gone, or the failure kind.
+	Deleted(source, result string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Uploaded(string, string, int, time.Duration) {}
+func (nopObserver) Deleted(string, string)                      {}
 
 // Service runs uploads and deletes. It is safe for concurrent use.
 type Service struct {
@@ -74,6 +89,9 @@ func New(cfg Config, d Deps) (*Service, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Obs == nil {
+		d.Obs = nopObserver{}
 	}
 	s := &Service{cfg: cfg, d: d, inflight: make(chan struct{}, cfg.MaxInflight)}
 	if cfg.Journal != "" {
@@ -172,7 +190,22 @@ type Result struct {
 
 // Store validates data under the grant's policy, stores it and verifies it. idemKey is the
 // client's Idempotency-Key ("" none).
-func (s *Service) Store(ctx context.Context, g *Grant, data []byte, idemKey string) (Result, error) {
+func (s *Service) Store(ctx context.Context, g *Grant, data []byte, idemKey string) (res Result, err error) {
+	t0 := time.Now()
+	defer func() {
+		result, stored := "created", res.Bytes
+		switch {
+		case err != nil:
+			result, stored = failure.KindOf(err).String(), 0
+		case res.Replayed:
+			result, stored = "replayed", 0
+		}
+		s.d.Obs.Uploaded(g.policy.Source, result, stored, time.Since(t0))
+	}()
+	return s.store(ctx, g, data, idemKey)
+}
+
+func (s *Service) store(ctx context.Context, g *Grant, data []byte, idemKey string) (Result, error) {
 	if int64(len(data)) > g.limit {
 		return Result{}, failure.New(failure.KindTooLarge, fmt.Sprintf("the upload is larger than the %d bytes allowed", g.limit), nil)
 	}

@@ -345,6 +345,34 @@ func TestUploadStoresAndAnswers(t *testing.T) {
 	}
 }
 
+func TestUploadMetrics(t *testing.T) {
+	e := startUploadEnv(t, nil)
+	photo := testJPEG(t, 64, 48)
+	hdr := map[string]string{"X-Upload-Policy": e.policy(t, signer.UploadPolicy{Source: "up"}), "Idempotency-Key": "m"}
+	for range 2 {
+		if r, b := e.send(t, http.MethodPost, "/u/up", photo, hdr); r.StatusCode != 201 {
+			t.Fatalf("%d %s", r.StatusCode, b)
+		}
+	}
+	e.send(t, http.MethodPost, "/u/up", []byte("not an image"), hdr)
+	resp, err := http.Get(e.internal + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`imgorigin_uploads_total{result="created",source="up"} 1`,
+		`imgorigin_uploads_total{result="replayed",source="up"} 1`,
+		`imgorigin_uploads_total{result="unsupported",source="up"} 1`,
+		fmt.Sprintf(`imgorigin_upload_bytes_total{source="up"} %d`, len(photo)),
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
 // TestUploadConcurrentRetries: eight copies of one idempotent upload at once make one object
 // and one answer.
 func TestUploadConcurrentRetries(t *testing.T) {

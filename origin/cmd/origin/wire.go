@@ -125,7 +125,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 			})
 		}
 	}
-	uploads, err := buildUploads(cfg, sources, az, processor{engine}, adm, rd.PresetNames(), log)
+	uploads, err := buildUploads(cfg, sources, az, processor{engine}, adm, rd.PresetNames(), metrics, log)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 
 // buildUploads wires the write path over every source that can be written to.
 func buildUploads(cfg config.Config, sources map[string]source.Source, az *auth.Authorizer, proc upload.Processor,
-	adm upload.Admitter, presets []string, log *slog.Logger) (*upload.Service, error) {
+	adm upload.Admitter, presets []string, obs upload.Observer, log *slog.Logger) (*upload.Service, error) {
 	stores := map[string]source.ReadWriter{}
 	for name, s := range sources {
 		if rw, ok := s.(source.ReadWriter); ok {
@@ -159,7 +159,7 @@ func buildUploads(cfg config.Config, sources map[string]source.Source, az *auth.
 	}
 	return upload.New(cfg.Upload, upload.Deps{
 		Stores: stores, Keys: az, Proc: proc, Adm: adm, Purger: purger, Presets: presets,
-		MaxSourceBytes: cfg.Render.MaxSourceBytes, ExpiryBucket: cfg.Auth.ExpiryBucket, Log: log,
+		MaxSourceBytes: cfg.Render.MaxSourceBytes, ExpiryBucket: cfg.Auth.ExpiryBucket, Log: log, Obs: obs,
 	})
 }
 
