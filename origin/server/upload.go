@@ -37,6 +37,9 @@ const (
 	fieldFile         = "file"
 )
 
+// maxFormParts bounds the fields of an upload form: policy, key, idempotency_key, file.
+const maxFormParts = 4
+
 // uploadBodyTime is how long a client may take to send an upload body (the public listener's
 // read timeout is made for bodiless GETs).
 const uploadBodyTime = 5 * time.Minute
@@ -161,7 +164,10 @@ func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request, src string) 
 	}
 	var token, key string
 	idem := r.Header.Get(headerIdempotency)
-	for {
+	for parts := 0; ; parts++ {
+		if parts == maxFormParts {
+			return errFormOrder
+		}
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			return errFormNoFile

@@ -518,6 +518,10 @@ func TestUploadForm(t *testing.T) {
 	if got := r.Header.Get("Access-Control-Allow-Origin"); got != "https://app.example.com" {
 		t.Fatalf("Access-Control-Allow-Origin %q", got)
 	}
+	body, ct = form([][2]string{{"policy", tok}, {"policy", tok}, {"policy", tok}, {"policy", tok}, {"file", ""}})
+	if r, b := e.send(t, http.MethodPost, "/u/s3", body.Bytes(), map[string]string{"Content-Type": ct}); r.StatusCode != 400 {
+		t.Fatalf("a form of five fields: status %d: %s", r.StatusCode, b)
+	}
 	body, ct = form([][2]string{{"file", ""}, {"policy", tok}})
 	if r, b := e.send(t, http.MethodPost, "/u/s3", body.Bytes(), map[string]string{"Content-Type": ct}); r.StatusCode != 400 {
 		t.Fatalf("file before policy: status %d: %s", r.StatusCode, b)
