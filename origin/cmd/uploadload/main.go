@@ -55,6 +55,7 @@ func main() {
 	retries := flag.Int("retries", 8, "attempts per upload after the first")
 	endpoint := flag.String("s3-endpoint", "http://127.0.0.1:9000", "S3 endpoint of the source, for the read-back")
 	bucket := flag.String("s3-bucket", "images", "bucket of the source")
+	flag.IntVar(&width, "width", 320, "width of the uploaded JPEGs (height is 3/4 of it)")
 	flag.Parse()
 	if err := run(*front, *keyFile, *src, *n, *rate, *retries, *endpoint, *bucket); err != nil {
 		fmt.Fprintln(os.Stderr, "uploadload:", err)
@@ -73,14 +74,10 @@ func run(front, keyFile, src string, n int, rate float64, retries int, endpoint,
 	}
 	runID := time.Now().UTC().Format("20060102T150405")
 	prefix := "load/" + runID + "/"
-	policy, err := ring.UploadPolicy(signer.UploadPolicy{Source: src, Prefix: prefix, MaxBytes: 1 << 20,
+	policy, err := ring.UploadPolicy(signer.UploadPolicy{Source: src, Prefix: prefix, MaxBytes: 16 << 20,
 		Formats: []string{"jpeg"}, Expires: time.Now().Add(time.Hour).Unix()})
 	if err != nil {
 		return err
-	}
-	bodies := make([][]byte, n)
-	for i := range bodies {
-		bodies[i] = photo(i)
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	out := make([]outcome, n)
@@ -92,7 +89,7 @@ func run(front, keyFile, src string, n int, rate float64, retries int, endpoint,
 			<-tick.C
 		}
 		wg.Go(func() {
-			out[i] = send(client, front+signer.UploadPath(src, ""), policy, fmt.Sprintf("%s-%d", runID, i), bodies[i], retries)
+			out[i] = send(client, front+signer.UploadPath(src, ""), policy, fmt.Sprintf("%s-%d", runID, i), photo(i), retries)
 		})
 	}
 	tick.Stop()
@@ -251,12 +248,16 @@ func getImage(client *http.Client, u string) error {
 	return nil
 }
 
-// photo is the i-th test image: 320×240, distinct for every i.
+// width is the uploaded images' width (-width).
+var width = 320
+
+// photo is the i-th test image: width×(3/4 width), distinct for every i.
 func photo(i int) []byte {
-	m := image.NewRGBA(image.Rect(0, 0, 320, 240))
-	for y := 0; y < 240; y++ {
-		for x := 0; x < 320; x++ {
-			m.Set(x, y, color.RGBA{uint8(x + i), uint8(y + i/256), uint8(i), 255})
+	w, h := width, width*3/4
+	m := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			m.Set(x, y, color.RGBA{uint8(x + i), uint8(y + i/256), uint8(i ^ x*y), 255})
 		}
 	}
 	var b bytes.Buffer
