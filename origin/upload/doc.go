@@ -35,7 +35,9 @@
 // other bytes under that key are 409. Stores that assign keys themselves (FastDFS) record
 // idempotent uploads in a journal (upload.journal: a keyed writable source), written
 // create-only after the upload: the loser of a race deletes its own file and answers the
-// winner's result. Any failure answers a retryable 502/503/504 and leaves nothing visible
+// winner's result. Journal records ({journal_prefix}{source}/{hash of the key}.json, a few
+// hundred bytes) are never deleted by the origin: expire them with a bucket lifecycle rule or a
+// cron job after longer than any client retries. Any failure answers a retryable 502/503/504 and leaves nothing visible
 // under a key anyone was told about.
 //
 // # The answer
