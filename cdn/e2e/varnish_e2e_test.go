@@ -201,6 +201,7 @@ func (e *twoEdges) poolDown(t *testing.T) {
 		lastGood time.Duration // last answer equal to the cached one
 		end      clustertest.Response
 		ended    time.Duration
+		xcache   []string // X-Cache of the good answers, consecutive repeats dropped
 	}
 	seen := map[string]*obs{}
 	for _, ed := range e.edges {
@@ -231,6 +232,9 @@ func (e *twoEdges) poolDown(t *testing.T) {
 				r := e.get(t, ed.url, cl.path, "")
 				if r.Status == cl.status && bytes.Equal(r.Body, o.body) {
 					o.lastGood = time.Since(o.start)
+					if x := r.Header.Get("X-Cache"); len(o.xcache) == 0 || o.xcache[len(o.xcache)-1] != x {
+						o.xcache = append(o.xcache, x)
+					}
 					continue
 				}
 				o.end, o.ended = r, time.Since(o.start)
@@ -244,11 +248,11 @@ func (e *twoEdges) poolDown(t *testing.T) {
 			t.Logf("%s, %s: cached answer served for %v after caching with every origin down; then %d %q (Cache-Control %q) at %v",
 				ed.name, cl.name, o.lastGood.Round(100*time.Millisecond), o.end.Status, o.end.Header.Get("X-Cache"), o.end.Header.Get("Cache-Control"), o.ended.Round(100*time.Millisecond))
 			if o.ended == 0 {
-				e.note(cl.name+", every origin down", ed.name, "the cached %d for all %v measured (%s)", cl.status, o.lastGood.Round(100*time.Millisecond),
-					map[bool]string{true: "STALE", false: "HIT, then STALE"}[cl.status == 200])
+				e.note(cl.name+", every origin down", ed.name, "the cached %d for all %v measured (X-Cache %s)", cl.status, o.lastGood.Round(100*time.Millisecond),
+					strings.Join(o.xcache, " → "))
 			} else {
-				e.note(cl.name+", every origin down", ed.name, "the cached %d for %v, then %d `%s` (X-Cache %s), not kept", cl.status,
-					o.lastGood.Round(100*time.Millisecond), o.end.Status, o.end.Header.Get("Cache-Control"), o.end.Header.Get("X-Cache"))
+				e.note(cl.name+", every origin down", ed.name, "the cached %d for %v (X-Cache %s), then %d `%s` (X-Cache %s), not kept", cl.status,
+					o.lastGood.Round(100*time.Millisecond), strings.Join(o.xcache, " → "), o.end.Status, o.end.Header.Get("Cache-Control"), o.end.Header.Get("X-Cache"))
 			}
 			switch {
 			case ed.name == "nginx edge":
