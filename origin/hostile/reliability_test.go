@@ -786,7 +786,8 @@ func TestReliabilityRun(t *testing.T) {
 	section("Cluster: 3 origin processes (`bin/origin`, real libvips) peered through groupcache, the front nginx rendered by " +
 		"`origin render-nginx` (hash consistent, `proxy_next_upstream error timeout http_503`, 3 tries: an origin's 502/504 is a store " +
 		"failure every node shares, so it is not retried), " +
-		"MinIO as source `s3` behind a fault-injecting HTTP proxy, source `local` on disk; started by `origin/clustertest`. " +
+		"MinIO as source `s3` behind a fault-injecting HTTP proxy, the FastDFS protocol-level fake (two trackers, one storage) as source `fdfs`, " +
+		"source `local` on disk; started by `origin/clustertest`. " +
 		"Settings changed from the defaults for the run: render.timeout 4s, front.read_timeout 6s, cluster.cache.peer_timeout 1s, " +
 		"s3 response_header_timeout 2s, server.idle_timeout 3s (so that idle keep-alive connections are gone when open files are counted).\n\n")
 	section("Load: an open-loop generator (Go, in the run) offering a fixed rate through nginx, each request a random one of %d distinct "+
