@@ -12,18 +12,12 @@
 //     and every segment is escaped with url.PathEscape, so a key can add neither a scheme, a
 //     host, a query, a fragment nor a path above the base. The built URL is re-checked against
 //     the base before it is requested.
-//   - Every connection's address is checked when it is dialled (net.Dialer.Control sees the
-//     resolved IP), so DNS answers that change between checks (rebinding) do not get through.
-//     Refused unless allow_private is set: loopback, RFC 1918 and unique-local (fc00::/7),
-//     link-local, unspecified, multicast, broadcast, CGNAT (100.64.0.0/10), "this network"
-//     (0.0.0.0/8), benchmarking (198.18.0.0/15) and reserved (240.0.0.0/4) addresses. IPv6
-//     forms that carry an IPv4 address are checked as that address: IPv4-mapped, NAT64
-//     (64:ff9b::/96), SIIT (::ffff:0:a.b.c.d), IPv4-compatible (::a.b.c.d) and 6to4
-//     (2002::/16). Refused even with allow_private: cloud metadata and host agents
-//     (169.254.169.254, fd00:ec2::254, fd20:ce::254, 168.63.129.16, 100.100.100.200,
-//     192.0.0.192) in any of those forms, and ranges whose destination the address does not
-//     tell (Teredo 2001::/32, local-use NAT64 64:ff9b:1::/48). Environment proxies are
-//     ignored: a proxy would dial for us unchecked.
+//   - Every connection's address is checked when it is dialled by the guard of package
+//     dialguard (net.Dialer.Control sees the resolved IP), so DNS answers that change between
+//     checks (rebinding) do not get through. Private, loopback, link-local and the other
+//     non-public ranges listed there are refused unless allow_private is set; cloud metadata
+//     endpoints are refused even then. Environment proxies are ignored: a proxy would dial for
+//     us unchecked.
 //   - Redirects are followed at most max_redirects times and only to URLs under base_url or
 //     one of redirect_bases (same scheme, host and path prefix); each hop is re-checked and
 //     re-dialled through the same guard. The path is checked the ways an upstream may

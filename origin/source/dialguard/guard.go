@@ -1,4 +1,22 @@
-package httpsrc
+// Package dialguard decides which addresses a source may connect to, at dial time: its Control
+// runs as a net.Dialer.Control, after name resolution, on the address actually being connected
+// to, so a DNS answer cannot change between the check and the connection (rebinding).
+//
+// Refused unless private addresses are allowed: loopback, RFC 1918 and unique-local
+// (fc00::/7), link-local, unspecified, multicast, broadcast, CGNAT (100.64.0.0/10), "this
+// network" (0.0.0.0/8), IETF protocol assignments (192.0.0.0/24), benchmarking
+// (198.18.0.0/15), discard-only (100::/64), documentation (2001:db8::/32) and reserved
+// (240.0.0.0/4) addresses. IPv6 forms that carry an IPv4 address are checked as that address:
+// IPv4-mapped, NAT64 (64:ff9b::/96), SIIT (::ffff:0:a.b.c.d), IPv4-compatible (::a.b.c.d) and
+// 6to4 (2002::/16). Refused always, private addresses allowed or not: cloud metadata endpoints
+// and host agents (169.254.169.254, fd00:ec2::254, fd20:ce::254, Azure's 168.63.129.16,
+// Aliyun's 100.100.100.200, 192.0.0.192) in any of those forms, and the ranges whose
+// destination the address does not tell (Teredo 2001::/32, local-use NAT64 64:ff9b:1::/48):
+// they are never an image store.
+//
+// Users: the HTTP source (every dial, redirects included) and the FastDFS client (the storages
+// a tracker names, over either transport).
+package dialguard
 
 import (
 	"errors"
@@ -8,11 +26,11 @@ import (
 	"syscall"
 )
 
-// ErrAddressRefused is wrapped by errors of dials to addresses the source may not reach.
-var ErrAddressRefused = errors.New("httpsrc: address refused")
+// ErrRefused is wrapped by errors of dials to addresses the source may not reach.
+var ErrRefused = errors.New("address refused")
 
-// guard decides which addresses a source may connect to.
-type guard struct {
+// Guard decides which addresses a source may connect to. It is safe for concurrent use.
+type Guard struct {
 	allowPrivate bool
 	private      []netip.Prefix
 	// embeds are IPv6 ranges that carry an IPv4 address a translator or tunnel delivers to;
@@ -33,8 +51,10 @@ type embed struct {
 	name   string
 }
 
-func newGuard(allowPrivate bool) *guard {
-	return &guard{
+// New returns a guard; allowPrivate permits the private ranges of the package comment (never
+// the metadata endpoints and the opaque ranges).
+func New(allowPrivate bool) *Guard {
+	return &Guard{
 		allowPrivate: allowPrivate,
 		private: []netip.Prefix{
 			netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
@@ -81,15 +101,15 @@ func newGuard(allowPrivate bool) *guard {
 	}
 }
 
-// check says whether the source may connect to ip.
-func (g *guard) check(ip netip.Addr) error {
+// Check says whether the source may connect to ip: nil, or an error wrapping ErrRefused.
+func (g *Guard) Check(ip netip.Addr) error {
 	if !ip.IsValid() {
-		return fmt.Errorf("%w: invalid address", ErrAddressRefused)
+		return fmt.Errorf("%w: invalid address", ErrRefused)
 	}
 	ip = ip.Unmap().WithZone("")
 	for _, p := range g.opaque {
 		if p.Contains(ip) {
-			return fmt.Errorf("%w: %s is in %s, whose destination cannot be checked", ErrAddressRefused, ip, p)
+			return fmt.Errorf("%w: %s is in %s, whose destination cannot be checked", ErrRefused, ip, p)
 		}
 	}
 	via := ""
@@ -104,7 +124,7 @@ func (g *guard) check(ip netip.Addr) error {
 	}
 	for _, m := range g.metadata {
 		if ip == m {
-			return fmt.Errorf("%w: %s%s is a cloud metadata address", ErrAddressRefused, ip, via)
+			return fmt.Errorf("%w: %s%s is a cloud metadata address", ErrRefused, ip, via)
 		}
 	}
 	if g.allowPrivate {
@@ -112,22 +132,22 @@ func (g *guard) check(ip netip.Addr) error {
 	}
 	for _, p := range g.private {
 		if p.Contains(ip) {
-			return fmt.Errorf("%w: %s%s is in %s (set allow_private to permit)", ErrAddressRefused, ip, via, p)
+			return fmt.Errorf("%w: %s%s is in %s (set allow_private to permit)", ErrRefused, ip, via, p)
 		}
 	}
 	return nil
 }
 
-// control is a net.Dialer.Control: it runs after name resolution, on the address actually
+// Control is a net.Dialer.Control: it runs after name resolution, on the address actually
 // being connected to, so a DNS answer cannot change between check and use.
-func (g *guard) control(_, address string, _ syscall.RawConn) error {
+func (g *Guard) Control(_, address string, _ syscall.RawConn) error {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
-		return fmt.Errorf("%w: %q: %v", ErrAddressRefused, address, err)
+		return fmt.Errorf("%w: %q: %v", ErrRefused, address, err)
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return fmt.Errorf("%w: %q is not an IP address", ErrAddressRefused, host)
+		return fmt.Errorf("%w: %q is not an IP address", ErrRefused, host)
 	}
-	return g.check(ip)
+	return g.Check(ip)
 }
