@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/source"
+	"github.com/imgorigin/imgorigin/origin/source/dialguard"
 )
 
 // Remote reads originals from under one base URL. It is safe for concurrent use.
@@ -46,8 +47,8 @@ func New(cfg Config) (*Remote, error) {
 		u, _ := parseBase(s)
 		r.allowed = append(r.allowed, u)
 	}
-	g := newGuard(cfg.AllowPrivate)
-	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second, Control: g.control}
+	g := dialguard.New(cfg.AllowPrivate)
+	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second, Control: g.Control}
 	r.client = &http.Client{
 		Transport: &http.Transport{
 			Proxy:                  nil, // a proxy would connect on our behalf, past the guard

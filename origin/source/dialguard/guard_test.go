@@ -1,9 +1,11 @@
-package httpsrc
+package dialguard_test
 
 import (
 	"errors"
 	"net/netip"
 	"testing"
+
+	"github.com/imgorigin/imgorigin/origin/source/dialguard"
 )
 
 func TestGuard(t *testing.T) {
@@ -48,18 +50,18 @@ func TestGuard(t *testing.T) {
 		{"100.100.100.200", false, false},
 		{"64:ff9b::a9fe:a9fe", false, false},
 	}
-	strict, lax := newGuard(false), newGuard(true)
+	strict, lax := dialguard.New(false), dialguard.New(true)
 	for _, tc := range tests {
 		t.Run(tc.addr, func(t *testing.T) {
 			ip := netip.MustParseAddr(tc.addr)
-			if err := strict.check(ip); (err == nil) != tc.public || (err != nil && !errors.Is(err, ErrAddressRefused)) {
+			if err := strict.Check(ip); (err == nil) != tc.public || (err != nil && !errors.Is(err, dialguard.ErrRefused)) {
 				t.Errorf("strict check(%s) = %v, want allowed=%v", tc.addr, err, tc.public)
 			}
-			if err := lax.check(ip); (err == nil) != tc.privateOK {
+			if err := lax.Check(ip); (err == nil) != tc.privateOK {
 				t.Errorf("allow_private check(%s) = %v, want allowed=%v", tc.addr, err, tc.privateOK)
 			}
 			// The dial hook sees "ip:port".
-			if err := strict.control("tcp", netip.AddrPortFrom(ip, 443).String(), nil); (err == nil) != tc.public {
+			if err := strict.Control("tcp", netip.AddrPortFrom(ip, 443).String(), nil); (err == nil) != tc.public {
 				t.Errorf("control(%s) = %v, want allowed=%v", tc.addr, err, tc.public)
 			}
 		})

@@ -1,4 +1,18 @@
-package httpsrc
+// Package dialguard decides which addresses a source may connect to, at dial time: its Control
+// runs as a net.Dialer.Control, after name resolution, on the address actually being connected
+// to, so a DNS answer cannot change between the check and the connection (rebinding).
+//
+// Refused unless private addresses are allowed: loopback, RFC 1918 and unique-local
+// (fc00::/7), link-local, unspecified, multicast, broadcast, CGNAT (100.64.0.0/10), "this
+// network" (0.0.0.0/8), IETF protocol assignments (192.0.0.0/24), benchmarking
+// (198.18.0.0/15), discard-only (100::/64), documentation (2001:db8::/32) and reserved
+// (240.0.0.0/4) addresses, including their IPv4-mapped and NAT64 (64:ff9b::/96) forms. Cloud
+// instance metadata endpoints (169.254.169.254, fd00:ec2::254, Aliyun's 100.100.100.200) are
+// refused always: they are never an image store.
+//
+// Users: the HTTP source (every dial, redirects included) and the FastDFS client (the storages
+// a tracker names, over either transport).
+package dialguard
 
 import (
 	"errors"
@@ -8,19 +22,21 @@ import (
 	"syscall"
 )
 
-// ErrAddressRefused is wrapped by errors of dials to addresses the source may not reach.
-var ErrAddressRefused = errors.New("httpsrc: address refused")
+// ErrRefused is wrapped by errors of dials to addresses the source may not reach.
+var ErrRefused = errors.New("address refused")
 
-// guard decides which addresses a source may connect to.
-type guard struct {
+// Guard decides which addresses a source may connect to. It is safe for concurrent use.
+type Guard struct {
 	allowPrivate bool
 	private      []netip.Prefix
 	nat64        netip.Prefix
 	metadata     []netip.Addr
 }
 
-func newGuard(allowPrivate bool) *guard {
-	return &guard{
+// New returns a guard; allowPrivate permits the private ranges of the package comment (never
+// the metadata endpoints).
+func New(allowPrivate bool) *Guard {
+	return &Guard{
 		allowPrivate: allowPrivate,
 		private: []netip.Prefix{
 			netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
@@ -52,10 +68,10 @@ func newGuard(allowPrivate bool) *guard {
 	}
 }
 
-// check says whether the source may connect to ip.
-func (g *guard) check(ip netip.Addr) error {
+// Check says whether the source may connect to ip: nil, or an error wrapping ErrRefused.
+func (g *Guard) Check(ip netip.Addr) error {
 	if !ip.IsValid() {
-		return fmt.Errorf("%w: invalid address", ErrAddressRefused)
+		return fmt.Errorf("%w: invalid address", ErrRefused)
 	}
 	ip = ip.Unmap().WithZone("")
 	if g.nat64.Contains(ip) {
@@ -65,7 +81,7 @@ func (g *guard) check(ip netip.Addr) error {
 	}
 	for _, m := range g.metadata {
 		if ip == m {
-			return fmt.Errorf("%w: %s is a cloud metadata address", ErrAddressRefused, ip)
+			return fmt.Errorf("%w: %s is a cloud metadata address", ErrRefused, ip)
 		}
 	}
 	if g.allowPrivate {
@@ -73,22 +89,22 @@ func (g *guard) check(ip netip.Addr) error {
 	}
 	for _, p := range g.private {
 		if p.Contains(ip) {
-			return fmt.Errorf("%w: %s is in %s (set allow_private to permit)", ErrAddressRefused, ip, p)
+			return fmt.Errorf("%w: %s is in %s (set allow_private to permit)", ErrRefused, ip, p)
 		}
 	}
 	return nil
 }
 
-// control is a net.Dialer.Control: it runs after name resolution, on the address actually
+// Control is a net.Dialer.Control: it runs after name resolution, on the address actually
 // being connected to, so a DNS answer cannot change between check and use.
-func (g *guard) control(_, address string, _ syscall.RawConn) error {
+func (g *Guard) Control(_, address string, _ syscall.RawConn) error {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
-		return fmt.Errorf("%w: %q: %v", ErrAddressRefused, address, err)
+		return fmt.Errorf("%w: %q: %v", ErrRefused, address, err)
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return fmt.Errorf("%w: %q is not an IP address", ErrAddressRefused, host)
+		return fmt.Errorf("%w: %q is not an IP address", ErrRefused, host)
 	}
-	return g.check(ip)
+	return g.Check(ip)
 }
