@@ -582,6 +582,7 @@ func TestReliabilityRun(t *testing.T) {
 	}
 	nextMixed := func(set string) func() string { return mixed(s3Sets[set]) }
 
+	load0 := loadAvg()
 	l := newLoader()
 	if s := l.get(nextLocal()); s.status != 200 {
 		t.Fatalf("first request through nginx: %d", s.status)
@@ -754,9 +755,19 @@ func TestReliabilityRun(t *testing.T) {
 	failovers0 := failoversOf()
 	fhung := fdfsPhase("fastdfs tracker hangs", "hung", "tracker 1 hangs", "tracker 1 answers again",
 		func() { fake.HangTracker(0) }, func() { fake.ResumeTracker(0) }, func() {
-			at(5 * time.Second)
-			upHung = trackerUp()
-			at(5 * time.Second)
+			// The gauge of every node every 500 ms while it hangs; a node counts as having
+			// seen it down when any sample says 0.
+			end := time.Now().Add(10 * time.Second)
+			for time.Now().Before(end) {
+				up := trackerUp()
+				if upHung == nil {
+					upHung = up
+				}
+				for i := range up {
+					upHung[i] = min(upHung[i], up[i])
+				}
+				at(500 * time.Millisecond)
+			}
 		})
 	at(fdfsDefaults.HealthInterval + fdfsDefaults.FirstByteTimeout + time.Second)
 	upResumed = trackerUp()
@@ -817,8 +828,9 @@ func TestReliabilityRun(t *testing.T) {
 	_ = host
 	section("# Reliability run\n\n")
 	section("Produced by `%s` on %s (UTC), on this project's development machine: %d cores, %s RAM, Linux; "+
-		"everything on 127.0.0.1. The run takes about %d minutes.\n\n", *command, time.Now().UTC().Format("2006-01-02 15:04"),
-		runtime.NumCPU(), memTotal(), int((time.Since(l.start)+time.Minute-1)/time.Minute))
+		"everything on 127.0.0.1. The run takes about %d minutes. The machine's load average (1 min, other jobs included) was %s at the start "+
+		"and %s at the end: figures of different runs are comparable only at similar load.\n\n", *command, time.Now().UTC().Format("2006-01-02 15:04"),
+		runtime.NumCPU(), memTotal(), int((time.Since(l.start)+time.Minute-1)/time.Minute), load0, loadAvg())
 	section("Cluster: 3 origin processes (`bin/origin`, real libvips) peered through groupcache, the front nginx rendered by " +
 		"`origin render-nginx` (hash consistent, `proxy_next_upstream error timeout http_503`, 3 tries: an origin's 502/504 is a store " +
 		"failure every node shares, so it is not retried), " +
@@ -916,7 +928,7 @@ func TestReliabilityRun(t *testing.T) {
 	section("\nFastDFS requests sent while it hangs: %d, not 200: %d; whose fetch (Server-Timing `fetch`) took first_byte_timeout or more: %d; "+
 		"longest fetch %s ms, slowest request %s ms. Per node: failovers away from the hung tracker during the phase "+
 		"(`imgorigin_source_failovers_total`), when the requests that waited for it were sent, and its "+
-		"`imgorigin_source_server_up{role=\"tracker\"}` 5 s into the hang and %v after it answers again (a node that did not ask it "+
+		"lowest `imgorigin_source_server_up{role=\"tracker\"}` read every 500 ms while it hangs, and the gauge %v after it answers again (a node that did not ask it "+
 		"while it hung has not seen it go; the background probe only checks trackers marked down):\n\n"+
 		"| node | failovers | requests that waited for it | up, during | up, after |\n|---|---:|---|---:|---:|\n%s\n\n",
 		hungA.n, hungA.failed, hungA.slow, ms(hungA.maxFetch), ms(hungA.max),
@@ -1070,6 +1082,15 @@ func keptSections(path, generated string) string {
 		kept.WriteString("\n## " + strings.TrimRight(p, "\n") + "\n")
 	}
 	return kept.String()
+}
+
+// loadAvg is the 1-minute load average of /proc/loadavg.
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
 }
 
 func memTotal() string {
