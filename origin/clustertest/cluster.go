@@ -22,6 +22,8 @@ import (
 	"github.com/imgorigin/imgorigin/legacy/site"
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
 	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/pool"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/ring"
 	"github.com/imgorigin/imgorigin/origin/source/s3"
 	"github.com/imgorigin/imgorigin/origin/source/s3/miniotest"
@@ -84,7 +86,7 @@ type Cluster struct {
 	LegacyAddr          string // with Options.Legacy
 
 	Nodes    []*Node
-	Pool     []ring.Server // the pool list, as written in nginx's upstream block
+	Pool     []pool.Member // the pool list, as written in nginx's upstream block
 	ShardKey string        // cluster.cache.shard_key in effect
 
 	Keys         *signer.Ring // the origin's signing keys (kid "k1")
@@ -209,13 +211,13 @@ func launch(t TB, opts Options) (*Cluster, error) {
 		}
 		return a
 	}
-	var pool strings.Builder
+	var poolYAML strings.Builder
 	for i := 0; i < opts.Nodes; i++ {
 		n := &Node{c: c, Index: i, Name: fmt.Sprintf("origin-%d", i+1), Addr: addr(), InternalAddr: addr()}
 		n.URL, n.InternalURL = "http://"+n.Addr, "http://"+n.InternalAddr
 		c.Nodes = append(c.Nodes, n)
-		c.Pool = append(c.Pool, ring.Server{Name: n.Addr, Weight: 1})
-		fmt.Fprintf(&pool, "    - {name: %q, internal: %q}\n", n.Addr, n.InternalAddr)
+		c.Pool = append(c.Pool, pool.Member{Name: n.Addr, Weight: 1})
+		fmt.Fprintf(&poolYAML, "    - {name: %q, internal: %q}\n", n.Addr, n.InternalAddr)
 	}
 	c.FrontAddr = addr()
 	c.FrontURL = "http://" + c.FrontAddr
@@ -254,7 +256,7 @@ sources:
   rate_limit: 100000
   rate_burst: 100000
   fail_timeout: 1s
-`, filepath.Join(dir, "keys.json"), c.OriginSecret, sources.String(), c.ShardKey, pool.String(), c.FrontAddr, legacy, opts.FrontWorkers)
+`, filepath.Join(dir, "keys.json"), c.OriginSecret, sources.String(), c.ShardKey, poolYAML.String(), c.FrontAddr, legacy, opts.FrontWorkers)
 	c.ConfigPath = filepath.Join(dir, "origin.yaml")
 	if err := os.WriteFile(c.ConfigPath, []byte(yaml), 0o600); err != nil {
 		return c, err
@@ -580,10 +582,10 @@ func (c *Cluster) Ring() *ring.Ring {
 }
 
 // Owners returns the nodes nginx tries for an escaped request path, owner first (the shard
-// key is computed by origin/cache as nginx computes it).
+// key is computed by origin/render as nginx computes it).
 func (c *Cluster) Owners(escapedPath string, n int) []*Node {
 	var out []*Node
-	for _, a := range c.Ring().PickN(cache.ShardKey(c.ShardKey, escapedPath), n) {
+	for _, a := range c.Ring().PickN(render.Shard(c.ShardKey)(escapedPath), n) {
 		out = append(out, c.NodeByAddr(a))
 	}
 	return out
