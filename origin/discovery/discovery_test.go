@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/discovery"
-	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/discovery/dnstest"
+	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
 const srvName = "_http._tcp.imgorigin-peers.test.svc.cluster.local"

@@ -49,6 +49,33 @@ func TestGuard(t *testing.T) {
 		{"fd00:ec2::254", false, false},
 		{"100.100.100.200", false, false},
 		{"64:ff9b::a9fe:a9fe", false, false},
+		{"168.63.129.16", false, false},        // Azure WireServer
+		{"fd20:ce::254", false, false},         // GCP IPv6 metadata
+		{"192.0.0.192", false, false},          // Oracle Cloud metadata
+		{"::ffff:168.63.129.16", false, false}, // mapped
+		{"2002:a9fe:a9fe::1", false, false},    // 6to4 around 169.254.169.254
+		{"::ffff:0:a9fe:a9fe", false, false},   // SIIT around 169.254.169.254
+		{"::a9fe:a9fe", false, false},          // IPv4-compatible 169.254.169.254
+		{"64:ff9b::c000:c0", false, false},     // NAT64 of 192.0.0.192
+		// Transition forms around a private IPv4 address: checked as that address.
+		{"2002:7f00:1::1", false, true},  // 6to4 around 127.0.0.1
+		{"2002:c0a8:101::", false, true}, // 6to4 around 192.168.1.1
+		{"2002:a00:1:1::1", false, true}, // 6to4 around 10.0.0.1
+		{"2002:808:808::1", true, true},  // 6to4 around 8.8.8.8
+		{"::ffff:0:7f00:1", false, true}, // SIIT around 127.0.0.1
+		{"::ffff:0:a00:1", false, true},  // SIIT around 10.0.0.1
+		{"::ffff:0:808:808", true, true}, // SIIT around 8.8.8.8
+		{"::127.0.0.1", false, true},     // IPv4-compatible loopback
+		{"::10.0.0.1", false, true},      // IPv4-compatible RFC 1918
+		{"::808:808", true, true},        // IPv4-compatible 8.8.8.8
+		// Forms whose destination the address does not tell: never.
+		{"2001::1", false, false},                              // Teredo
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", false, false}, // Teredo, RFC 4380's example
+		{"64:ff9b:1::7f00:1", false, false},                    // local-use NAT64
+		{"64:ff9b:1:ffff::1", false, false},                    // local-use NAT64
+		// Neighbours of those ranges stay reachable.
+		{"2001:4860:4860::8888", true, true}, // Google DNS, outside Teredo's /32
+		{"64:ff9b:2::1", true, true},         // outside the local-use /48
 	}
 	strict, lax := dialguard.New(false), dialguard.New(true)
 	for _, tc := range tests {

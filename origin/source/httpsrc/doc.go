@@ -20,7 +20,11 @@
 //     us unchecked.
 //   - Redirects are followed at most max_redirects times and only to URLs under base_url or
 //     one of redirect_bases (same scheme, host and path prefix); each hop is re-checked and
-//     re-dialled through the same guard.
+//     re-dialled through the same guard. The path is checked the ways an upstream may
+//     resolve it: percent-encoded dots are dots (%2e%2e, .%2E), and %2F, "\" and ";"
+//     parameters may or may not split segments (..%2f, ..%5c, ..;); a target that leaves
+//     the base under any reading is refused. Keys whose segments would climb that way
+//     (a\..\x) are refused as invalid.
 //   - Bodies are cut off with source.ErrTooLarge past max_object_size while streaming.
 //
 // # Status mapping

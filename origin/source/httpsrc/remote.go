@@ -106,22 +106,15 @@ func (r *Remote) allowedURL(u *url.URL) bool {
 	return false
 }
 
-// under reports whether u is base or below it: same scheme and host (port included), path
-// prefixed by base's, no credentials, and no dot segments left in the path.
+// under reports whether u is base or below it: same scheme and host (port included), the
+// escaped path prefixed by base's, no credentials, and no way of resolving the path's dot
+// segments, percent-encoded or not, that leaves the base (pathUnder).
 func (r *Remote) under(u, base *url.URL) bool {
 	if u.Scheme != base.Scheme || !strings.EqualFold(u.Host, base.Host) || u.User != nil || u.Opaque != "" {
 		return false
 	}
 	p := u.EscapedPath()
-	if !strings.HasPrefix(p, base.EscapedPath()) {
-		return false
-	}
-	for seg := range strings.SplitSeq(p, "/") {
-		if seg == "." || seg == ".." {
-			return false
-		}
-	}
-	return true
+	return strings.HasPrefix(p, base.EscapedPath()) && pathUnder(p, base.EscapedPath())
 }
 
 // do sends one request for key and returns a 200 response; the caller closes the body and
