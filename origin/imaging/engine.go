@@ -137,9 +137,9 @@ func (e *Engine) checkInput(in imgprobe.Info, opts imgurl.Options) error {
 }
 
 // Process decodes data (whose header was probed as in), transforms it as opts says and
-// encodes it. Limits are checked before anything is decoded. ctx is checked between steps: a
-// running libvips operation cannot be interrupted, so callers bound the work with admission
-// and the limits rather than with deadlines alone.
+// encodes it. Limits are checked before anything is decoded. When ctx ends, libvips'
+// evaluation is killed (killSwitch): Process returns ctx's error within one tile's work, or
+// one output frame's encode where a codec library encodes a frame in one call.
 func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
@@ -152,9 +152,11 @@ func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opt
 		return Result{}, fmt.Errorf("%w: bytes are not %s", ErrCorrupt, in.Format)
 	}
 	t0 := time.Now()
+	ks := newKillSwitch(ctx)
+	defer ks.stop()
 	var img *vips.ImageRef
 	if animatedOutput(in, opts) {
-		img, err = e.animate(data, in, opts, p)
+		img, err = e.animate(data, in, opts, p, ks)
 	} else {
 		img, err = e.still(data, in, opts, p)
 	}
@@ -162,6 +164,7 @@ func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opt
 		return Result{}, err
 	}
 	defer img.Close()
+	ks.watch(img)
 	// No pixel is asked for before encoding: doing so (vips_getpoint) would split the timing
 	// into decoding and encoding, but it runs the decode as a second long cgo call, and each
 	// long cgo call costs the Go scheduler a P hand-off and its sysmon thread a burst of
@@ -173,6 +176,11 @@ func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opt
 	}
 	t1 := time.Now()
 	out, err := e.encode(img, opts)
+	if ks.stop() {
+		// Killed (the encoder fails with "killed for image"), or the deadline came just as
+		// the encode finished: either way the caller has stopped waiting.
+		return Result{}, fmt.Errorf("imaging: render stopped after %s: %w", time.Since(t0).Round(time.Millisecond), context.Cause(ctx))
+	}
 	if err != nil {
 		return Result{}, err
 	}
