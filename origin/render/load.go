@@ -39,7 +39,8 @@ func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error)
 		return nil, err
 	}
 	if in.Truncated {
-		return nil, failure.New(failure.KindUnprocessable, "the original is truncated", fmt.Errorf("render: %s original %s ends before its last marker", in.Format, okey))
+		why := imgprobe.Truncation(in.Format)
+		return nil, failure.New(failure.KindUnprocessable, "the original is truncated: it "+why, fmt.Errorf("render: %s original %s %s", in.Format, okey, why))
 	}
 	if opts.Format == imgurl.Auto {
 		opts.Format = autoFormat(k.bucket, in)
