@@ -37,6 +37,10 @@ type Options struct {
 	HealthCheck bool
 	MinIO       bool // a real MinIO as source "s3"
 	FastDFS     bool // the fdfsfake process as source "fdfs", seeded with FastDFSFiles
+	// FastDFSTrackers, when set, is a FastDFS cluster that is already running (e.g. an
+	// in-process fdfstest.Server whose faults the test drives) used as source "fdfs" with
+	// every tracker listed; no fdfsfake is started.
+	FastDFSTrackers []string
 
 	// FastDFSFiles are uploaded to the FastDFS stand-in at its start; Stack.FDFS maps each
 	// name to its file ID.
@@ -210,7 +214,11 @@ func launch(ctx context.Context, opts Options) (*Stack, error) {
 		}
 		cfg.Sources["s3"] = s3c
 	}
-	if opts.FastDFS {
+	if len(opts.FastDFSTrackers) > 0 {
+		f := sourceOf("fastdfs", nil)
+		f.FastDFS.Trackers = opts.FastDFSTrackers
+		cfg.Sources["fdfs"] = f
+	} else if opts.FastDFS {
 		opts.Logf("stack: starting the FastDFS stand-in")
 		trackers, err := s.startFastDFS(opts)
 		if err != nil {
