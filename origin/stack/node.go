@@ -28,8 +28,15 @@ type Node struct {
 // LogPath is the node's log file (all its runs, appended).
 func (n *Node) LogPath() string { return filepath.Join(n.s.Dir, "logs", n.Name+".log") }
 
+// DiskDir is the node's disk tier (with Options.Disk).
+func (n *Node) DiskDir() string { return filepath.Join(n.s.Dir, "disk", n.Name) }
+
 func (n *Node) start() error {
-	p, err := startProc(n.Name, n.LogPath(), n.s.env, filepath.Join(n.s.bin, "origin"),
+	env := n.s.env
+	if n.s.disk {
+		env = append(env[:len(env):len(env)], "IMGORIGIN_CLUSTER_CACHE_DISK_PATH="+n.DiskDir())
+	}
+	p, err := startProc(n.Name, n.LogPath(), env, filepath.Join(n.s.bin, "origin"),
 		"-c", n.s.ConfigPath, "--node", n.Name, "--listen", n.Addr, "--internal-listen", n.InternalAddr, "--self", n.Addr)
 	if err != nil {
 		return err

@@ -21,6 +21,8 @@ import (
 	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/config"
+	"github.com/imgorigin/imgorigin/origin/pool"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/ring"
 	"github.com/imgorigin/imgorigin/origin/source/s3/minio"
 	"github.com/imgorigin/imgorigin/signer"
@@ -47,6 +49,9 @@ type Options struct {
 	FastDFSFiles map[string][]byte
 	// ShardKey is cluster.cache.shard_key ("object" or "path"); empty keeps the default.
 	ShardKey string
+	// Disk gives every origin a disk tier (cluster.cache.disk.path) in its own directory,
+	// Node.DiskDir, kept across Restart as a volume per node is.
+	Disk bool
 	// Env adds IMGORIGIN_*=value overrides for every origin process, e.g.
 	// "IMGORIGIN_SERVER_CACHE_CONTROL_NOT_FOUND_MAX_AGE=2s".
 	Env []string
@@ -83,7 +88,7 @@ type Stack struct {
 	LegacyAddr          string // with Options.Legacy
 
 	Nodes    []*Node
-	Pool     []ring.Server // the pool list, as written in nginx's upstream block
+	Pool     []pool.Member // the pool list, as written in nginx's upstream block
 	ShardKey string        // cluster.cache.shard_key in effect
 
 	Keys         *signer.Ring // the origin's signing keys (kid "k1")
@@ -99,6 +104,7 @@ type Stack struct {
 	bin      string
 	env      []string
 	logf     func(string, ...any)
+	disk     bool // Options.Disk
 	tempDir  bool // Dir was made by Start: Close removes it
 	detached bool // Options.Run: the processes outlive this one; <dir>/pids lists them
 	mu       sync.Mutex
@@ -163,7 +169,7 @@ func launch(ctx context.Context, opts Options) (*Stack, error) {
 	dir := opts.Dir
 	s := &Stack{
 		Dir: dir, LocalDir: filepath.Join(dir, "local"), LegacyDir: filepath.Join(dir, "legacy-site"),
-		bin: bin, env: opts.Env, ShardKey: cache.DefaultConfig().ShardKey, logf: opts.Logf, detached: opts.Run != nil,
+		bin: bin, env: opts.Env, ShardKey: cache.DefaultConfig().ShardKey, logf: opts.Logf, detached: opts.Run != nil, disk: opts.Disk,
 		Client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 	}
 	if opts.ShardKey != "" {
@@ -248,8 +254,8 @@ func launch(ctx context.Context, opts Options) (*Stack, error) {
 		n := &Node{s: s, Index: i, Name: fmt.Sprintf("origin-%d", i+1), Addr: addr(ports.origin(i)), InternalAddr: addr(ports.internal(i))}
 		n.URL, n.InternalURL = "http://"+n.Addr, "http://"+n.InternalAddr
 		s.Nodes = append(s.Nodes, n)
-		s.Pool = append(s.Pool, ring.Server{Name: n.Addr, Weight: 1})
-		cfg.Cluster.Pool = append(cfg.Cluster.Pool, cache.Peer{Name: n.Addr, Internal: n.InternalAddr})
+		s.Pool = append(s.Pool, pool.Member{Name: n.Addr, Weight: 1})
+		cfg.Cluster.Pool = append(cfg.Cluster.Pool, pool.Member{Name: n.Addr, Internal: n.InternalAddr})
 	}
 	s.FrontAddr = addr(ports.Front)
 	s.FrontURL = "http://" + s.FrontAddr
@@ -666,10 +672,10 @@ func (s *Stack) Ring() *ring.Ring {
 }
 
 // Owners returns the nodes nginx tries for an escaped request path, owner first (the shard
-// key is computed by origin/cache as nginx computes it).
+// key is computed by origin/render as nginx computes it).
 func (s *Stack) Owners(escapedPath string, n int) []*Node {
 	var out []*Node
-	for _, a := range s.Ring().PickN(cache.ShardKey(s.ShardKey, escapedPath), n) {
+	for _, a := range s.Ring().PickN(render.Shard(s.ShardKey)(escapedPath), n) {
 		out = append(out, s.NodeByAddr(a))
 	}
 	return out
