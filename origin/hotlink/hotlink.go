@@ -1,5 +1,5 @@
 // Package hotlink is the Referer allow-list (hotlink protection) of image answers. One
-// configuration is rendered into nginx's valid_referers by the front (origin/frontconf, the
+// configuration is rendered into nginx's valid_referers by the front (package nginx, the
 // front.hotlink key) and by the CDN edge stand-in (cdn/edge), and it names the same setting
 // every CDN console has (cdn/README.md, "Hotlink protection").
 //
