@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang/groupcache"
 
+	"github.com/imgorigin/imgorigin/origin/diskcache"
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/ring"
 )
@@ -24,6 +25,7 @@ const (
 	OutcomeHit  Outcome = "hit"
 	OutcomePeer Outcome = "peer"
 	OutcomeMiss Outcome = "miss"
+	OutcomeDisk Outcome = "disk" // this node's disk tier, after a memory miss
 )
 
 // Loader computes the value of a key on its owner. The returned bytes must be unversioned:
@@ -47,6 +49,7 @@ type Cache struct {
 	client *http.Client
 	groups map[string]*group // by logical name
 	health *peerHealth       // owners in back-off after a transport failure
+	disk   *diskcache.Store  // nil: no disk tier
 }
 
 type membership struct {
@@ -62,6 +65,8 @@ type group struct {
 	neg       *negCache
 	negHits   atomic.Int64
 	peerSkips atomic.Int64 // loads done here because the owner is in back-off
+	loads     atomic.Int64 // successful loads (store fetches, renders), disk hits not included
+	diskHits  atomic.Int64
 }
 
 // process is the package's only process-level state: groupcache's per-group peer picker is
@@ -84,8 +89,10 @@ func registerDispatcher() {
 }
 
 // New builds a node's cache. self is this node's Name in peers; an empty peers list means a
-// single node. loadOriginal and loadVariant run on a key's owner on a miss.
-func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader) (*Cache, error) {
+// single node. loadOriginal and loadVariant run on a key's owner on a miss. With
+// cfg.Disk.Path set, New opens the disk tier (its rebuild goes on in the background, DiskReady);
+// Close closes it.
+func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader, opts ...Option) (*Cache, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
@@ -105,6 +112,17 @@ func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader
 	c.health = newPeerHealth(cfg.PeerBackoff, cfg.PeerTimeout, c.client)
 	if err := c.SetPeers(peers); err != nil {
 		return nil, err
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if cfg.Disk.Enabled() {
+		d, err := diskcache.Open(cfg.Disk, o.log)
+		if err != nil {
+			return nil, fmt.Errorf("cache: %w", err)
+		}
+		c.disk = d
 	}
 	registerDispatcher()
 	n := process.seq.Add(1)
@@ -210,6 +228,10 @@ func (g *group) get(ctx context.Context, key string, dest groupcache.Sink) error
 		g.negHits.Add(1)
 		return err
 	}
+	if v, ok := g.fromDisk(key); ok {
+		record(ctx, OutcomeDisk)
+		return dest.SetBytes(v)
+	}
 	record(ctx, OutcomeMiss)
 	data, err := g.load(ctx, key)
 	if err != nil {
@@ -218,6 +240,8 @@ func (g *group) get(ctx context.Context, key string, dest groupcache.Sink) error
 		}
 		return err
 	}
+	g.loads.Add(1)
+	g.toDisk(key, data)
 	return dest.SetBytes(data)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/diskcache"
 	"github.com/imgorigin/imgorigin/origin/ring"
 )
 
@@ -26,6 +27,8 @@ type Config struct {
 	PeerBackoff     time.Duration `mapstructure:"peer_backoff"`
 	NegativeTTL     time.Duration `mapstructure:"negative_ttl"`     // how long a permanent failure is remembered
 	NegativeEntries int           `mapstructure:"negative_entries"` // size of the negative cache per group
+	// Disk is the node's disk tier under both groups (off when its path is empty).
+	Disk diskcache.Config `mapstructure:"disk"`
 }
 
 // DefaultConfig returns the defaults: 256 MiB of originals, 512 MiB of variants.
@@ -38,6 +41,7 @@ func DefaultConfig() Config {
 		PeerBackoff:     3 * time.Second,
 		NegativeTTL:     30 * time.Second,
 		NegativeEntries: 10000,
+		Disk:            diskcache.DefaultConfig(),
 	}
 }
 
@@ -64,6 +68,11 @@ func (c Config) Validate() error {
 	}
 	if c.NegativeEntries < 0 {
 		errs = append(errs, errors.New("negative_entries: must not be negative"))
+	}
+	if c.Disk.Enabled() {
+		if err := c.Disk.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("disk: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }

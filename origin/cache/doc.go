@@ -66,6 +66,18 @@
 // decoded bytes per megapixel), and keep the two budgets under ~60 % of the container's
 // memory; a request copies a value out of the cache (the hit path allocates len(value)).
 //
+// # Disk tier
+//
+// With disk.path set (cluster.cache.disk), each node keeps both groups on its own disk too
+// (package diskcache: append-only segments, checksummed records, segment eviction, an index
+// rebuilt at start in the background). The getter, which runs on a key's owner after a memory
+// miss, asks the disk before it fetches or renders (outcome "disk"), and writes what it loaded
+// behind. So a restarted node answers its keys from disk instead of fetching and rendering
+// them again, and a node remembers far more than its memory budget. The disk's trouble is
+// never a caller's: an unreadable record is a miss, an unwritable disk drops writes
+// (imgorigin_cache_disk_degraded). loads_total counts real loads only; disk hits are
+// imgorigin_cache_disk_hits_total.
+//
 // # Process-wide state
 //
 // groupcache keeps a process-global registry: group names must be unique and the peer picker

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -49,6 +50,10 @@ type Options struct {
 	HealthCheck bool
 	MinIO       bool // a real MinIO as source "s3" (needs a testing.TB)
 	FastDFS     bool // the fdfsfake process as source "fdfs", seeded with FastDFSFiles
+	// FastDFSTrackers, when set, is a FastDFS cluster that is already running (e.g. an
+	// in-process fdfstest.Server whose faults the test drives) used as source "fdfs" with
+	// every tracker listed; no fdfsfake is started.
+	FastDFSTrackers []string
 
 	// FastDFSFiles are uploaded to the FastDFS stand-in at its start; Cluster.FDFS maps each
 	// name to its file ID.
@@ -193,7 +198,13 @@ func launch(t TB, opts Options) (*Cluster, error) {
 		fmt.Fprintf(&sources, "  s3:\n    type: s3\n    s3: {endpoint: %q, bucket: %q, path_style: true, access_key: %q, secret_key: %q, connect_timeout: 1s, max_backoff: 100ms}\n",
 			sc.Endpoint, sc.Bucket, sc.AccessKey, sc.SecretKey)
 	}
-	if opts.FastDFS {
+	if len(opts.FastDFSTrackers) > 0 {
+		q := make([]string, len(opts.FastDFSTrackers))
+		for i, tr := range opts.FastDFSTrackers {
+			q[i] = strconv.Quote(tr)
+		}
+		fmt.Fprintf(&sources, "  fdfs:\n    type: fastdfs\n    fastdfs: {trackers: [%s]}\n", strings.Join(q, ", "))
+	} else if opts.FastDFS {
 		trackers, err := c.startFastDFS(opts.FastDFSFiles)
 		if err != nil {
 			return c, err

@@ -90,11 +90,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	}
 	var cc *cache.Cache
 	factory := func(loadOriginal, loadVariant render.Loader) (render.Cache, error) {
-		c, err := cache.New(cfg.Cluster.Cache, self, cfg.Cluster.Pool, cache.Loader(loadOriginal), cache.Loader(loadVariant))
+		c, err := cache.New(cfg.Cluster.Cache, self, cfg.Cluster.Pool, cache.Loader(loadOriginal), cache.Loader(loadVariant), cache.WithLogger(log))
 		if err != nil {
 			return nil, err
 		}
 		cc = c
+		n.closers = append(n.closers, c.Close)
 		return cacheAdapter{c}, nil
 	}
 	rd, err := render.New(cfg.Render, source.NewRegistry(sources), processor{engine}, adm, factory)
