@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/render"
 )
 
 // diskNode is a single-node cache with a disk tier whose loaders count their calls.
@@ -23,7 +24,7 @@ func newDiskNode(t *testing.T, dir string) *diskNode {
 	cfg.Disk.SegmentBytes = 1 << 20
 	cfg.Disk.Bytes = 8 << 20
 	n := &diskNode{}
-	c, err := cache.New(cfg, "", nil,
+	c, err := cache.New(cfg, "", nil, render.Shard(cfg.ShardKey),
 		func(ctx context.Context, key string) ([]byte, error) {
 			n.origs.Add(1)
 			return []byte("original of " + key), nil
