@@ -219,9 +219,12 @@ func (p processor) Process(ctx context.Context, data []byte, in imgprobe.Info, o
 }
 
 func imagingFailure(err error) error {
+	var oe *imaging.OutputError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return err
+	case errors.As(err, &oe):
+		return failure.New(failure.KindUnprocessable, "the requested output is too large: "+oe.Error()+" (imaging.max_output_pixels); ask for a smaller size or a still format", err)
 	case errors.Is(err, imaging.ErrLimits):
 		return failure.New(failure.KindUnprocessable, "the original exceeds this origin's limits", err)
 	case errors.Is(err, imaging.ErrUnsupported):
