@@ -91,6 +91,10 @@ type AuthConfig struct {
 	Keys []string `mapstructure:"keys"`
 	// TTL is how long a signed URL is valid after its timestamp.
 	TTL time.Duration `mapstructure:"ttl"`
+	// MaxLifetime refuses a timestamp whose expiry (timestamp + TTL) lies further ahead than
+	// this (X-Edge-Auth: beyond max lifetime): signers write future timestamps to bucket their
+	// expiries, but a leaked key must not mint URLs valid for centuries. At least TTL.
+	MaxLifetime time.Duration `mapstructure:"max_lifetime"`
 	// PathPrefix scopes authentication (legacy URLs stay open). Matched on the normalised path.
 	PathPrefix string `mapstructure:"path_prefix"`
 	// Param is the query parameter carrying the token.
@@ -127,7 +131,7 @@ func DefaultConfig() Config {
 		ConnectTimeout:  2 * time.Second,
 		ReadTimeout:     30 * time.Second,
 		UseStale:        []string{"http_500", "http_502", "http_503", "http_504"},
-		Auth:            AuthConfig{TTL: 1800 * time.Second, PathPrefix: "/i/", Param: "auth_key"},
+		Auth:            AuthConfig{TTL: 1800 * time.Second, MaxLifetime: 7 * 24 * time.Hour, PathPrefix: "/i/", Param: "auth_key"},
 		OriginSecret:    OriginSecretConfig{Header: "X-Origin-Secret"},
 		FormatHeader:    autoformat.DefaultConfig().Header,
 		TempDir:         "temp",
@@ -228,6 +232,9 @@ func (c Config) Validate() error {
 		}
 		if c.Auth.TTL < time.Second || c.Auth.TTL%time.Second != 0 {
 			add("auth.ttl: must be whole seconds, at least 1s")
+		}
+		if c.Auth.MaxLifetime < c.Auth.TTL || c.Auth.MaxLifetime%time.Second != 0 || c.Auth.MaxLifetime > 366*24*time.Hour {
+			add("auth.max_lifetime: must be whole seconds, at least auth.ttl, at most 8784h")
 		}
 		if !prefixRe.MatchString(c.Auth.PathPrefix) {
 			add("auth.path_prefix: must be a path starting with /")

@@ -358,6 +358,9 @@ func TestEdgeAuth(t *testing.T) {
 		{"other path", "/i/w_300,f_webp/s3/a/c.jpg?auth_key=" + good, "bad signature"},
 		{"unknown key", p + "?auth_key=" + signA(p, now, "0", "0", "someOtherKey"), "bad signature"},
 		{"malformed", p + "?auth_key=12-34", "malformed"},
+		// A leaked key writing a far-future timestamp (the review's year 33658 was accepted).
+		{"year 33658", p + "?auth_key=" + signA(p, 999_999_999_999, "0", "0", testKey), "beyond max lifetime"},
+		{"beyond max lifetime", p + "?auth_key=" + signA(p, now+8*24*3600, "0", "0", testKey), "beyond max lifetime"},
 		{"hyphen in rand", p + "?auth_key=" + signA(p, now, "a-b", "0", testKey), "malformed"},
 		{"repeated param", p + "?auth_key=" + good + "&auth_key=" + good, "malformed"},
 		{"encoded prefix", "/%69/w_300,f_webp/s3/a/x.jpg", "missing"},

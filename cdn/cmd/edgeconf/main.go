@@ -46,6 +46,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.IntVar(&cfg.MaxSizeMB, "max-size-mb", cfg.MaxSizeMB, "cache size limit")
 	fs.StringVar(&cfg.Auth.Type, "auth-type", cfg.Auth.Type, `edge URL auth: "" or aliyun-a (keys from $EDGE_AUTH_KEYS)`)
 	fs.DurationVar(&cfg.Auth.TTL, "auth-ttl", cfg.Auth.TTL, "signed URL validity after its timestamp")
+	fs.DurationVar(&cfg.Auth.MaxLifetime, "auth-max-lifetime", cfg.Auth.MaxLifetime, "refuse timestamps whose expiry lies further ahead")
 	fs.StringVar(&cfg.Auth.PathPrefix, "auth-prefix", cfg.Auth.PathPrefix, "paths that need a token")
 	fs.StringVar(&cfg.OriginSecret.Header, "origin-secret-header", cfg.OriginSecret.Header, "header carrying $EDGE_ORIGIN_SECRET on pulls")
 	useStale := fs.String("use-stale", strings.Join(cfg.UseStale, ","), "proxy_cache_use_stale conditions, comma-separated")
