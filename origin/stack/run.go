@@ -76,6 +76,9 @@ func (r *Run) defaults(opts *Options) {
 	}
 	opts.Nodes = len(r.Ports.Origins)
 	opts.MinIO, opts.FastDFS, opts.Legacy, opts.Edge = true, true, true, true
+	// The disk tier: each origin's own directory (<dir>/disk/origin-N, Node.DiskDir) comes from
+	// the environment at its start and survives restarts of the stack.
+	opts.Disk = true
 }
 
 func (r *Run) samplesDir(dir string) string { return filepath.Join(dir, "samples") }
@@ -174,6 +177,7 @@ func (r *Run) originConfig(s *Stack, cfg *config.Config) {
 	cfg.Upload.Normalize = true
 	cfg.Upload.MaxSide = 4096
 	cfg.Front.UploadRateLimit, cfg.Front.UploadRateBurst = 200, 400 // one machine's load runs come from one address
+	cfg.Cluster.Cache.Disk.Bytes, cfg.Cluster.Cache.Disk.SegmentBytes = 1<<30, 16<<20
 	_ = os.MkdirAll(filepath.Join(s.Dir, "upload-journal"), 0o755)
 }
 

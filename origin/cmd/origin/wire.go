@@ -82,7 +82,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	}
 	n.auth = az
 	if !az.Enabled() {
-		log.Warn("SIGNATURE CHECKS ARE OFF: no signing key is configured, every well-formed URL is served. Configure auth.keys before exposing this node.")
+		log.Warn("SIGNATURE CHECKS ARE OFF (auth.mode: off): every well-formed URL is served. Configure auth.keys and remove auth.mode: off before exposing this node.")
 	}
 
 	self := cfg.Cluster.Self
@@ -219,9 +219,12 @@ func (p processor) Process(ctx context.Context, data []byte, in imgprobe.Info, o
 }
 
 func imagingFailure(err error) error {
+	var oe *imaging.OutputError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return err
+	case errors.As(err, &oe):
+		return failure.New(failure.KindUnprocessable, "the requested output is too large: "+oe.Error()+" (imaging.max_output_pixels); ask for a smaller size or a still format", err)
 	case errors.Is(err, imaging.ErrLimits):
 		return failure.New(failure.KindUnprocessable, "the original exceeds this origin's limits", err)
 	case errors.Is(err, imaging.ErrUnsupported):
