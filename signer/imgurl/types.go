@@ -118,8 +118,8 @@ type Limits struct {
 	MaxWidth   int
 	MaxHeight  int
 	MaxDPR     float64
-	MaxKeyLen  int // bytes of the unescaped key
-	MaxPathLen int // bytes of the escaped path
+	MaxKeyLen  int     // bytes of the unescaped key
+	MaxPathLen int     // bytes of the escaped path
 	MaxBlur    float64 // largest blur sigma
 	MaxSharpen float64 // largest sharpen sigma
 }
