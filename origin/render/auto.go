@@ -2,69 +2,11 @@ package render
 
 import (
 	"bytes"
-	"fmt"
-	"strings"
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
-	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
-
-// variantKey is a variants cache key (see the package documentation). bucket is set for f_auto
-// variants only.
-type variantKey struct {
-	path, version string
-	bucket        autoformat.Bucket
-	identity      string
-}
-
-func (k variantKey) String() string {
-	s := k.path + "#" + k.version + "#"
-	if k.bucket != "" {
-		s += string(k.bucket) + "#"
-	}
-	return s + k.identity
-}
-
-// parseVariantKey splits a variant key and resolves its path's options. Whether a bucket
-// field follows the version is decided by the options (f_auto or not), so an identity may
-// itself contain '#'.
-func (r *Renderer) parseVariantKey(vkey string) (variantKey, imgurl.Path, imgurl.Options, error) {
-	bad := func() (variantKey, imgurl.Path, imgurl.Options, error) {
-		return variantKey{}, imgurl.Path{}, imgurl.Options{}, failure.New(failure.KindBadRequest, "bad variant key", fmt.Errorf("render: variant key %q", vkey))
-	}
-	var k variantKey
-	var rest string
-	var ok bool
-	if k.path, rest, ok = strings.Cut(vkey, "#"); !ok {
-		return bad()
-	}
-	if k.version, rest, ok = strings.Cut(rest, "#"); !ok || k.version != r.cfg.PipelineVersion {
-		return bad()
-	}
-	p, err := r.Parse(k.path)
-	if err != nil {
-		return variantKey{}, imgurl.Path{}, imgurl.Options{}, err
-	}
-	opts, err := r.Options(p.Variant)
-	if err != nil {
-		return variantKey{}, imgurl.Path{}, imgurl.Options{}, err
-	}
-	if opts.Format == imgurl.Auto {
-		var b string
-		if b, rest, ok = strings.Cut(rest, "#"); !ok {
-			return bad()
-		}
-		switch k.bucket = autoformat.Bucket(b); k.bucket {
-		case autoformat.AVIF, autoformat.WebP, autoformat.Fallback:
-		default:
-			return bad()
-		}
-	}
-	k.identity = rest
-	return k, p, opts, nil
-}
 
 // autoFormat is the format an f_auto variant of the original in is encoded in for bucket b:
 // the bucket's format; for the fallback JPEG, or PNG when the original has alpha. Animation

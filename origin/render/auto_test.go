@@ -118,31 +118,6 @@ func TestAutoBuckets(t *testing.T) {
 	}
 }
 
-// TestVariantKey: the bucket field is there exactly for f_auto paths, and an identity may
-// contain '#'.
-func TestVariantKey(t *testing.T) {
-	cfg := DefaultConfig()
-	r := newRenderer(t, cfg, sourcetest.NewMemory(), &signatureProcessor{}, admitter{})
-	for _, k := range []variantKey{
-		{path: "/i/w_32,f_auto/mem/a.png", version: cfg.PipelineVersion, bucket: autoformat.WebP, identity: `"etag#1"`},
-		{path: "/i/w_32,f_webp/mem/a.png", version: cfg.PipelineVersion, identity: `"etag#1"`},
-	} {
-		got, _, _, err := r.parseVariantKey(k.String())
-		if err != nil || got != k {
-			t.Errorf("parse(%q) = %+v, %v", k.String(), got, err)
-		}
-	}
-	for _, bad := range []string{
-		"/i/w_32,f_auto/mem/a.png#" + cfg.PipelineVersion + "#jpeg#id",
-		"/i/w_32,f_auto/mem/a.png#" + cfg.PipelineVersion + "#id",
-		"/i/w_32,f_auto/mem/a.png#0#avif#id",
-	} {
-		if _, _, _, err := r.parseVariantKey(bad); err == nil {
-			t.Errorf("parse(%q) accepted", bad)
-		}
-	}
-}
-
 func TestSniff(t *testing.T) {
 	for f, sig := range signatures {
 		if got := Sniff([]byte(sig + "x")); got != f {

@@ -17,5 +17,7 @@
 //
 //	{source name} "/" {escaped object key} "#" {source identity}
 //
-// The canonical path contains no '#' (it is escaped), so both split at their first '#'.
+// The canonical path contains no '#' (it is escaped), so both split at their first '#'. Both
+// keys are typed (variantKey, originalKey in key.go), built by String and read back by their
+// parse function only.
 package render

@@ -1,10 +1,13 @@
+// The request side of the use case: from a parsed path to a Rendition, through the stat of
+// the source and the variants cache. The loaders the cache calls on a miss are in load.go, the
+// mapping of their errors to failure kinds in failure.go, the cache keys in key.go.
+
 package render
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -145,11 +148,7 @@ func (r *Renderer) Limits() imgurl.Limits { return r.lim }
 // Parse parses an escaped request path with the configured limits, as a failure.KindBadRequest
 // error whose public message names the canonical spelling when there is one.
 func (r *Renderer) Parse(escapedPath string) (imgurl.Path, error) {
-	p, err := imgurl.Parse(escapedPath, r.lim)
-	if err != nil {
-		return imgurl.Path{}, failure.New(failure.KindBadRequest, err.Error(), err)
-	}
-	return p, nil
+	return parsePath(escapedPath, r.lim)
 }
 
 // Options resolves a variant to explicit options (presets from config).
@@ -216,8 +215,7 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 		return nil, sourceFailure(err)
 	}
 	info := st.info
-	canonical := p.String()
-	vkey := variantKey{path: canonical, version: r.cfg.PipelineVersion, bucket: bucket, identity: info.Identity}.String()
+	vkey := variantKey{path: p.String(), version: r.cfg.PipelineVersion, bucket: bucket, identity: info.Identity}.String()
 	data, outcome, err := r.cache.Variant(ctx, vkey)
 	if err != nil {
 		return nil, err
@@ -234,23 +232,14 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 		LastModified:     info.LastModified,
 		LastModifiedHTTP: st.lastModified,
 		Immutable:        info.Immutable,
-		SurrogateKey:     surrogateKey(canonical),
+		SurrogateKey:     p.Object(),
 		Outcome:          outcome,
 		Timings:          *tm,
 	}, nil
 }
 
 // SurrogateKey is the purge tag of a path's source object: {source}/{escaped key}.
-func SurrogateKey(p imgurl.Path) string { return surrogateKey(p.String()) }
-
-func surrogateKey(s string) string {
-	// /i/{variant}/{source}/{key}: drop the prefix and the variant segment.
-	rest := strings.TrimPrefix(s, imgurl.Prefix)
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		return rest[i+1:]
-	}
-	return rest
-}
+func SurrogateKey(p imgurl.Path) string { return p.Object() }
 
 // ContentType is the media type of an output format.
 func ContentType(f imgurl.Format) string {
@@ -286,162 +275,4 @@ func (r *Renderer) stat(ctx context.Context, name string, src source.Source, key
 	e := statEntry{info: info, lastModified: httpDate(info.LastModified)}
 	r.stats.put(ck, e, r.now())
 	return e, nil
-}
-
-// loadVariant is the variants cache's loader: it runs on the key's owner node.
-func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error) {
-	k, p, opts, err := r.parseVariantKey(vkey)
-	if err != nil {
-		return nil, err
-	}
-	identity := k.identity
-	tm := timingsFrom(ctx)
-	// The load is shared by every request waiting on this key (singleflight) and its result is
-	// cached, so one client going away must not cancel it; the render timeout still bounds it.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.Timeout)
-	defer cancel()
-	okey := p.Source + "/" + escapedKey(p) + "#" + identity
-	t0 := time.Now()
-	data, outcome, err := r.cache.Original(ctx, okey)
-	tm.Fetch = time.Since(t0)
-	tm.OriginalOutcome = outcome
-	if err != nil {
-		return nil, err
-	}
-	in, err := r.probe(okey, data)
-	if err != nil {
-		return nil, err
-	}
-	if in.Truncated {
-		return nil, failure.New(failure.KindUnprocessable, "the original is truncated", fmt.Errorf("render: %s original %s ends before its last marker", in.Format, okey))
-	}
-	if opts.Format == imgurl.Auto {
-		opts.Format = autoFormat(k.bucket, in)
-	}
-	cost, err := r.proc.Admit(in, opts)
-	if err != nil {
-		return nil, err
-	}
-	t1 := time.Now()
-	release, err := r.adm.Acquire(ctx, cost)
-	tm.Queue = time.Since(t1)
-	if err != nil {
-		// Shed, or still queued at the render deadline: either way no work was done here, so
-		// the answer is 503 (+ Retry-After), which the front retries on the next node, not a
-		// 504 that says the work itself took too long.
-		return nil, failure.New(failure.KindOverloaded, "the origin is busy, retry shortly", fmt.Errorf("render: admission after %s: %w", tm.Queue.Round(time.Millisecond), err))
-	}
-	// A running libvips operation cannot be interrupted, so the render runs on its own
-	// goroutine and the request stops waiting at the deadline: the client gets its 504 within
-	// render.timeout however long a hostile image takes to decode. The abandoned render keeps
-	// its admission cost until it ends (the CPU is still busy), sees its context cancelled at
-	// its next step, and its result is dropped.
-	type processed struct {
-		out Output
-		err error
-	}
-	done := make(chan processed, 1)
-	t2 := time.Now()
-	go func() {
-		defer release()
-		out, err := r.proc.Process(ctx, data, in, opts)
-		r.obs.Rendered(opts.Format, time.Since(t2), err)
-		done <- processed{out, err}
-	}()
-	select {
-	case p := <-done:
-		if p.err != nil {
-			return nil, p.err
-		}
-		tm.Decode, tm.Encode = p.out.Decode, p.out.Encode
-		return p.out.Data, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("render: %s abandoned after %s: %w", okey, time.Since(t2).Round(time.Millisecond), ctx.Err())
-	}
-}
-
-// probeMemo is how many probed headers the renderer remembers.
-const probeMemo = 4096
-
-// probe returns the header of the original stored under okey. An original key carries the
-// source identity, so its bytes never change and the probe (which walks every JPEG marker up
-// to EOI: ~0.5 ms for a 2.5 MB photo) runs once per original, not once per variant. Failures
-// are not remembered: the original's negative entry in the cache does that.
-func (r *Renderer) probe(okey string, data []byte) (imgprobe.Info, error) {
-	if in, ok := r.probes.get(okey); ok {
-		return in, nil
-	}
-	in, err := imgprobe.Probe(data)
-	if err != nil {
-		return imgprobe.Info{}, probeFailure(err)
-	}
-	r.probes.put(okey, in)
-	return in, nil
-}
-
-// loadOriginal is the originals cache's loader.
-func (r *Renderer) loadOriginal(ctx context.Context, okey string) ([]byte, error) {
-	left, identity, ok := strings.Cut(okey, "#")
-	name, escKey, ok2 := strings.Cut(left, "/")
-	if !ok || !ok2 {
-		return nil, failure.New(failure.KindBadRequest, "bad original key", fmt.Errorf("render: original key %q", okey))
-	}
-	p, err := r.Parse(imgurl.Prefix + "thumb/" + name + "/" + escKey)
-	if err != nil {
-		return nil, err
-	}
-	src, err := r.sources.Get(name)
-	if err != nil {
-		return nil, failure.New(failure.KindUnknownName, fmt.Sprintf("unknown source %q", name), err)
-	}
-	t0 := time.Now()
-	data, info, err := source.ReadAll(ctx, src, p.Key, r.cfg.MaxSourceBytes)
-	r.obs.Fetched(name, len(data), time.Since(t0), err)
-	if err != nil {
-		return nil, sourceFailure(err)
-	}
-	if info.Identity != identity {
-		// The object changed between Stat and Open: serve nothing under the old identity.
-		r.stats.drop(name + "/" + p.Key)
-		return nil, failure.New(failure.KindUnavailable, "the original changed while it was read, retry", fmt.Errorf("render: identity %q became %q", identity, info.Identity))
-	}
-	return data, nil
-}
-
-func escapedKey(p imgurl.Path) string {
-	s := p.String()
-	rest := strings.TrimPrefix(s, imgurl.Prefix)
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		rest = rest[i+1:]
-	}
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		return rest[i+1:]
-	}
-	return rest
-}
-
-func sourceFailure(err error) error {
-	var fe *failure.Error
-	switch {
-	case errors.As(err, &fe):
-		return err
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return err
-	case errors.Is(err, source.ErrNotFound):
-		return failure.New(failure.KindNotFound, "no such image", err)
-	case errors.Is(err, source.ErrInvalidKey):
-		return failure.New(failure.KindBadRequest, "invalid object key", err)
-	case errors.Is(err, source.ErrTooLarge):
-		return failure.New(failure.KindUnprocessable, "the original is larger than this origin accepts", err)
-	case errors.Is(err, source.ErrUnavailable):
-		return failure.New(failure.KindUnavailable, "the image store is unavailable", err)
-	}
-	return failure.New(failure.KindUnavailable, "the image store failed", err)
-}
-
-func probeFailure(err error) error {
-	if errors.Is(err, imgprobe.ErrUnknownFormat) {
-		return failure.New(failure.KindUnsupported, "the original is not an image format this origin reads", err)
-	}
-	return failure.New(failure.KindUnprocessable, "the original is not a valid image", err)
 }

@@ -20,6 +20,17 @@ type Config struct {
 	DrainDelay      time.Duration `mapstructure:"drain_delay"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 	CacheControl    CacheControl  `mapstructure:"cache_control"`
+	Pprof           Pprof         `mapstructure:"pprof"`
+}
+
+// Pprof configures /debug/pprof/ on the internal listener. It is off by default: a profile
+// costs CPU on a serving node and a heap profile shows the process's data, so it is an
+// operator's switch, not something any caller of the internal port may start.
+type Pprof struct {
+	Enabled bool `mapstructure:"enabled"`
+	// MaxDuration bounds the seconds= of a CPU profile, an execution trace and a delta
+	// profile; a longer request is refused with 400 before it starts.
+	MaxDuration time.Duration `mapstructure:"max_duration"`
 }
 
 // CacheControl is the Cache-Control policy per response class.
@@ -53,6 +64,7 @@ func DefaultConfig() Config {
 			ImmutableMaxAge:      365 * 24 * time.Hour,
 			NotFoundMaxAge:       60 * time.Second,
 		},
+		Pprof: Pprof{Enabled: false, MaxDuration: 30 * time.Second},
 	}
 }
 
@@ -81,6 +93,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxHeaderBytes < 1024 {
 		errs = append(errs, errors.New("server.max_header_bytes: must be at least 1024"))
+	}
+	if c.Pprof.MaxDuration < time.Second || c.Pprof.MaxDuration > 5*time.Minute {
+		errs = append(errs, errors.New("server.pprof.max_duration: must be 1s..5m"))
 	}
 	cc := c.CacheControl
 	for _, d := range []struct {

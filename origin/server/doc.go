@@ -10,8 +10,10 @@
 // Cache-Tag naming the source object, Server-Timing, X-Origin-Node) and conditional and range
 // requests are answered by net/http's ServeContent.
 //
-// The internal listener serves /metrics, /debug/pprof/, /healthz, /readyz and the cluster cache's
-// peer endpoint /_groupcache/. Nothing internal is reachable on the public listener.
+// The internal listener serves /metrics, /healthz, /readyz and the cluster cache's peer endpoint
+// /_groupcache/ (which authenticates its callers itself), and /debug/pprof/ only when
+// server.pprof.enabled is set, each profile bounded by server.pprof.max_duration. Nothing
+// internal is reachable on the public listener.
 //
 // Handlers return errors; statusOf maps a failure kind to a status in one place, and the public
 // message is separate from the logged one, tied together by the request id.

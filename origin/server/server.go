@@ -139,11 +139,16 @@ func (s *Server) InternalHandler() http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	r.Handle("/metrics", promhttp.HandlerFor(s.deps.Metrics.Registry, promhttp.HandlerOpts{}))
-	r.HandleFunc("/debug/pprof/*", pprof.Index)
-	r.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	r.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	r.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	r.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	if s.cfg.Pprof.Enabled {
+		r.Route("/debug/pprof", func(r chi.Router) {
+			r.Use(boundedProfile(s.cfg.Pprof.MaxDuration))
+			r.Get("/*", pprof.Index)
+			r.Get("/cmdline", pprof.Cmdline)
+			r.Get("/profile", pprof.Profile)
+			r.Get("/symbol", pprof.Symbol)
+			r.Get("/trace", pprof.Trace)
+		})
+	}
 	if s.deps.Peers != nil {
 		r.Handle("/_groupcache/*", s.deps.Peers)
 	}

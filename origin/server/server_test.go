@@ -38,7 +38,12 @@ func (allowAll) FromCDN(r *http.Request) bool { return r.Header.Get("X-Origin-Se
 
 func newTestServer(tb testing.TB, r Renderer) *Server {
 	tb.Helper()
-	s, err := New(DefaultConfig(), Deps{Node: "n1", Renderer: r, Auth: allowAll{},
+	return newTestServerConfig(tb, DefaultConfig(), r)
+}
+
+func newTestServerConfig(tb testing.TB, cfg Config, r Renderer) *Server {
+	tb.Helper()
+	s, err := New(cfg, Deps{Node: "n1", Renderer: r, Auth: allowAll{},
 		Metrics: telemetry.New(), Log: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		tb.Fatal(err)

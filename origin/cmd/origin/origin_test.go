@@ -314,7 +314,12 @@ func TestErrorAnswers(t *testing.T) {
 func TestInternalListener(t *testing.T) {
 	n := startNode(t, nil)
 	n.do(t, "GET", "/i/thumb/local/photo.jpg", nil)
-	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/debug/pprof/"} {
+	if resp, err := http.Get(n.internal + "/debug/pprof/"); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/debug/pprof/: %d, want 404 (pprof is off by default)", resp.StatusCode)
+	}
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 		resp, err := http.Get(n.internal + p)
 		if err != nil {
 			t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/source"
+	"github.com/imgorigin/imgorigin/origin/source/dialguard"
 )
 
 // Client reads and writes files in one FastDFS cluster. It implements source.ReadWriter with
@@ -22,7 +23,8 @@ import (
 type Client struct {
 	cfg      Config
 	log      *slog.Logger
-	dialer   *net.Dialer
+	dialer   *net.Dialer // trackers: addresses from the configuration
+	sdialer  *net.Dialer // storages: addresses from tracker replies, through the address guard
 	trackers []*server
 	next     atomic.Uint32
 	httpc    *http.Client
@@ -56,6 +58,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		cfg:      cfg,
 		log:      slog.Default(),
 		dialer:   &net.Dialer{Timeout: cfg.ConnectTimeout},
+		sdialer:  &net.Dialer{Timeout: cfg.ConnectTimeout, Control: dialguard.New(cfg.AllowPrivate).Control},
 		storages: make(map[string]*server),
 		groups:   make(map[string]groupSeen),
 		wake:     make(chan struct{}, 1),
@@ -70,7 +73,7 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		cl.trackers = append(cl.trackers, &server{role: RoleTracker, addr: addr, pool: newPool(addr, &cl.cfg, cl.dialer, min(cfg.FirstByteTimeout, cfg.IOTimeout))})
 	}
 	if cfg.Transport == TransportHTTP {
-		cl.httpc = newHTTPClient(&cl.cfg, cl.dialer)
+		cl.httpc = newHTTPClient(&cl.cfg, cl.sdialer)
 	}
 	go cl.checkLoop()
 	return cl, nil
@@ -112,7 +115,7 @@ func (cl *Client) storage(addr string) (*server, error) {
 	}
 	s, ok := cl.storages[addr]
 	if !ok {
-		s = &server{role: RoleStorage, addr: addr, pool: newPool(addr, &cl.cfg, cl.dialer, 0)}
+		s = &server{role: RoleStorage, addr: addr, pool: newPool(addr, &cl.cfg, cl.sdialer, 0)}
 		cl.storages[addr] = s
 	}
 	return s, nil

@@ -50,6 +50,14 @@ type Config struct {
 	// HTTPPort is the port of the storages' nginx (fastdfs-nginx-module) for transport http.
 	// That transport bounds the response header by IOTimeout and the body by the context.
 	HTTPPort int `mapstructure:"http_port"`
+	// AllowPrivate lets the client connect to storages on private, loopback and the other
+	// non-public addresses of package dialguard. Storages are named by the trackers' replies,
+	// not by this configuration, so every storage connection (either transport, health probes
+	// included) passes that guard when it is dialled; cloud metadata addresses are refused
+	// even with AllowPrivate. On by default: FastDFS storages live on private networks. Turn it
+	// off when the storages have public addresses, so that a wrong or hostile tracker reply
+	// cannot make the origin connect into its own network.
+	AllowPrivate bool `mapstructure:"allow_private"`
 }
 
 // DefaultConfig returns a configuration with production defaults and no trackers.
@@ -66,6 +74,7 @@ func DefaultConfig() Config {
 		MaxObjectSize:    64 << 20,
 		Transport:        TransportTCP,
 		HTTPPort:         80,
+		AllowPrivate:     true,
 	}
 }
 

@@ -140,6 +140,15 @@
 // tracker still picks the storage, and the body is fetched as http://<storage ip>:<http_port>/<file ID>
 // from the fastdfs-nginx-module on that storage host (url_have_group_name = true). Redirects
 // are followed only on that host (response_mode=redirect points at the source storage of a
-// file not synced yet: a host no tracker chose), and every connection passes the HTTP
-// source's dial-time address guard (httpsrc.Guard) on the address actually dialled.
+// file not synced yet: a host no tracker chose, answered as an unavailable storage).
+//
+// # Address guard
+//
+// Storage addresses come from tracker replies, not from the configuration, so every storage
+// connection — DOWNLOAD_FILE and the other storage commands, transport "http", ACTIVE_TEST
+// probes — is dialled through the same dial-time guard as the HTTP source (package
+// dialguard, as net.Dialer.Control on the address actually dialled). Cloud metadata addresses
+// are always refused; private and loopback ones only with allow_private: false (the default
+// is true, because storages live on private networks). A refused storage is an unavailable
+// one (502, no-store). Trackers are dialled as configured.
 package fastdfs

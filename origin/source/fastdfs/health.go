@@ -128,7 +128,7 @@ func (cl *Client) probe(s *server) error {
 		case <-done:
 		}
 	}()
-	nc, err := cl.dialer.DialContext(ctx, "tcp", s.addr)
+	nc, err := s.pool.dialer.DialContext(ctx, "tcp", s.addr) // a storage's passes the address guard
 	if err != nil {
 		return err
 	}

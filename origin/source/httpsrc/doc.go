@@ -12,17 +12,19 @@
 //     and every segment is escaped with url.PathEscape, so a key can add neither a scheme, a
 //     host, a query, a fragment nor a path above the base. The built URL is re-checked against
 //     the base before it is requested.
-//   - Every connection's address is checked when it is dialled (net.Dialer.Control sees the
-//     resolved IP), so DNS answers that change between checks (rebinding) do not get through.
-//     Refused unless allow_private is set: loopback, RFC 1918 and unique-local (fc00::/7),
-//     link-local, unspecified, multicast, broadcast, CGNAT (100.64.0.0/10), "this network"
-//     (0.0.0.0/8), benchmarking (198.18.0.0/15) and reserved (240.0.0.0/4) addresses,
-//     including IPv4-mapped and NAT64 (64:ff9b::/96) forms. Cloud metadata endpoints
-//     (169.254.169.254, fd00:ec2::254, Aliyun's 100.100.100.200) are refused even with
-//     allow_private. Environment proxies are ignored: a proxy would dial for us unchecked.
+//   - Every connection's address is checked when it is dialled by the guard of package
+//     dialguard (net.Dialer.Control sees the resolved IP), so DNS answers that change between
+//     checks (rebinding) do not get through. Private, loopback, link-local and the other
+//     non-public ranges listed there are refused unless allow_private is set; cloud metadata
+//     endpoints are refused even then. Environment proxies are ignored: a proxy would dial for
+//     us unchecked.
 //   - Redirects are followed at most max_redirects times and only to URLs under base_url or
 //     one of redirect_bases (same scheme, host and path prefix); each hop is re-checked and
-//     re-dialled through the same guard.
+//     re-dialled through the same guard. The path is checked the ways an upstream may
+//     resolve it: percent-encoded dots are dots (%2e%2e, .%2E), and %2F, "\" and ";"
+//     parameters may or may not split segments (..%2f, ..%5c, ..;); a target that leaves
+//     the base under any reading is refused. Keys whose segments would climb that way
+//     (a\..\x) are refused as invalid.
 //   - Bodies are cut off with source.ErrTooLarge past max_object_size while streaming.
 //
 // # Status mapping

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/source"
+	"github.com/imgorigin/imgorigin/origin/source/dialguard"
 )
 
 // Remote reads originals from under one base URL. It is safe for concurrent use.
@@ -46,8 +47,8 @@ func New(cfg Config) (*Remote, error) {
 		u, _ := parseBase(s)
 		r.allowed = append(r.allowed, u)
 	}
-	g := newGuard(cfg.AllowPrivate)
-	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second, Control: g.control}
+	g := dialguard.New(cfg.AllowPrivate)
+	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second, Control: g.Control}
 	r.client = &http.Client{
 		Transport: &http.Transport{
 			Proxy:                  nil, // a proxy would connect on our behalf, past the guard
@@ -105,22 +106,15 @@ func (r *Remote) allowedURL(u *url.URL) bool {
 	return false
 }
 
-// under reports whether u is base or below it: same scheme and host (port included), path
-// prefixed by base's, no credentials, and no dot segments left in the path.
+// under reports whether u is base or below it: same scheme and host (port included), the
+// escaped path prefixed by base's, no credentials, and no way of resolving the path's dot
+// segments, percent-encoded or not, that leaves the base (pathUnder).
 func (r *Remote) under(u, base *url.URL) bool {
 	if u.Scheme != base.Scheme || !strings.EqualFold(u.Host, base.Host) || u.User != nil || u.Opaque != "" {
 		return false
 	}
 	p := u.EscapedPath()
-	if !strings.HasPrefix(p, base.EscapedPath()) {
-		return false
-	}
-	for seg := range strings.SplitSeq(p, "/") {
-		if seg == "." || seg == ".." {
-			return false
-		}
-	}
-	return true
+	return strings.HasPrefix(p, base.EscapedPath()) && pathUnder(p, base.EscapedPath())
 }
 
 // do sends one request for key and returns a 200 response; the caller closes the body and

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -191,6 +192,84 @@ func TestRedirects(t *testing.T) {
 				t.Fatalf("got %q, %v; want %q", b, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRedirectDotSegments redirects to percent-encoded dot segments. The upstream resolves
+// them as nginx does (ngx_http_parse_complex_uri decodes %XX, then merges "." and ".."), so
+// these Locations name /private/x.jpg, outside base_url: refused before the request is sent.
+func TestRedirectDotSegments(t *testing.T) {
+	tests := []struct {
+		location string
+		want     string // body, or "" for a refused redirect
+	}{
+		{"/originals/%2e%2e/private/x.jpg", ""},
+		{"/originals/%2E%2E/private/x.jpg", ""},
+		{"/originals/.%2E/private/x.jpg", ""},
+		{"/originals/%2E./private/x.jpg", ""},
+		{"/originals/..%2fprivate/x.jpg", ""},
+		{"/originals/..%2Fprivate/x.jpg", ""},
+		{"/originals/ok/%2e%2e/%2e%2e/private/x.jpg", ""},
+		{"/originals/..%5cprivate/x.jpg", ""},
+		{"%2e%2e/%2e%2e/private/x.jpg", ""}, // relative to /originals/r/N.jpg
+		{"/originals/ok/%2e%2e/ok/y.jpg", "ok:/originals/ok/y.jpg"},
+	}
+	var mu sync.Mutex
+	var privateReads int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := path.Clean(strings.ReplaceAll(r.URL.Path, "\\", "/")) // r.URL.Path is decoded
+		switch {
+		case p == "/private/x.jpg":
+			mu.Lock()
+			privateReads++
+			mu.Unlock()
+			io.WriteString(w, "private")
+		case strings.HasPrefix(p, "/originals/ok/"):
+			io.WriteString(w, "ok:"+p)
+		case strings.HasPrefix(p, "/originals/r/"):
+			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(p, "/originals/r/"), ".jpg"))
+			if err != nil || n >= len(tests) {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Location", tests[n].location)
+			w.WriteHeader(http.StatusFound)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	r := newRemote(t, func(c *httpsrc.Config) { c.BaseURL = srv.URL + "/originals/" })
+	for i, tc := range tests {
+		t.Run(tc.location, func(t *testing.T) {
+			b, _, err := source.ReadAll(context.Background(), r, fmt.Sprintf("r/%d.jpg", i), 1<<20)
+			if tc.want == "" {
+				if !errors.Is(err, source.ErrUnavailable) {
+					t.Fatalf("got %q, %v; want the redirect refused (ErrUnavailable)", b, err)
+				}
+				return
+			}
+			if err != nil || string(b) != tc.want {
+				t.Fatalf("got %q, %v; want %q", b, err, tc.want)
+			}
+		})
+	}
+	if privateReads != 0 {
+		t.Errorf("the upstream served /private/x.jpg %d times", privateReads)
+	}
+}
+
+// TestKeyBackslashDots: a key segment is escaped, but a server that reads "\" as a separator
+// (IIS) would still resolve "..\" in it, so such keys are refused.
+func TestKeyBackslashDots(t *testing.T) {
+	r := newRemote(t, func(c *httpsrc.Config) { c.BaseURL = "https://static.example.com/originals/" })
+	for _, key := range []string{`a\..\..\x.jpg`, `..\x.jpg`} {
+		if u, err := r.URL(key); !errors.Is(err, source.ErrInvalidKey) {
+			t.Errorf("URL(%q) = %v, %v; want ErrInvalidKey", key, u, err)
+		}
+	}
+	if _, err := r.URL(`a\b.jpg`); err != nil {
+		t.Errorf("URL(a\\b.jpg) = %v; a backslash that climbs nowhere is a name", err)
 	}
 }
 
