@@ -55,4 +55,3 @@ func BenchmarkOperations(b *testing.B) {
 		})
 	}
 }
-

@@ -276,3 +276,23 @@ func grayImage(w, h int, v uint8) *image.Gray {
 	}
 	return m
 }
+
+// TestOperationsCost: every priced operation raises the admission cost of the same resize.
+func TestOperationsCost(t *testing.T) {
+	src := imagingtest.JPEG(imagingtest.Photo(1600, 1200, 31), 80, 0)
+	in := probe(t, src)
+	base := imgurl.Options{Width: 800, Format: imgurl.JPEG}
+	plain := Cost(in, base)
+	for name, o := range map[string]imgurl.Options{
+		"region":  {Crop: imgurl.Region{W: 1200, H: 900}, Width: 800, Format: imgurl.JPEG},
+		"rot90":   {Rotate: 90, Width: 800, Format: imgurl.JPEG},
+		"blur10":  {Blur: 10, Width: 800, Format: imgurl.JPEG},
+		"sharpen": {Sharpen: 1, Width: 800, Format: imgurl.JPEG},
+		"wm":      {Watermark: "logo", Width: 800, Format: imgurl.JPEG},
+		"tm":      {Text: "shop", Width: 800, Format: imgurl.JPEG},
+	} {
+		if c := Cost(in, o); c <= plain {
+			t.Errorf("%s costs %d, a plain resize %d", name, c, plain)
+		}
+	}
+}

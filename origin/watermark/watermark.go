@@ -207,7 +207,7 @@ type Set struct {
 // Empty reports whether no mark is set.
 func (s Set) Empty() bool { return s.Image == nil && s.Text == nil }
 
-// ResolveImage applies the defaults of an image mark to its probed bytes.
+// Resolve applies the defaults of an image mark to its probed bytes.
 func (m ImageConfig) Resolve(data []byte, info imgprobe.Info) *Image {
 	size := m.Size
 	if size == 0 {
