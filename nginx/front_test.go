@@ -15,38 +15,39 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
-	"github.com/imgorigin/imgorigin/origin/cache"
-	"github.com/imgorigin/imgorigin/origin/frontconf"
+	"github.com/imgorigin/imgorigin/origin/pool"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/ring"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 // goldenConfigs are rendered and compared with testdata/<name>.golden, and checked by nginx -t.
-func goldenConfigs() map[string]frontconf.Config {
-	three := frontconf.DefaultConfig()
-	three.Pool = []ring.Server{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080"}, {Name: "10.0.0.3:8080"}}
+func goldenConfigs() map[string]nginx.Config {
+	three := nginx.DefaultConfig()
+	three.Pool = []pool.Member{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080"}, {Name: "10.0.0.3:8080"}}
 	three.Legacy = []string{"10.0.1.1:8081"}
 
-	full := frontconf.DefaultConfig()
-	full.Pool = []ring.Server{{Name: "localhost:8080", Weight: 2}, {Name: "10.0.0.6:8080"}, {Name: "10.0.0.7:8080", Weight: 3}}
+	full := nginx.DefaultConfig()
+	full.Pool = []pool.Member{{Name: "localhost:8080", Weight: 2}, {Name: "10.0.0.6:8080"}, {Name: "10.0.0.7:8080", Weight: 3}}
 	full.Legacy = []string{"10.0.1.1:8081", "10.0.1.2:8081"}
 	full.RealIPFrom = []string{"101.226.0.0/16", "2400:da00::/32", "203.0.113.9"}
 	full.RealIPHeader = "Ali-Cdn-Real-Ip"
-	full.ShardKey = frontconf.ShardPath
+	full.ShardKey = pool.ShardPath
 	full.PidFile = "nginx.pid"
 	full.Listen = "80"
 
-	nolegacy := frontconf.DefaultConfig()
-	nolegacy.Pool = []ring.Server{{Name: "127.0.0.1:9001"}}
-	return map[string]frontconf.Config{"three": three, "full": full, "no-legacy": nolegacy}
+	nolegacy := nginx.DefaultConfig()
+	nolegacy.Pool = []pool.Member{{Name: "127.0.0.1:9001"}}
+	return map[string]nginx.Config{"three": three, "full": full, "no-legacy": nolegacy}
 }
 
 func TestGoldenConfigs(t *testing.T) {
 	for name, cfg := range goldenConfigs() {
 		t.Run(name, func(t *testing.T) {
-			got, err := frontconf.Render(cfg)
+			got, err := nginx.Render(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,18 +94,18 @@ type front struct {
 	pool   []*nginxtest.Backend
 	legacy *nginxtest.Backend
 	ring   *ring.Ring
-	cfg    frontconf.Config
+	cfg    nginx.Config
 	client *http.Client
 }
 
-func startFront(t *testing.T, edit func(*frontconf.Config)) *front {
+func startFront(t *testing.T, edit func(*nginx.Config)) *front {
 	t.Helper()
 	f := &front{legacy: nginxtest.StartBackend(t, "legacy")}
-	cfg := frontconf.DefaultConfig()
+	cfg := nginx.DefaultConfig()
 	for i := 0; i < 3; i++ {
 		b := nginxtest.StartBackend(t, fmt.Sprintf("n%d", i))
 		f.pool = append(f.pool, b)
-		cfg.Pool = append(cfg.Pool, ring.Server{Name: b.Addr})
+		cfg.Pool = append(cfg.Pool, pool.Member{Name: b.Addr})
 	}
 	cfg.Legacy = []string{f.legacy.Addr}
 	cfg.Listen = fmt.Sprintf("127.0.0.1:%d", nginxtest.FreePort(t))
@@ -117,7 +118,7 @@ func startFront(t *testing.T, edit func(*frontconf.Config)) *front {
 	if edit != nil {
 		edit(&cfg)
 	}
-	conf, err := frontconf.Render(cfg)
+	conf, err := nginx.Render(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func (f *front) shard(path string) string {
 	if err != nil {
 		panic(err)
 	}
-	return cache.ShardKey(f.cfg.ShardKey, u.EscapedPath())
+	return render.Shard(f.cfg.ShardKey)(u.EscapedPath())
 }
 
 func (f *front) addrOf(name string) string {
@@ -232,9 +233,9 @@ func TestRoutes(t *testing.T) {
 // TestSpreadAndStickiness: with either shard key, 3,000 paths each go to the ring's owner
 // whatever the token or query, and every node gets a share.
 func TestSpreadAndStickiness(t *testing.T) {
-	for _, shard := range []string{frontconf.ShardObject, frontconf.ShardPath} {
+	for _, shard := range []string{pool.ShardObject, pool.ShardPath} {
 		t.Run(shard, func(t *testing.T) {
-			f := startFront(t, func(c *frontconf.Config) { c.ShardKey = shard })
+			f := startFront(t, func(c *nginx.Config) { c.ShardKey = shard })
 			const n = 3000
 			counts := map[string]int{}
 			for i := 0; i < n; i++ {
@@ -386,7 +387,7 @@ func TestHeadersAndLimits(t *testing.T) {
 }
 
 func TestUntrustedForwardedFor(t *testing.T) {
-	f := startFront(t, func(c *frontconf.Config) { c.RealIPFrom = []string{"10.0.0.0/8"} })
+	f := startFront(t, func(c *nginx.Config) { c.RealIPFrom = []string{"10.0.0.0/8"} })
 	req, _ := http.NewRequest("GET", f.nginx.URL("/i/thumb/local/a.jpg"), nil)
 	req.Header.Set("X-Forwarded-For", "203.0.113.7")
 	resp, err := f.client.Do(req)
@@ -404,7 +405,7 @@ func TestUntrustedForwardedFor(t *testing.T) {
 }
 
 func TestRateLimitAndAccessLog(t *testing.T) {
-	f := startFront(t, func(c *frontconf.Config) {
+	f := startFront(t, func(c *nginx.Config) {
 		c.RateLimit, c.RateBurst = 1, 2
 		c.AccessLog = "logs/access.log"
 	})
@@ -443,7 +444,7 @@ func TestRateLimitAndAccessLog(t *testing.T) {
 // edge that stored the front's 502 would replace its stale copy with it), and an upstream's
 // own Cache-Control passes exactly once, unchanged.
 func TestOwnAnswersNoStore(t *testing.T) {
-	f := startFront(t, func(c *frontconf.Config) { c.RateLimit, c.RateBurst = 1, 1 })
+	f := startFront(t, func(c *nginx.Config) { c.RateLimit, c.RateBurst = 1, 1 })
 	const origin = "public, max-age=60, s-maxage=120, stale-while-revalidate=5, stale-if-error=600"
 	for _, b := range f.pool {
 		b.SetHeader("Cache-Control", origin)

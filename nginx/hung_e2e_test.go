@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -15,7 +17,10 @@ import (
 	"github.com/imgorigin/imgorigin/origin/health"
 )
 
-var hungBefore = flag.Bool("hung.before", false, "TestE2EHungNode: also run the scenario without health checks (the stall before issue 20) and log both")
+var (
+	hungBefore = flag.Bool("hung.before", false, "TestE2EHungNode: also run the scenario without health checks (the stall before issue 20) and log both")
+	hungReport = flag.String("hung.report", "", "TestE2EHungNode: also write the figures as a Markdown section to this file (scripts/reliability puts it into RELIABILITY.md)")
+)
 
 // The hung-node scenario: open-loop load through the front, one node SIGSTOPped for hungPause.
 const (
@@ -144,11 +149,53 @@ func TestE2EHungNode(t *testing.T) {
 	if *hungBefore {
 		runs = append(runs, false)
 	}
+	type windowStats struct {
+		name string
+		st   map[bool]hungStats // by checks
+	}
+	windows := []windowStats{
+		{"before the stop", map[bool]hungStats{}},
+		{fmt.Sprintf("sent within %v of the stop (detection + reload)", detect), map[bool]hungStats{}},
+		{fmt.Sprintf("sent from %v after the stop until SIGCONT", detect), map[bool]hungStats{}},
+		{"after SIGCONT", map[bool]hungStats{}},
+		{"the whole pause", map[bool]hungStats{}},
+	}
+	if *hungReport != "" {
+		defer func() {
+			var b strings.Builder
+			fmt.Fprintf(&b, "## A hung node under load through the front, before and after health checks\n\n"+
+				"`go test -run TestE2EHungNode ./nginx -args -hung.before` (run by scripts/reliability; result: %s): 3 origins behind the front "+
+				"nginx, %d req/s open loop over 100 cached variants (each answer a cache hit on its owner), `%s` SIGSTOPped %v after the start for %v "+
+				"(cluster.cache.peer_timeout %v, front.read_timeout 30 s). Without health checks nginx waits on the stopped node for "+
+				"every request of its shard until it resumes; with them (`origin render-nginx --watch`, front.health_check defaults: "+
+				"%d failed probes of /readyz %v apart, timeout %v) the node is rendered down and nginx reloaded within %v, and later requests "+
+				"go to the next node on the ring (stated bound: peer_timeout + 1.5 s = %v).\n\n",
+				map[bool]string{false: "pass", true: "**FAIL**"}[t.Failed()], hungRate, "origin-3", hungStopAt, hungPause, hungPeerTimeout,
+				hc.Fails, hc.Interval, hc.Timeout, detect, bound)
+			b.WriteString("| requests | without health checks (before) | with health checks |\n|---|---|---|\n")
+			for _, w := range windows {
+				cell := func(checks bool) string {
+					st, ok := w.st[checks]
+					if !ok {
+						return "(not run)"
+					}
+					return st.String()
+				}
+				fmt.Fprintf(&b, "| %s | %s | %s |\n", w.name, cell(false), cell(true))
+			}
+			if err := os.WriteFile(*hungReport, []byte(b.String()), 0o644); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
 	for _, checks := range runs {
 		name := map[bool]string{true: "with health checks", false: "without health checks (before)"}[checks]
 		t.Run(name, func(t *testing.T) {
 			ss := hungRun(t, checks)
 			before, window, after, resumed := statsOf(ss, -time.Hour, 0), statsOf(ss, 0, detect), statsOf(ss, detect, hungPause), statsOf(ss, hungPause, time.Hour)
+			for i, st := range []hungStats{before, window, after, resumed, statsOf(ss, 0, hungPause)} {
+				windows[i].st[checks] = st
+			}
 			t.Logf("%s: before the stop: %v", name, before)
 			t.Logf("%s: sent within %v of the stop (detection + reload): %v", name, detect, window)
 			t.Logf("%s: sent later while it hangs: %v", name, after)

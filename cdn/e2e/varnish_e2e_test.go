@@ -2,8 +2,11 @@ package e2e_test
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +16,8 @@ import (
 	"github.com/imgorigin/imgorigin/origin/clustertest"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
+
+var twoEdgesReport = flag.String("twoedges.report", "", "TestTwoEdges: also write what it measured as a Markdown section to this file (scripts/reliability puts it into RELIABILITY.md)")
 
 // Short policy windows for the two-edge tests (seconds): every 200 class is fresh for
 // twoEdgeTTL, then stale-while-revalidate twoEdgeSWR, stale-if-error twoEdgeSIE; a store 404
@@ -29,6 +34,56 @@ const (
 type twoEdges struct {
 	c     *clustertest.Cluster
 	edges []namedEdge
+
+	mu       sync.Mutex
+	measured map[string]string // row + "|" + edge name → what was seen, for -twoedges.report
+}
+
+// note records what an edge did in one row of the report.
+func (e *twoEdges) note(row, edge, format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.measured == nil {
+		e.measured = map[string]string{}
+	}
+	e.measured[row+"|"+edge] = fmt.Sprintf(format, args...)
+}
+
+// report writes the -twoedges.report section: one row per class and situation, one column
+// per edge.
+func (e *twoEdges) report(t *testing.T) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Two edges: the nginx edge stand-in and Varnish 7.1\n\n"+
+		"`go test -run TestTwoEdges ./cdn/e2e` (run by scripts/reliability; result: %s): one cluster (3 origins, sources local and "+
+		"FastDFS) behind the front nginx, both edges in front of that front — the nginx edge stand-in (`cdn/edge`) and Debian's varnishd "+
+		"with `cdn/varnish/imgorigin.vcl`. Every 200 class fresh for %d s, stale-while-revalidate %d s, stale-if-error %d s; the store "+
+		"404 fresh for %d s with zero stale windows. \"every origin down\": all origins killed right after the object was cached, "+
+		"then one request every 200 ms until s-maxage + stale-if-error + 2 s.\n\n", map[bool]string{false: "pass", true: "**FAIL**"}[t.Failed()],
+		twoEdgeTTL, twoEdgeSWR, twoEdgeSIE, twoEdgeTTL)
+	b.WriteString("| class, situation |")
+	for _, ed := range e.edges {
+		b.WriteString(" " + ed.name + " |")
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(e.edges)) + "\n")
+	var rows []string
+	for _, cl := range e.classes(t, 160) {
+		rows = append(rows, cl.name+", origins up", cl.name+", every origin down")
+	}
+	rows = append(rows, "forged token inside stale-while-revalidate")
+	for _, r := range rows {
+		b.WriteString("| " + r + " |")
+		for _, ed := range e.edges {
+			v := e.measured[r+"|"+ed.name]
+			if v == "" {
+				v = "(not measured)"
+			}
+			b.WriteString(" " + v + " |")
+		}
+		b.WriteString("\n")
+	}
+	if err := os.WriteFile(*twoEdgesReport, []byte(b.String()), 0o644); err != nil {
+		t.Error(err)
+	}
 }
 
 type namedEdge struct{ name, url string }
@@ -80,6 +135,9 @@ func TestTwoEdges(t *testing.T) {
 		t.Run("forged token in grace", func(t *testing.T) { t.Parallel(); e.forgedTokenInGrace(t) })
 	})
 	t.Run("pool down", e.poolDown)
+	if *twoEdgesReport != "" {
+		e.report(t)
+	}
 }
 
 func (e *twoEdges) get(t *testing.T, edgeURL, path, token string) clustertest.Response {
@@ -124,6 +182,7 @@ func (e *twoEdges) perClass(t *testing.T) {
 					t.Errorf("served from cache for %v, want s-maxage = %d s", held.Round(100*time.Millisecond), twoEdgeTTL)
 				}
 				t.Logf("%s, %s: HIT for %v, then %s", ed.name, cl.name, held.Round(100*time.Millisecond), r.Header.Get("X-Cache"))
+				e.note(cl.name+", origins up", ed.name, "%d MISS, then HIT for %v, then %d %s", first.Status, held.Round(100*time.Millisecond), r.Status, r.Header.Get("X-Cache"))
 			})
 		}
 	}
@@ -142,6 +201,7 @@ func (e *twoEdges) poolDown(t *testing.T) {
 		lastGood time.Duration // last answer equal to the cached one
 		end      clustertest.Response
 		ended    time.Duration
+		xcache   []string // X-Cache of the good answers, consecutive repeats dropped
 	}
 	seen := map[string]*obs{}
 	for _, ed := range e.edges {
@@ -172,6 +232,9 @@ func (e *twoEdges) poolDown(t *testing.T) {
 				r := e.get(t, ed.url, cl.path, "")
 				if r.Status == cl.status && bytes.Equal(r.Body, o.body) {
 					o.lastGood = time.Since(o.start)
+					if x := r.Header.Get("X-Cache"); len(o.xcache) == 0 || o.xcache[len(o.xcache)-1] != x {
+						o.xcache = append(o.xcache, x)
+					}
 					continue
 				}
 				o.end, o.ended = r, time.Since(o.start)
@@ -184,6 +247,13 @@ func (e *twoEdges) poolDown(t *testing.T) {
 			o := seen[ed.name+"/"+cl.name]
 			t.Logf("%s, %s: cached answer served for %v after caching with every origin down; then %d %q (Cache-Control %q) at %v",
 				ed.name, cl.name, o.lastGood.Round(100*time.Millisecond), o.end.Status, o.end.Header.Get("X-Cache"), o.end.Header.Get("Cache-Control"), o.ended.Round(100*time.Millisecond))
+			if o.ended == 0 {
+				e.note(cl.name+", every origin down", ed.name, "the cached %d for all %v measured (X-Cache %s)", cl.status, o.lastGood.Round(100*time.Millisecond),
+					strings.Join(o.xcache, " → "))
+			} else {
+				e.note(cl.name+", every origin down", ed.name, "the cached %d for %v (X-Cache %s), then %d `%s` (X-Cache %s), not kept", cl.status,
+					o.lastGood.Round(100*time.Millisecond), strings.Join(o.xcache, " → "), o.end.Status, o.end.Header.Get("Cache-Control"), o.end.Header.Get("X-Cache"))
+			}
 			switch {
 			case ed.name == "nginx edge":
 				if o.ended != 0 {
@@ -217,10 +287,12 @@ func (e *twoEdges) forgedTokenInGrace(t *testing.T) {
 			forged := "token=k1.4102444800.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 			r := poll(t, 10*time.Second, "stale", func() clustertest.Response { return e.get(t, ed.url, cl.path, forged) },
 				func(r clustertest.Response) bool { return r.Header.Get("X-Cache") != "HIT" })
+			var seen []string
 			for i := 0; i < 3; i++ {
 				if r.Status != 200 || r.Header.Get("X-Cache") != "STALE" && r.Header.Get("X-Cache") != "UPDATING" || !bytes.Equal(r.Body, first.Body) {
 					t.Fatalf("forged token #%d in the stale window: %d X-Cache %q", i, r.Status, r.Header.Get("X-Cache"))
 				}
+				seen = append(seen, fmt.Sprintf("%d %s", r.Status, r.Header.Get("X-Cache")))
 				r = e.get(t, ed.url, cl.path, forged)
 			}
 			r = poll(t, 10*time.Second, "refreshed by a valid request", func() clustertest.Response { return e.get(t, ed.url, cl.path, "") },
@@ -228,6 +300,8 @@ func (e *twoEdges) forgedTokenInGrace(t *testing.T) {
 			if r.Status != 200 || !bytes.Equal(r.Body, first.Body) {
 				t.Errorf("after: %d", r.Status)
 			}
+			e.note("forged token inside stale-while-revalidate", ed.name, "three forged requests: %s, the stale copy's bytes each time (the refresh's 403 is not kept); "+
+				"then a valid request: %d %s, same bytes", strings.Join(seen, ", "), r.Status, r.Header.Get("X-Cache"))
 		})
 	}
 }

@@ -12,7 +12,9 @@ import (
 
 	"github.com/golang/groupcache"
 
+	"github.com/imgorigin/imgorigin/origin/diskcache"
 	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/ring"
 )
 
@@ -24,6 +26,7 @@ const (
 	OutcomeHit  Outcome = "hit"
 	OutcomePeer Outcome = "peer"
 	OutcomeMiss Outcome = "miss"
+	OutcomeDisk Outcome = "disk" // this node's disk tier, after a memory miss
 )
 
 // Loader computes the value of a key on its owner. The returned bytes must be unversioned:
@@ -43,10 +46,12 @@ const PeerPath = "/_groupcache/"
 type Cache struct {
 	cfg    Config
 	self   string
+	shard  func(key string) string
 	ring   atomic.Pointer[membership]
 	client *http.Client
 	groups map[string]*group // by logical name
 	health *peerHealth       // owners in back-off after a transport failure
+	disk   *diskcache.Store  // nil: no disk tier
 }
 
 type membership struct {
@@ -62,6 +67,8 @@ type group struct {
 	neg       *negCache
 	negHits   atomic.Int64
 	peerSkips atomic.Int64 // loads done here because the owner is in back-off
+	loads     atomic.Int64 // successful loads (store fetches, renders), disk hits not included
+	diskHits  atomic.Int64
 }
 
 // process is the package's only process-level state: groupcache's per-group peer picker is
@@ -84,17 +91,24 @@ func registerDispatcher() {
 }
 
 // New builds a node's cache. self is this node's Name in peers; an empty peers list means a
-// single node. loadOriginal and loadVariant run on a key's owner on a miss.
-func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader) (*Cache, error) {
+// single node. shard maps a key to the string nginx hashes for it under cfg.ShardKey (the key
+// formats are the loaders' business, not this package's); loadOriginal and loadVariant run on
+// a key's owner on a miss. With cfg.Disk.Path set, New opens the disk tier (its rebuild goes on
+// in the background, DiskReady); Close closes it.
+func New(cfg Config, self string, peers []pool.Member, shard func(key string) string, loadOriginal, loadVariant Loader, opts ...Option) (*Cache, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	if loadOriginal == nil || loadVariant == nil {
 		return nil, errors.New("cache: nil loader")
 	}
+	if shard == nil {
+		return nil, errors.New("cache: nil shard function")
+	}
 	c := &Cache{
-		cfg:  cfg,
-		self: self,
+		cfg:   cfg,
+		self:  self,
+		shard: shard,
 		client: &http.Client{Transport: &http.Transport{
 			MaxIdleConnsPerHost:   64,
 			IdleConnTimeout:       90 * time.Second,
@@ -105,6 +119,17 @@ func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader
 	c.health = newPeerHealth(cfg.PeerBackoff, cfg.PeerTimeout, c.client)
 	if err := c.SetPeers(peers); err != nil {
 		return nil, err
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if cfg.Disk.Enabled() {
+		d, err := diskcache.Open(cfg.Disk, o.log)
+		if err != nil {
+			return nil, fmt.Errorf("cache: %w", err)
+		}
+		c.disk = d
 	}
 	registerDispatcher()
 	n := process.seq.Add(1)
@@ -123,13 +148,13 @@ func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader
 }
 
 // SetPeers replaces the pool (membership change); self must stay in it.
-func (c *Cache) SetPeers(peers []Peer) error {
-	if err := validatePeers(c.self, peers); err != nil {
+func (c *Cache) SetPeers(peers []pool.Member) error {
+	if err := pool.Validate(c.self, peers); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
 	m := &membership{internal: map[string]string{}}
 	if len(peers) > 0 {
-		r, err := ring.New(Servers(peers))
+		r, err := ring.New(peers)
 		if err != nil {
 			return fmt.Errorf("cache: %w", err)
 		}
@@ -148,7 +173,7 @@ func (c *Cache) Owner(key string) string {
 	if m.ring == nil {
 		return ""
 	}
-	return m.ring.Pick(ShardKey(c.cfg.ShardKey, key))
+	return m.ring.Pick(c.shard(key))
 }
 
 // Original returns the original stored under key. The returned bytes are shared with the
@@ -210,6 +235,10 @@ func (g *group) get(ctx context.Context, key string, dest groupcache.Sink) error
 		g.negHits.Add(1)
 		return err
 	}
+	if v, ok := g.fromDisk(key); ok {
+		record(ctx, OutcomeDisk)
+		return dest.SetBytes(v)
+	}
 	record(ctx, OutcomeMiss)
 	data, err := g.load(ctx, key)
 	if err != nil {
@@ -218,6 +247,8 @@ func (g *group) get(ctx context.Context, key string, dest groupcache.Sink) error
 		}
 		return err
 	}
+	g.loads.Add(1)
+	g.toDisk(key, data)
 	return dest.SetBytes(data)
 }
 
@@ -236,7 +267,7 @@ func (g *group) PickPeer(key string) (groupcache.ProtoGetter, bool) {
 	if m.ring == nil {
 		return nil, false
 	}
-	owner := m.ring.Pick(ShardKey(g.c.cfg.ShardKey, key))
+	owner := m.ring.Pick(g.c.shard(key))
 	if owner == g.c.self {
 		return nil, false
 	}

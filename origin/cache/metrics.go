@@ -17,7 +17,7 @@ var metricHelp = map[string]string{
 	"peer_hits_total":     "Values fetched from the owner node.",
 	"peer_errors_total":   "Failed peer fetches (then loaded locally).",
 	"peer_skips_total":    "Loads done locally without asking the owner: it failed at the transport level within cache.peer_backoff.",
-	"loads_total":         "Successful loads on this node (store fetches for originals, resizes for variants).",
+	"loads_total":         "Successful loads on this node (store fetches for originals, resizes for variants; disk hits are not loads).",
 	"load_errors_total":   "Failed loads on this node.",
 	"negative_hits_total": "Lookups answered by the negative cache (a remembered permanent failure).",
 	"peer_requests_total": "Lookups that came from peers over the network.",
@@ -41,6 +41,9 @@ func newCollector(c *Cache) *collector {
 
 // Collectors returns the Prometheus collectors of this cache.
 func (c *Cache) Collectors() []prometheus.Collector {
+	if c.disk != nil {
+		return []prometheus.Collector{newCollector(c), newDiskCollector(c)}
+	}
 	return []prometheus.Collector{newCollector(c)}
 }
 
@@ -61,7 +64,7 @@ func (col *collector) Collect(ch chan<- prometheus.Metric) {
 		counter("peer_hits_total", s.PeerLoads.Get())
 		counter("peer_errors_total", s.PeerErrors.Get())
 		counter("peer_skips_total", g.peerSkips.Load())
-		counter("loads_total", s.LocalLoads.Get())
+		counter("loads_total", g.loads.Load())
 		counter("load_errors_total", s.LocalLoadErrs.Get())
 		counter("negative_hits_total", g.negHits.Load())
 		counter("peer_requests_total", s.ServerRequests.Get())

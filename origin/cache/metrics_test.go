@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/imgorigin/imgorigin/origin/cache"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -16,9 +18,32 @@ func TestCollectors(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	got := gather(t, owner.cache)
+	want := map[string]float64{
+		"imgorigin_cache_gets_total,group=variants":       3,
+		"imgorigin_cache_local_hits_total,group=variants": 2,
+		"imgorigin_cache_loads_total,group=variants":      1,
+		"imgorigin_cache_loads_total,group=originals":     1,
+		"imgorigin_cache_items,cache=main,group=variants": 1,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+	if got["imgorigin_cache_bytes,cache=main,group=variants"] <= 0 {
+		t.Errorf("bytes not reported: %v", got)
+	}
+}
+
+// gather scrapes every collector of c: series name + ",label=value…" → value.
+func gather(t *testing.T, c *cache.Cache) map[string]float64 {
+	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
-	if err := reg.Register(owner.cache.Collectors()[0]); err != nil {
-		t.Fatal(err)
+	for _, col := range c.Collectors() {
+		if err := reg.Register(col); err != nil {
+			t.Fatal(err)
+		}
 	}
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -35,19 +60,5 @@ func TestCollectors(t *testing.T) {
 			got[mf.GetName()+labels] = v
 		}
 	}
-	want := map[string]float64{
-		"imgorigin_cache_gets_total,group=variants":       3,
-		"imgorigin_cache_local_hits_total,group=variants": 2,
-		"imgorigin_cache_loads_total,group=variants":      1,
-		"imgorigin_cache_loads_total,group=originals":     1,
-		"imgorigin_cache_items,cache=main,group=variants": 1,
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s = %v, want %v", k, got[k], v)
-		}
-	}
-	if got["imgorigin_cache_bytes,cache=main,group=variants"] <= 0 {
-		t.Errorf("bytes not reported: %v", got)
-	}
+	return got
 }

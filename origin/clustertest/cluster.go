@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,6 +23,8 @@ import (
 	"github.com/imgorigin/imgorigin/legacy/site"
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
 	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/pool"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/ring"
 	"github.com/imgorigin/imgorigin/origin/source/s3"
 	"github.com/imgorigin/imgorigin/origin/source/s3/miniotest"
@@ -49,12 +52,19 @@ type Options struct {
 	HealthCheck bool
 	MinIO       bool // a real MinIO as source "s3" (needs a testing.TB)
 	FastDFS     bool // the fdfsfake process as source "fdfs", seeded with FastDFSFiles
+	// FastDFSTrackers, when set, is a FastDFS cluster that is already running (e.g. an
+	// in-process fdfstest.Server whose faults the test drives) used as source "fdfs" with
+	// every tracker listed; no fdfsfake is started.
+	FastDFSTrackers []string
 
 	// FastDFSFiles are uploaded to the FastDFS stand-in at its start; Cluster.FDFS maps each
 	// name to its file ID.
 	FastDFSFiles map[string][]byte
 	// ShardKey is cluster.cache.shard_key ("object" or "path"); empty keeps the default.
 	ShardKey string
+	// Disk gives every origin a disk tier (cluster.cache.disk.path) in its own directory,
+	// Node.DiskDir, kept across Restart as a volume per node is.
+	Disk bool
 	// Env adds IMGORIGIN_*=value overrides for every origin process, e.g.
 	// "IMGORIGIN_SERVER_CACHE_CONTROL_NOT_FOUND_MAX_AGE=2s".
 	Env []string
@@ -84,7 +94,7 @@ type Cluster struct {
 	LegacyAddr          string // with Options.Legacy
 
 	Nodes    []*Node
-	Pool     []ring.Server // the pool list, as written in nginx's upstream block
+	Pool     []pool.Member // the pool list, as written in nginx's upstream block
 	ShardKey string        // cluster.cache.shard_key in effect
 
 	Keys         *signer.Ring // the origin's signing keys (kid "k1")
@@ -100,6 +110,7 @@ type Cluster struct {
 	t      TB
 	bin    string
 	env    []string
+	disk   bool
 	mu     sync.Mutex
 	procs  []*proc // nginx instances and fdfsfake, stopped in reverse order
 	closed bool
@@ -153,7 +164,7 @@ func launch(t TB, opts Options) (*Cluster, error) {
 	}
 	c := &Cluster{
 		Dir: dir, LocalDir: filepath.Join(dir, "local"), LegacyDir: filepath.Join(dir, "legacy-site"),
-		t: t, bin: bin, env: opts.Env, ShardKey: cache.DefaultConfig().ShardKey,
+		t: t, bin: bin, env: opts.Env, disk: opts.Disk, ShardKey: cache.DefaultConfig().ShardKey,
 		EdgeKey: randomHex(12), OriginSecret: randomHex(16),
 		Client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 	}
@@ -193,7 +204,13 @@ func launch(t TB, opts Options) (*Cluster, error) {
 		fmt.Fprintf(&sources, "  s3:\n    type: s3\n    s3: {endpoint: %q, bucket: %q, path_style: true, access_key: %q, secret_key: %q, connect_timeout: 1s, max_backoff: 100ms}\n",
 			sc.Endpoint, sc.Bucket, sc.AccessKey, sc.SecretKey)
 	}
-	if opts.FastDFS {
+	if len(opts.FastDFSTrackers) > 0 {
+		q := make([]string, len(opts.FastDFSTrackers))
+		for i, tr := range opts.FastDFSTrackers {
+			q[i] = strconv.Quote(tr)
+		}
+		fmt.Fprintf(&sources, "  fdfs:\n    type: fastdfs\n    fastdfs: {trackers: [%s]}\n", strings.Join(q, ", "))
+	} else if opts.FastDFS {
 		trackers, err := c.startFastDFS(opts.FastDFSFiles)
 		if err != nil {
 			return c, err
@@ -209,13 +226,13 @@ func launch(t TB, opts Options) (*Cluster, error) {
 		}
 		return a
 	}
-	var pool strings.Builder
+	var poolYAML strings.Builder
 	for i := 0; i < opts.Nodes; i++ {
 		n := &Node{c: c, Index: i, Name: fmt.Sprintf("origin-%d", i+1), Addr: addr(), InternalAddr: addr()}
 		n.URL, n.InternalURL = "http://"+n.Addr, "http://"+n.InternalAddr
 		c.Nodes = append(c.Nodes, n)
-		c.Pool = append(c.Pool, ring.Server{Name: n.Addr, Weight: 1})
-		fmt.Fprintf(&pool, "    - {name: %q, internal: %q}\n", n.Addr, n.InternalAddr)
+		c.Pool = append(c.Pool, pool.Member{Name: n.Addr, Weight: 1})
+		fmt.Fprintf(&poolYAML, "    - {name: %q, internal: %q}\n", n.Addr, n.InternalAddr)
 	}
 	c.FrontAddr = addr()
 	c.FrontURL = "http://" + c.FrontAddr
@@ -254,7 +271,7 @@ sources:
   rate_limit: 100000
   rate_burst: 100000
   fail_timeout: 1s
-`, filepath.Join(dir, "keys.json"), c.OriginSecret, sources.String(), c.ShardKey, pool.String(), c.FrontAddr, legacy, opts.FrontWorkers)
+`, filepath.Join(dir, "keys.json"), c.OriginSecret, sources.String(), c.ShardKey, poolYAML.String(), c.FrontAddr, legacy, opts.FrontWorkers)
 	c.ConfigPath = filepath.Join(dir, "origin.yaml")
 	if err := os.WriteFile(c.ConfigPath, []byte(yaml), 0o600); err != nil {
 		return c, err
@@ -580,10 +597,10 @@ func (c *Cluster) Ring() *ring.Ring {
 }
 
 // Owners returns the nodes nginx tries for an escaped request path, owner first (the shard
-// key is computed by origin/cache as nginx computes it).
+// key is computed by origin/render as nginx computes it).
 func (c *Cluster) Owners(escapedPath string, n int) []*Node {
 	var out []*Node
-	for _, a := range c.Ring().PickN(cache.ShardKey(c.ShardKey, escapedPath), n) {
+	for _, a := range c.Ring().PickN(render.Shard(c.ShardKey)(escapedPath), n) {
 		out = append(out, c.NodeByAddr(a))
 	}
 	return out

@@ -21,12 +21,13 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
+	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/origin/admission"
 	"github.com/imgorigin/imgorigin/origin/auth"
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/discovery"
-	"github.com/imgorigin/imgorigin/origin/frontconf"
 	"github.com/imgorigin/imgorigin/origin/imaging"
+	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/server"
 	"github.com/imgorigin/imgorigin/origin/source/fastdfs"
@@ -49,7 +50,7 @@ type Config struct {
 	Admission admission.Config        `mapstructure:"admission"`
 	Auth      auth.Config             `mapstructure:"auth"`
 	Cluster   Cluster                 `mapstructure:"cluster"`
-	Front     frontconf.Config        `mapstructure:"front"`
+	Front     nginx.Config            `mapstructure:"front"`
 	Sources   map[string]SourceConfig `mapstructure:"sources"`
 	Upload    upload.Config           `mapstructure:"upload"`
 }
@@ -73,7 +74,7 @@ type Cluster struct {
 	Self string `mapstructure:"self"`
 	// Pool lists every origin node. Empty: a single node with a local cache (or, with
 	// Discovery, the pool DNS publishes).
-	Pool []cache.Peer `mapstructure:"pool"`
+	Pool []pool.Member `mapstructure:"pool"`
 	// Discovery re-resolves the pool from DNS instead of Pool (Kubernetes: the origins'
 	// headless Service); render-nginx --watch renders nginx's upstream from the same lookup.
 	Discovery discovery.Config `mapstructure:"discovery"`
@@ -105,7 +106,7 @@ func Default() Config {
 		Admission: admission.DefaultConfig(),
 		Auth:      auth.DefaultConfig(),
 		Cluster:   Cluster{Cache: cache.DefaultConfig(), Discovery: discovery.DefaultConfig()},
-		Front:     frontconf.DefaultConfig(),
+		Front:     nginx.DefaultConfig(),
 		Upload:    upload.DefaultConfig(),
 	}
 }
@@ -238,16 +239,8 @@ func (c Config) Validate() error {
 		}
 	}
 
-	if len(c.Cluster.Pool) > 0 {
-		found := false
-		for _, p := range c.Cluster.Pool {
-			if p.Name == c.Cluster.Self {
-				found = true
-			}
-		}
-		if !found {
-			errs = append(errs, fmt.Errorf("cluster.self: %q is not in cluster.pool", c.Cluster.Self))
-		}
+	if err := pool.CheckSelf(c.Cluster.Self, c.Cluster.Pool); err != nil {
+		errs = append(errs, fmt.Errorf("cluster.%w", err))
 	}
 	for name, s := range c.Sources {
 		key := "sources." + name

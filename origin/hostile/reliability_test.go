@@ -32,6 +32,8 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/clustertest"
 	"github.com/imgorigin/imgorigin/origin/hostile"
+	"github.com/imgorigin/imgorigin/origin/source/fastdfs"
+	"github.com/imgorigin/imgorigin/origin/source/fastdfs/fdfstest"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -41,6 +43,7 @@ var (
 	loadFactor = flag.Float64("reliability.load", 1.0, "offered steady load as a fraction of the measured capacity")
 	faultLoad  = flag.Float64("reliability.faultload", 0.6, "offered load during the fault phases, as a fraction of the measured capacity")
 	command    = flag.String("reliability.command", "scripts/reliability", "the command line recorded in the report")
+	include    = flag.String("reliability.include", "", "comma-separated Markdown sections written by other runs of scripts/reliability (the two edges, the hung node), placed before the hostile inputs")
 )
 
 func TestMain(m *testing.M) { clustertest.Main(m) }
@@ -159,9 +162,12 @@ type sample struct {
 	at     time.Duration // since the run's start
 	took   time.Duration
 	status int  // 0: transport error
-	store  bool // the URL needs the S3 store
-	nginx  bool // the answer did not come from an origin (no X-Origin-Node): nginx's own
-	render bool // the origin rendered it for this request (Server-Timing starts with cache;desc="miss")
+	store  bool // the URL needs a store (S3 or FastDFS)
+	fdfs   bool // the URL needs FastDFS
+	cc     string
+	url    string // only when the request failed
+	nginx  bool   // the answer did not come from an origin (no X-Origin-Node): nginx's own
+	render bool   // the origin rendered it for this request (Server-Timing starts with cache;desc="miss")
 }
 
 type loader struct {
@@ -179,7 +185,8 @@ func newLoader() *loader {
 
 func (l *loader) get(u string) sample {
 	t0 := time.Now()
-	s := sample{at: t0.Sub(l.start), store: strings.Contains(u, "/s3/")}
+	s := sample{at: t0.Sub(l.start), fdfs: strings.Contains(u, "/fdfs/")}
+	s.store = s.fdfs || strings.Contains(u, "/s3/")
 	resp, err := l.client.Get(u)
 	if err == nil {
 		_, err = io.Copy(io.Discard, resp.Body)
@@ -188,9 +195,13 @@ func (l *loader) get(u string) sample {
 			s.status = resp.StatusCode
 			s.nginx = resp.Header.Get("X-Origin-Node") == ""
 			s.render = strings.HasPrefix(resp.Header.Get("Server-Timing"), `cache;desc="miss"`)
+			s.cc = resp.Header.Get("Cache-Control")
 		}
 	}
 	s.took = time.Since(t0)
+	if s.status != 200 {
+		s.url = u
+	}
 	return s
 }
 
@@ -258,6 +269,60 @@ loop:
 	close(work)
 	wg.Wait()
 	<-done
+}
+
+// failedBetween returns the distinct URLs of failed requests sent in [from, to) that needed
+// FastDFS (fdfs) or not.
+func (l *loader) failedBetween(from, to time.Duration, fdfs bool) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range l.samples {
+		if s.at >= from && s.at < to && s.status != 200 && s.fdfs == fdfs && !seen[s.url] {
+			seen[s.url] = true
+			out = append(out, s.url)
+		}
+	}
+	return out
+}
+
+// storeAnswers describes the answers to requests that needed FastDFS, sent in [from, to).
+type storeAnswers struct {
+	n, failed  int
+	notFound   int           // 404s: an outage taken for a missing file
+	cacheable  int           // failed answers without Cache-Control: no-store
+	slow       int           // took longer than the bound given to fdfsAnswers
+	lastSlowAt time.Duration // start of the last slow request
+	max        time.Duration
+}
+
+func (l *loader) fdfsAnswers(from, to, slowAfter time.Duration) storeAnswers {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var a storeAnswers
+	for _, s := range l.samples {
+		if s.at < from || s.at >= to || !s.fdfs {
+			continue
+		}
+		a.n++
+		a.max = max(a.max, s.took)
+		if s.took > slowAfter {
+			a.slow++
+			a.lastSlowAt = max(a.lastSlowAt, s.at)
+		}
+		if s.status == 200 {
+			continue
+		}
+		a.failed++
+		if s.status == 404 {
+			a.notFound++
+		}
+		if s.cc != "no-store" {
+			a.cacheable++
+		}
+	}
+	return a
 }
 
 type window struct {
@@ -391,11 +456,17 @@ func TestReliabilityRun(t *testing.T) {
 		t.Fatal("-reliability.out is required (scripts/reliability sets it)")
 	}
 	proxy := startFaultProxy(t)
-	c := clustertest.Start(t, clustertest.Options{Nodes: 3, MinIO: true, Env: []string{
+	// FastDFS: the protocol-level fake with two trackers, in this process so that the run
+	// drives its faults (a stopped storage, restarted trackers, a hung tracker); the origins
+	// reach it over loopback with the source's default settings.
+	fake := fdfstest.Start(t, fdfstest.Options{Trackers: 2})
+	fdfsDefaults := fastdfs.DefaultConfig()
+	// The negative cache keeps its default (cluster.cache.negative_ttl 30 s): a store outage
+	// that were remembered as a missing file would show after the store is back.
+	c := clustertest.Start(t, clustertest.Options{Nodes: 3, MinIO: true, FastDFSTrackers: fake.TrackerAddrs(), Env: []string{
 		"IMGORIGIN_RENDER_TIMEOUT=4s",
 		"IMGORIGIN_FRONT_READ_TIMEOUT=6s",
 		"IMGORIGIN_CLUSTER_CACHE_PEER_TIMEOUT=1s",
-		"IMGORIGIN_CLUSTER_CACHE_NEGATIVE_TTL=0s",
 		"IMGORIGIN_LOG_LEVEL=warn",
 		"IMGORIGIN_SERVER_IDLE_TIMEOUT=3s",
 	}})
@@ -443,6 +514,15 @@ func TestReliabilityRun(t *testing.T) {
 			}
 		}
 	}
+	fdfsSets := map[string][]string{} // per FastDFS phase: originals no earlier phase fetched
+	for si, set := range []string{"storage", "restart", "hung"} {
+		for i := 0; i < 24; i++ {
+			id := fake.Put("jpg", clustertest.JPEG(800, 600, 1000+100*si+i))
+			for w := 64; w <= 800; w += 4 {
+				fdfsSets[set] = append(fdfsSets[set], build("fdfs", id, w, imgurl.JPEG, 0))
+			}
+		}
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var rngMu sync.Mutex
 	pick := func(list []string) string {
@@ -463,17 +543,18 @@ func TestReliabilityRun(t *testing.T) {
 		}
 		return build("local", fmt.Sprintf("load/%02d.jpg", i), w, f, q)
 	}
-	nextMixed := func(set string) func() string { // one request in five needs the S3 store
+	mixed := func(store []string) func() string { // one request in five needs the store
 		return func() string {
 			rngMu.Lock()
-			s3 := rng.IntN(5) == 0
+			fromStore := rng.IntN(5) == 0
 			rngMu.Unlock()
-			if s3 {
-				return pick(s3Sets[set])
+			if fromStore {
+				return pick(store)
 			}
 			return nextLocal()
 		}
 	}
+	nextMixed := func(set string) func() string { return mixed(s3Sets[set]) }
 
 	l := newLoader()
 	if s := l.get(nextLocal()); s.status != 200 {
@@ -481,6 +562,9 @@ func TestReliabilityRun(t *testing.T) {
 	}
 	if s := l.get(s3Sets["warm"][0]); s.status != 200 {
 		t.Fatalf("first S3 request through the fault proxy: %d", s.status)
+	}
+	if s := l.get(build("fdfs", fake.Put("jpg", clustertest.JPEG(64, 48, 999)), 32, imgurl.JPEG, 0)); s.status != 200 {
+		t.Fatalf("first FastDFS request: %d", s.status)
 	}
 
 	var rep strings.Builder
@@ -491,7 +575,10 @@ func TestReliabilityRun(t *testing.T) {
 			100*float64(st.failed)/max(1, float64(st.n)), st.failed-st.storeFailed, st.n-st.storeN, st.storeFailed, st.storeN,
 			ms(st.p50), ms(st.p99), ms(st.max), codesString(st.codes))
 	}
-	header := "| window | requests | req/s | renders | failed | failed, local | failed, S3 | p50 ms | p99 ms | max ms | answers |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+	headerFor := func(store string) string {
+		return "| window | requests | req/s | renders | failed | failed, local | failed, " + store + " | p50 ms | p99 ms | max ms | answers |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+	}
+	header := headerFor("S3")
 
 	// Capacity: closed loop, the miss-heavy mix of distinct signed URLs.
 	capacity := l.closed(2*runtime.NumCPU()+4, 15*time.Second, nextLocal)
@@ -579,6 +666,69 @@ func TestReliabilityRun(t *testing.T) {
 	slow := storePhase("store slow", modeSlow)
 	errs := storePhase("store 500", mode500)
 
+	// FastDFS faults, one request in five from FastDFS. Each phase: 8 s, the fault for 10 s,
+	// then the recovery.
+	fdfsPhase := func(name, set, faultLabel, backLabel string, fault, recover func(), during func()) []window {
+		return phase(name, frate, 30*time.Second, mixed(fdfsSets[set]), func(mark func(string)) {
+			at(8 * time.Second)
+			mark(faultLabel)
+			fault()
+			if during != nil {
+				during()
+			} else {
+				at(10 * time.Second)
+			}
+			recover()
+			mark(backLabel)
+		})
+	}
+	must := func(err error) {
+		if err != nil {
+			t.Errorf("fdfstest: %v", err)
+		}
+	}
+	fdown := fdfsPhase("fastdfs storage down", "storage", "storage stopped", "storage back", fake.StopStorage, func() { must(fake.StartStorage()) }, nil)
+	// Every FastDFS URL that failed while the storage was down, once more now: a negative
+	// cache entry left by the outage would answer 404 here.
+	var residue, residueOK int
+	for _, s := range l.failedBetween(fdown[1].from, fdown[1].to, true) {
+		residue++
+		if r := l.get(s); r.status == 200 {
+			residueOK++
+		}
+	}
+	frestart := fdfsPhase("fastdfs trackers restarted", "restart", "both trackers restarted", "storage reported",
+		func() { must(fake.RestartTracker(0)); must(fake.RestartTracker(1)) }, fake.ReportStorage, nil)
+	hungAddr := fake.TrackerAddrs()[0]
+	trackerUp := func() []float64 {
+		var up []float64
+		for _, n := range c.Nodes {
+			m, err := n.Metrics()
+			if err != nil {
+				t.Errorf("%s: %v", n.Name, err)
+				up = append(up, -1)
+				continue
+			}
+			up = append(up, m.Sum("imgorigin_source_server_up", map[string]string{"source": "fdfs", "role": "tracker", "addr": hungAddr}))
+		}
+		return up
+	}
+	var upHung, upResumed []float64
+	var failovers float64
+	fhung := fdfsPhase("fastdfs tracker hangs", "hung", "tracker 1 hangs", "tracker 1 answers again",
+		func() { fake.HangTracker(0) }, func() { fake.ResumeTracker(0) }, func() {
+			at(5 * time.Second)
+			upHung = trackerUp()
+			at(5 * time.Second)
+		})
+	at(fdfsDefaults.HealthInterval + fdfsDefaults.FirstByteTimeout + time.Second)
+	upResumed = trackerUp()
+	for _, n := range c.Nodes {
+		if m, err := n.Metrics(); err == nil {
+			failovers += m.Sum("imgorigin_source_failovers_total", map[string]string{"source": "fdfs", "addr": hungAddr})
+		}
+	}
+
 	// Hostile inputs through nginx, one at a time, with the serving node's peak RSS.
 	type hostileRow struct {
 		name, variant, node string
@@ -636,7 +786,8 @@ func TestReliabilityRun(t *testing.T) {
 	section("Cluster: 3 origin processes (`bin/origin`, real libvips) peered through groupcache, the front nginx rendered by " +
 		"`origin render-nginx` (hash consistent, `proxy_next_upstream error timeout http_503`, 3 tries: an origin's 502/504 is a store " +
 		"failure every node shares, so it is not retried), " +
-		"MinIO as source `s3` behind a fault-injecting HTTP proxy, source `local` on disk; started by `origin/clustertest`. " +
+		"MinIO as source `s3` behind a fault-injecting HTTP proxy, the FastDFS protocol-level fake (two trackers, one storage) as source `fdfs`, " +
+		"source `local` on disk; started by `origin/clustertest`. " +
 		"Settings changed from the defaults for the run: render.timeout 4s, front.read_timeout 6s, cluster.cache.peer_timeout 1s, " +
 		"s3 response_header_timeout 2s, server.idle_timeout 3s (so that idle keep-alive connections are gone when open files are counted).\n\n")
 	section("Load: an open-loop generator (Go, in the run) offering a fixed rate through nginx, each request a random one of %d distinct "+
@@ -685,6 +836,63 @@ func TestReliabilityRun(t *testing.T) {
 	faultTable("Store slow (1 byte every 5 s)", "Same mix; render.timeout is 4 s.", slow)
 	faultTable("Store answers 500", "Same mix; the S3 client retries (2 attempts) then the origin answers 502.", errs)
 
+	section("## FastDFS\n\nOne request in five needs an original from source `fdfs` (%d distinct URLs of 24 originals per phase, no earlier phase fetched them), "+
+		"the rest come from local disk. The FastDFS cluster is the in-repo protocol-level fake (`origin/source/fastdfs/fdfstest`) with two trackers "+
+		"and one storage, reproducing what the real servers do in each fault (see its comments, which name the FastDFS sources); the "+
+		"origins use the source's defaults (first_byte_timeout %v, health_interval %v, io_timeout %v) and the default negative cache (30 s). "+
+		"\"failed, FastDFS\" counts FastDFS requests that were not a 200.\n\n", len(fdfsSets["storage"]), fdfsDefaults.FirstByteTimeout,
+		fdfsDefaults.HealthInterval, fdfsDefaults.IOTimeout)
+	fdfsTable := func(title, note string, ws []window) storeAnswers {
+		section("### %s\n\n%s\n\n%s", title, note, headerFor("FastDFS"))
+		for _, w := range ws {
+			row(w.name, l.stats(w.from, w.to))
+		}
+		a := l.fdfsAnswers(ws[1].from, ws[1].to, fdfsDefaults.FirstByteTimeout)
+		section("\nFastDFS requests sent during the fault: %d; not 200: %d, of which 404: %d and without `Cache-Control: no-store`: %d.\n\n",
+			a.n, a.failed, a.notFound, a.cacheable)
+		return a
+	}
+	downA := fdfsTable("Storage stopped, then started again", "The storage's port refuses and its connections close; the trackers see it go "+
+		"(tracker_mem_offline_store_server) and answer every fetch query for its group with ENOENT, byte-identical to an unknown group. "+
+		"The origin takes a tracker's ENOENT for an outage while the group is listed (502, `no-store`, never negatively cached).", fdown)
+	section("After the storage was back, each of the %d FastDFS URLs that had failed during the outage was requested once more through the front: %d answered 200.\n\n", residue, residueOK)
+	restartA := fdfsTable("Both trackers restarted; the storage reports 10 s later", "A restarted fdfs_trackerd loads its groups and storages from "+
+		"its data files with the storages OFFLINE, and answers ENOENT to fetch queries until the storage's next heartbeat (up to 30 s with stock "+
+		"configs; 10 s here).", frestart)
+	hungA := l.fdfsAnswers(fhung[1].from, fhung[1].to, fdfsDefaults.FirstByteTimeout)
+	section("### One of two trackers hangs for 10 s\n\nTracker 1 accepts connections and reads requests but never answers (ACTIVE_TEST "+
+		"included), as a stopped or wedged fdfs_trackerd whose kernel still completes handshakes. Each origin waits at most "+
+		"first_byte_timeout (%v) for it once, marks it down, asks the other tracker, and probes it in the background every "+
+		"health_interval (%v).\n\n%s", fdfsDefaults.FirstByteTimeout, fdfsDefaults.HealthInterval, headerFor("FastDFS"))
+	for _, w := range fhung {
+		row(w.name, l.stats(w.from, w.to))
+	}
+	upStr := func(v []float64) string {
+		var p []string
+		for i, x := range v {
+			p = append(p, fmt.Sprintf("%s %.0f", c.Nodes[i].Name, x))
+		}
+		return strings.Join(p, ", ")
+	}
+	section("\nFastDFS requests sent while it hangs: %d, not 200: %d; slower than first_byte_timeout: %d, the last of them sent %s ms "+
+		"after the hang began; slowest %s ms. `imgorigin_source_server_up{role=\"tracker\"}` of the hung tracker 5 s into the hang: %s; "+
+		"%v after it answers again: %s. `imgorigin_source_failovers_total` from it, summed over the nodes: %.0f.\n\n",
+		hungA.n, hungA.failed, hungA.slow, ms(hungA.lastSlowAt-fhung[1].from), ms(hungA.max), upStr(upHung),
+		fdfsDefaults.HealthInterval+fdfsDefaults.FirstByteTimeout+time.Second, upStr(upResumed), failovers)
+
+	for _, f := range strings.Split(*include, ",") {
+		if f == "" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Errorf("-reliability.include: %v", err)
+			continue
+		}
+		section("%s\n", strings.TrimSpace(string(b)))
+		section("\n")
+	}
+
 	section("## Hostile inputs through nginx\n\nEach input of `origin/hostile` (written by `bin/mkhostile`) served once through the front nginx; " +
 		"peak RSS is VmHWM of the serving origin process, reset before the request (`/proc/PID/clear_refs`); growth is peak − RSS before.\n\n")
 	section("| input | variant | answer | expected | node | ms | peak RSS MiB | growth MiB |\n|---|---|---:|---:|---|---:|---:|---:|\n")
@@ -731,6 +939,27 @@ func TestReliabilityRun(t *testing.T) {
 		verdict(local == 0, "%s: requests from local disk unaffected: %d of %d failed (nginx's own 502s: %d); S3 requests: %d of %d failed, p99 %s ms",
 			f.name, local, st.n-st.storeN, st.codes[10502], st.storeFailed, st.storeN, ms(st.p99))
 	}
+	localOf := func(ws []window) int {
+		st := l.stats(ws[1].from, ws[len(ws)-1].to)
+		return st.failed - st.storeFailed
+	}
+	for _, f := range []struct {
+		name string
+		a    storeAnswers
+		ws   []window
+	}{{"FastDFS storage stopped", downA, fdown}, {"FastDFS trackers restarted before the storage's heartbeat", restartA, frestart}} {
+		verdict(f.a.notFound == 0 && f.a.cacheable == 0 && localOf(f.ws) == 0,
+			"%s: FastDFS requests answered 5xx `no-store`, never 404: %d of %d failed, %d × 404, %d cacheable; requests from local disk: %d failed",
+			f.name, f.a.failed, f.a.n, f.a.notFound, f.a.cacheable, localOf(f.ws))
+	}
+	verdict(residue == residueOK, "FastDFS storage back: every URL that failed during the outage answers 200 (no negative-cache residue): %d of %d", residueOK, residue)
+	hungBound := fdfsDefaults.FirstByteTimeout + fdfsDefaults.FirstByteTimeout
+	hungOK := hungA.failed == 0 && localOf(fhung) == 0 && (hungA.slow == 0 || hungA.lastSlowAt-fhung[1].from <= hungBound) &&
+		len(upHung) > 0 && slices.Max(upHung) == 0 && slices.Min(upResumed) == 1
+	verdict(hungOK,
+		"a hung FastDFS tracker among two: 0 failed (%d); requests slower than first_byte_timeout only in its first %v (the last sent after %s ms), "+
+			"the tracker down on every node while it hangs (server_up %s), up again after (%s)",
+		hungA.failed, hungBound, ms(hungA.lastSlowAt-fhung[1].from), upStr(upHung), upStr(upResumed))
 	bad := 0
 	var badNames []string
 	for _, h := range hrows {
@@ -757,10 +986,30 @@ func TestReliabilityRun(t *testing.T) {
 	final := rep.String()
 	i := strings.Index(final, "## Load held")
 	final = final[:i] + "## Summary\n\n" + sum.String() + "\n" + final[i:]
+	final += keptSections(*outPath, final)
 	if err := os.WriteFile(*outPath, []byte(final), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s", *outPath)
+}
+
+// keptSections returns the "## " sections of the report at path that generated does not
+// have (written from other runs, e.g. the write path's load run), to be kept at its end.
+func keptSections(path, generated string) string {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var kept strings.Builder
+	parts := strings.Split("\n"+string(old), "\n## ")
+	for _, p := range parts[1:] {
+		title, _, _ := strings.Cut(p, "\n")
+		if title == "Summary" || strings.Contains(generated, "\n## "+title+"\n") {
+			continue
+		}
+		kept.WriteString("\n## " + strings.TrimRight(p, "\n") + "\n")
+	}
+	return kept.String()
 }
 
 func memTotal() string {

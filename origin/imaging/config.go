@@ -23,6 +23,12 @@ type Config struct {
 	// MaxOutputSide bounds each output dimension after DPR; larger requests are scaled down,
 	// keeping the aspect ratio. Default 4096.
 	MaxOutputSide int `mapstructure:"max_output_side"`
+	// MaxOutputPixels bounds what one output encodes: width × height of a frame, after DPR and
+	// max_output_side, times the frames of an animated output. A request above it is refused
+	// before anything is decoded (422). The input limits do not cover this: 200 frames of 1×5
+	// px (a 4.8 KB GIF) asked for at w_800 are 640 MP of WebP to encode. Default 50 MP (an
+	// 800×600 animation of 100 frames is 48 MP; a 4096×4096 still is 16.8 MP).
+	MaxOutputPixels int64 `mapstructure:"max_output_pixels"`
 	// Pipeline is "shrink" (JPEG loaded with the largest fitting shrink-on-load, then resized)
 	// or "thumbnail" (vips_thumbnail for everything). Default "shrink".
 	Pipeline string `mapstructure:"pipeline"`
@@ -76,6 +82,7 @@ func DefaultConfig() Config {
 		MaxAnimationPixels: 50_000_000,
 		MaxJPEGScans:       256,
 		MaxOutputSide:      4096,
+		MaxOutputPixels:    50_000_000,
 		Pipeline:           PipelineShrink,
 		Concurrency:        1,
 		CacheMaxOperations: 0,
@@ -107,6 +114,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxOutputSide < 16 || c.MaxOutputSide > 16384 {
 		bad("max_output_side", "must be 16..16384")
+	}
+	if c.MaxOutputPixels < 1 || c.MaxOutputPixels > 1<<32 {
+		bad("max_output_pixels", "must be 1..4294967296")
 	}
 	if c.Pipeline != PipelineShrink && c.Pipeline != PipelineThumbnail {
 		bad("pipeline", `must be "shrink" or "thumbnail"`)

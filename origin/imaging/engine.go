@@ -26,6 +26,25 @@ var (
 	ErrBadMark = errors.New("imaging: watermark cannot be drawn")
 )
 
+// OutputError is the error of a request whose output is above Config.MaxOutputPixels. It is
+// ErrLimits (errors.Is), and its text names nothing but sizes, so it may be shown to clients.
+type OutputError struct {
+	Width, Height int   // of one output frame, after DPR and max_output_side
+	Frames        int   // output frames
+	Max           int64 // max_output_pixels
+}
+
+func (e *OutputError) Error() string {
+	px := int64(e.Width) * int64(e.Height) * int64(e.Frames)
+	if e.Frames > 1 {
+		return fmt.Sprintf("the output would be %d×%d px × %d frames = %d pixels, more than the %d this origin encodes", e.Width, e.Height, e.Frames, px, e.Max)
+	}
+	return fmt.Sprintf("the output would be %d×%d = %d pixels, more than the %d this origin encodes", e.Width, e.Height, px, e.Max)
+}
+
+// Is makes an OutputError match ErrLimits.
+func (e *OutputError) Is(target error) bool { return target == ErrLimits }
+
 // Result is an encoded output image.
 type Result struct {
 	Data          []byte
@@ -58,12 +77,14 @@ func New(cfg Config) (*Engine, error) {
 func (e *Engine) Config() Config { return e.cfg }
 
 // Admit checks in against the limits for producing opts, without decoding anything, and
-// returns the admission cost (see Cost).
+// returns the admission cost (see Cost): the input limits, the plan (extreme aspect ratios)
+// and the output budget.
 func (e *Engine) Admit(in imgprobe.Info, opts imgurl.Options) (int64, error) {
-	if err := e.checkLimits(in, opts); err != nil {
+	_, p, err := e.checkLimits(in, opts)
+	if err != nil {
 		return 0, err
 	}
-	return Cost(in, opts), nil
+	return cost(in, opts, p), nil
 }
 
 func animatedOutput(in imgprobe.Info, opts imgurl.Options) bool {
@@ -71,7 +92,32 @@ func animatedOutput(in imgprobe.Info, opts imgurl.Options) bool {
 		(opts.Format == imgurl.GIF || opts.Format == imgurl.WebP)
 }
 
-func (e *Engine) checkLimits(in imgprobe.Info, opts imgurl.Options) error {
+// checkLimits checks the header and the options against the limits and returns the
+// geometry (crop region, turn) and the plan.
+func (e *Engine) checkLimits(in imgprobe.Info, opts imgurl.Options) (geometry, plan, error) {
+	if err := e.checkInput(in, opts); err != nil {
+		return geometry{}, plan{}, err
+	}
+	uw, uh := in.Upright()
+	g, err := makeGeometry(uw, uh, opts)
+	if err != nil {
+		return geometry{}, plan{}, err
+	}
+	p, err := makePlan(g.w, g.h, opts, e.cfg.MaxOutputSide)
+	if err != nil {
+		return geometry{}, plan{}, err
+	}
+	frames := 1
+	if animatedOutput(in, opts) {
+		frames = in.Frames
+	}
+	if int64(p.cw)*int64(p.ch)*int64(frames) > e.cfg.MaxOutputPixels {
+		return geometry{}, plan{}, &OutputError{Width: p.cw, Height: p.ch, Frames: frames, Max: e.cfg.MaxOutputPixels}
+	}
+	return g, p, nil
+}
+
+func (e *Engine) checkInput(in imgprobe.Info, opts imgurl.Options) error {
 	switch in.Format {
 	case imgprobe.JPEG, imgprobe.PNG, imgprobe.GIF, imgprobe.WebP, imgprobe.AVIF, imgprobe.HEIF:
 	default:
@@ -118,7 +164,8 @@ func (e *Engine) ProcessMarked(ctx context.Context, data []byte, in imgprobe.Inf
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	if err := e.checkLimits(in, opts); err != nil {
+	g, p, err := e.checkLimits(in, opts)
+	if err != nil {
 		return Result{}, err
 	}
 	if err := e.checkMarks(opts, marks); err != nil {
@@ -126,15 +173,6 @@ func (e *Engine) ProcessMarked(ctx context.Context, data []byte, in imgprobe.Inf
 	}
 	if !matchesFormat(data, in.Format) {
 		return Result{}, fmt.Errorf("%w: bytes are not %s", ErrCorrupt, in.Format)
-	}
-	uw, uh := in.Upright()
-	g, err := makeGeometry(uw, uh, opts)
-	if err != nil {
-		return Result{}, err
-	}
-	p, err := makePlan(g.w, g.h, opts, e.cfg.MaxOutputSide)
-	if err != nil {
-		return Result{}, err
 	}
 	t0 := time.Now()
 	ov, err := prepareMarks(marks, p.cw, p.ch, e.cfg.FailOnWarning)

@@ -281,8 +281,15 @@ func grayImage(w, h int, v uint8) *image.Gray {
 func TestOperationsCost(t *testing.T) {
 	src := imagingtest.JPEG(imagingtest.Photo(1600, 1200, 31), 80, 0)
 	in := probe(t, src)
-	base := imgurl.Options{Width: 800, Format: imgurl.JPEG}
-	plain := Cost(in, base)
+	e := newTestEngine(t, nil)
+	admit := func(o imgurl.Options) int64 {
+		c, err := e.Admit(in, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	plain := admit(imgurl.Options{Width: 800, Format: imgurl.JPEG})
 	for name, o := range map[string]imgurl.Options{
 		"region":  {Crop: imgurl.Region{W: 1200, H: 900}, Width: 800, Format: imgurl.JPEG},
 		"rot90":   {Rotate: 90, Width: 800, Format: imgurl.JPEG},
@@ -291,7 +298,7 @@ func TestOperationsCost(t *testing.T) {
 		"wm":      {Watermark: "logo", Width: 800, Format: imgurl.JPEG},
 		"tm":      {Text: "shop", Width: 800, Format: imgurl.JPEG},
 	} {
-		if c := Cost(in, o); c <= plain {
+		if c := admit(o); c <= plain {
 			t.Errorf("%s costs %d, a plain resize %d", name, c, plain)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -121,4 +122,29 @@ func parsePath(escapedPath string, lim imgurl.Limits) (imgurl.Path, error) {
 		return imgurl.Path{}, failure.New(failure.KindBadRequest, err.Error(), err)
 	}
 	return p, nil
+}
+
+// Shard returns the shard function of a shard mode (pool.ShardObject or pool.ShardPath) that
+// the composition root gives the cluster cache: for a cache key, the string nginx hashes for
+// the requests the key serves (see origin/cache's documentation). A variant key hashes as its
+// path, an original key as its object; an escaped request path is accepted too (it is how a
+// variant key begins), so tests can name the node nginx picks for a request. Mode "object"
+// gives the decoded "{source}/{object key}", mode "path" the decoded path (for an original
+// key, its object either way: an original has no path).
+func Shard(mode string) func(key string) string {
+	object := mode == pool.ShardObject
+	return func(key string) string { return shardKey(object, key) }
+}
+
+func shardKey(object bool, key string) string {
+	if i := strings.IndexByte(key, '#'); i >= 0 {
+		key = key[:i]
+	}
+	// A variant key or a path begins with the prefix; an original key with a source name.
+	if rest, ok := strings.CutPrefix(key, imgurl.Prefix); ok && object {
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			key = rest[i+1:]
+		}
+	}
+	return imgurl.Unescape(key)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/source/sourcetest"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -120,6 +121,39 @@ func FuzzKeys(f *testing.F) {
 			if got, _, _, err := parseVariantKey(s, cfg.PipelineVersion, r.lim, r.Options); err == nil && got.String() != s {
 				t.Fatalf("variant %q accepted as %q", s, got.String())
 			}
+		}
+	})
+}
+
+func TestShardKey(t *testing.T) {
+	cases := []struct{ mode, key, want string }{
+		{pool.ShardObject, "/i/w_300,f_webp/s3/a/photo%20x.jpg#v1#etag", "s3/a/photo x.jpg"},
+		{pool.ShardObject, "s3/a/photo%20x.jpg#etag", "s3/a/photo x.jpg"},
+		{pool.ShardPath, "/i/w_300,f_webp/s3/a/photo%20x.jpg#v1#etag", "/i/w_300,f_webp/s3/a/photo x.jpg"},
+		{pool.ShardObject, "/i/thumb/fdfs/group1/M00/00/00/x.jpg#v1#id", "fdfs/group1/M00/00/00/x.jpg"},
+		{pool.ShardObject, "local/bad%zz#x", "local/bad%zz"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.mode+" "+tc.key, func(t *testing.T) {
+			if got := Shard(tc.mode)(tc.key); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzShardKey: a variant's shard key (object mode) is its original's, whatever the key.
+func FuzzShardKey(f *testing.F) {
+	f.Add("w_300,f_webp", "s3/a/photo%20x.jpg", "etag")
+	f.Add("thumb", "fdfs/group1/M00/00/00/x.jpg", "id")
+	f.Fuzz(func(t *testing.T, variant, obj, ident string) {
+		if variant == "" || strings.ContainsAny(variant, "/#") || strings.Contains(obj, "#") {
+			return
+		}
+		v := Shard(pool.ShardObject)("/i/" + variant + "/" + obj + "#v1#" + ident)
+		o := Shard(pool.ShardObject)(obj + "#" + ident)
+		if v != o {
+			t.Fatalf("variant shard %q, original shard %q", v, o)
 		}
 	})
 }

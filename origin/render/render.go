@@ -47,7 +47,7 @@ type Admitter interface {
 }
 
 // Outcome says where a cached value came from: "hit" (this node's memory), "peer" (another
-// node's memory or load) or "miss" (loaded here).
+// node's memory or load), "disk" (this node's disk tier) or "miss" (loaded here).
 type Outcome string
 
 // The outcomes.
@@ -55,6 +55,7 @@ const (
 	OutcomeHit  Outcome = "hit"
 	OutcomePeer Outcome = "peer"
 	OutcomeMiss Outcome = "miss"
+	OutcomeDisk Outcome = "disk"
 )
 
 // Loader computes the value of a cache key.

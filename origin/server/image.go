@@ -15,7 +15,11 @@ import (
 
 // image serves GET and HEAD /i/{variant}/{source}/{key}.
 func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
-	esc := r.URL.EscapedPath()
+	// The raw target, not r.URL.EscapedPath(): one image, one spelling (requestPath).
+	esc, err := requestPath(r)
+	if err != nil {
+		return err
+	}
 	p, err := s.deps.Renderer.Parse(esc)
 	if err != nil {
 		return err

@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// Parse parses an escaped image path (r.URL.EscapedPath()) and accepts it only in its canonical
+// Parse parses an escaped image path (the request target as sent, up to the query: not
+// r.URL.EscapedPath(), which re-escapes raw bytes) and accepts it only in its canonical
 // spelling: Parse(p).String() is the input. A path that names a valid image in another
 // spelling (options out of order, a default written, upper case, leading zeros, "2.0",
 // non-canonical escaping, empty or "." key segments, a trailing slash) fails with an *Error

@@ -18,6 +18,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/imaging"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
+	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/server"
 	"github.com/imgorigin/imgorigin/origin/source"
@@ -95,11 +96,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	}
 	var cc *cache.Cache
 	factory := func(loadOriginal, loadVariant render.Loader) (render.Cache, error) {
-		c, err := cache.New(cfg.Cluster.Cache, self, cfg.Cluster.Pool, cache.Loader(loadOriginal), cache.Loader(loadVariant))
+		c, err := cache.New(cfg.Cluster.Cache, self, cfg.Cluster.Pool, render.Shard(cfg.Cluster.Cache.ShardKey), cache.Loader(loadOriginal), cache.Loader(loadVariant), cache.WithLogger(log))
 		if err != nil {
 			return nil, err
 		}
 		cc = c
+		n.closers = append(n.closers, c.Close)
 		return cacheAdapter{c}, nil
 	}
 	rd, err := render.New(cfg.Render, source.NewRegistry(sources), processor{engine}, adm, factory)
@@ -120,12 +122,11 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 		}
 		log.Info("pool from DNS", "name", cfg.Cluster.Discovery.Name, "type", cfg.Cluster.Discovery.Type, "self", self)
 		n.watch = func(ctx context.Context) {
-			d.Watch(ctx, log, func(ms []discovery.Member) error {
-				peers := poolOf(ms)
-				if err := cc.SetPeers(peers); err != nil {
+			d.Watch(ctx, log, func(ms []pool.Member) error {
+				if err := cc.SetPeers(ms); err != nil {
 					return err // typically: this node is not (yet) in DNS; it serves alone meanwhile
 				}
-				members.Store(int64(len(peers)))
+				members.Store(int64(len(ms)))
 				return nil
 			})
 		}
@@ -223,9 +224,12 @@ func (p processor) Process(ctx context.Context, data []byte, in imgprobe.Info, o
 }
 
 func imagingFailure(err error) error {
+	var oe *imaging.OutputError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return err
+	case errors.As(err, &oe):
+		return failure.New(failure.KindUnprocessable, "the requested output is too large: "+oe.Error()+" (imaging.max_output_pixels); ask for a smaller size or a still format", err)
 	case errors.Is(err, imaging.ErrLimits):
 		return failure.New(failure.KindUnprocessable, "the original exceeds this origin's limits", err)
 	case errors.Is(err, imaging.ErrUnsupported):
@@ -251,15 +255,6 @@ func (a cacheAdapter) Original(ctx context.Context, key string) ([]byte, render.
 func (a cacheAdapter) Variant(ctx context.Context, key string) ([]byte, render.Outcome, error) {
 	b, o, err := a.c.Variant(ctx, key)
 	return b, render.Outcome(o), err
-}
-
-// poolOf is the pool of DNS members, each of weight 1.
-func poolOf(ms []discovery.Member) []cache.Peer {
-	out := make([]cache.Peer, len(ms))
-	for i, m := range ms {
-		out[i] = cache.Peer{Name: m.Name, Internal: m.Internal, Weight: 1}
-	}
-	return out
 }
 
 // imagingMessage is the part of an imaging error after its kind ("imaging: …: crop region …"),
