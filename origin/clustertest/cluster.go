@@ -463,7 +463,7 @@ func (c *Cluster) startNginx(name, conf, addr, globals string) error {
 		}
 	}
 	confPath := filepath.Join(prefix, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil { // the edge's holds its keys
 		return err
 	}
 	_ = os.Remove(filepath.Join(prefix, "nginx.pid")) // a killed predecessor's would read as ready
