@@ -9,26 +9,21 @@ import (
 	"github.com/davidbyttow/govips/v2/vips"
 
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// Error kinds; Process wraps one of them with %w (or returns the context's error).
+// Error causes; Admit and Process return a failure kind wrapping one of them (failure.go), or
+// the context's error.
 var (
 	ErrLimits      = errors.New("imaging: image exceeds the processing limits")
 	ErrUnsupported = errors.New("imaging: unsupported image or option")
 	ErrCorrupt     = errors.New("imaging: corrupt image")
 )
 
-// Result is an encoded output image.
-type Result struct {
-	Data          []byte
-	Format        imgurl.Format
-	Width, Height int // of one frame
-	// Decode is the time spent loading the header and building the pipeline, Encode the
-	// time spent making the output. libvips is demand-driven: the pixels are decoded,
-	// resized and encoded as the encoder pulls them, so that work counts as Encode.
-	Decode, Encode time.Duration
-}
+// Result is an encoded output image: the render use case's Output, which the engine produces
+// as its render.Processor.
+type Result = render.Output
 
 // Engine processes images. It is safe for concurrent use; bound concurrency with package
 // admission.
@@ -54,7 +49,7 @@ func (e *Engine) Config() Config { return e.cfg }
 // returns the admission cost (see Cost).
 func (e *Engine) Admit(in imgprobe.Info, opts imgurl.Options) (int64, error) {
 	if err := e.checkLimits(in, opts); err != nil {
-		return 0, err
+		return 0, failureOf(err)
 	}
 	return Cost(in, opts), nil
 }
@@ -95,11 +90,8 @@ func (e *Engine) checkLimits(in imgprobe.Info, opts imgurl.Options) error {
 	return nil
 }
 
-// Process decodes data (whose header was probed as in), transforms it as opts says and
-// encodes it. Limits are checked before anything is decoded. ctx is checked between steps: a
-// running libvips operation cannot be interrupted, so callers bound the work with admission
-// and the limits rather than with deadlines alone.
-func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Result, error) {
+// process is Process before its errors are mapped to failure kinds.
+func (e *Engine) process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
