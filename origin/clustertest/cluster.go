@@ -62,6 +62,9 @@ type Options struct {
 	FastDFSFiles map[string][]byte
 	// ShardKey is cluster.cache.shard_key ("object" or "path"); empty keeps the default.
 	ShardKey string
+	// Disk gives every origin a disk tier (cluster.cache.disk.path) in its own directory,
+	// Node.DiskDir, kept across Restart as a volume per node is.
+	Disk bool
 	// Env adds IMGORIGIN_*=value overrides for every origin process, e.g.
 	// "IMGORIGIN_SERVER_CACHE_CONTROL_NOT_FOUND_MAX_AGE=2s".
 	Env []string
@@ -107,6 +110,7 @@ type Cluster struct {
 	t      TB
 	bin    string
 	env    []string
+	disk   bool
 	mu     sync.Mutex
 	procs  []*proc // nginx instances and fdfsfake, stopped in reverse order
 	closed bool
@@ -160,7 +164,7 @@ func launch(t TB, opts Options) (*Cluster, error) {
 	}
 	c := &Cluster{
 		Dir: dir, LocalDir: filepath.Join(dir, "local"), LegacyDir: filepath.Join(dir, "legacy-site"),
-		t: t, bin: bin, env: opts.Env, ShardKey: cache.DefaultConfig().ShardKey,
+		t: t, bin: bin, env: opts.Env, disk: opts.Disk, ShardKey: cache.DefaultConfig().ShardKey,
 		EdgeKey: randomHex(12), OriginSecret: randomHex(16),
 		Client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 	}
@@ -459,7 +463,7 @@ func (c *Cluster) startNginx(name, conf, addr, globals string) error {
 		}
 	}
 	confPath := filepath.Join(prefix, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil { // the edge's holds its keys
 		return err
 	}
 	_ = os.Remove(filepath.Join(prefix, "nginx.pid")) // a killed predecessor's would read as ready

@@ -22,6 +22,9 @@
 //	fetches := c.Sum(t, "imgorigin_source_fetches_total", map[string]string{"result": "ok"}) // all nodes
 //	c.Node(1).Kill(); c.Node(1).Restart(); c.Node(0).Signal(syscall.SIGHUP)
 //
+// With Options.Disk every origin keeps a disk tier (cluster.cache.disk) in Node.DiskDir, which
+// survives Kill and Restart as a node's volume does.
+//
 // The source "local" reads Cluster.LocalDir, which tests fill at any time (before the first
 // request for a key: the origin remembers a missing original for cluster.cache.negative_ttl).
 //

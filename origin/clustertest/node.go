@@ -28,8 +28,15 @@ type Node struct {
 // LogPath is the node's log file (all its runs, appended).
 func (n *Node) LogPath() string { return filepath.Join(n.c.Dir, "logs", n.Name+".log") }
 
+// DiskDir is the node's disk tier (with Options.Disk).
+func (n *Node) DiskDir() string { return filepath.Join(n.c.Dir, "disk", n.Name) }
+
 func (n *Node) start() error {
-	p, err := startProc(n.Name, n.LogPath(), n.c.env, filepath.Join(n.c.bin, "origin"),
+	env := n.c.env
+	if n.c.disk {
+		env = append(env[:len(env):len(env)], "IMGORIGIN_CLUSTER_CACHE_DISK_PATH="+n.DiskDir())
+	}
+	p, err := startProc(n.Name, n.LogPath(), env, filepath.Join(n.c.bin, "origin"),
 		"-c", n.c.ConfigPath, "--node", n.Name, "--listen", n.Addr, "--internal-listen", n.InternalAddr, "--self", n.Addr)
 	if err != nil {
 		return err

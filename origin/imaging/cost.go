@@ -7,20 +7,22 @@ import (
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// Cost estimates the work and memory of processing in into opts, in megapixel units weighted
-// by codec: decoded source megapixels (all frames when the output is animated) × the decoder's
-// factor, plus output megapixels × the encoder's factor; at least 1. It reads only the header.
+// cost estimates the work and memory of processing in into opts along plan p (the plan
+// Process follows: after DPR and max_output_side), in megapixel units weighted by codec:
+// decoded source megapixels (all frames when the output is animated) × the decoder's factor,
+// plus output megapixels (all frames when the output is animated) × the encoder's factor; at
+// least 1. It reads only the header. Engine.Admit returns it.
 //
 // Decoder factors: JPEG 1, GIF 1, PNG 2, WebP 2, AVIF/HEIF 4. Encoder factors: JPEG 1, PNG 2,
-// GIF 2, WebP 3, AVIF 8. A 12 MP JPEG → 300 px JPEG costs 13.
-func Cost(in imgprobe.Info, opts imgurl.Options) int64 {
+// GIF 2, WebP 3, AVIF 8. A 12 MP JPEG → 300 px JPEG costs 13; a 4096×4096 AVIF output 135;
+// 200 frames of 800×600 WebP 288 (both above the default admission capacity: they run alone).
+func cost(in imgprobe.Info, opts imgurl.Options, p plan) int64 {
 	frames := 1.0
 	if animatedOutput(in, opts) {
 		frames = float64(in.Frames)
 	}
 	src := float64(in.Pixels()) / 1e6 * frames
-	ow, oh := outputEstimate(in, opts)
-	out := float64(ow) * float64(oh) / 1e6 * frames
+	out := float64(p.cw) * float64(p.ch) / 1e6 * frames
 	c := math.Ceil(src*decodeFactor(in.Format) + out*encodeFactor(opts.Format))
 	if c < 1 || math.IsNaN(c) {
 		return 1
@@ -51,14 +53,4 @@ func encodeFactor(f imgurl.Format) float64 {
 		return 3
 	}
 	return 8 // AVIF and anything else
-}
-
-// outputEstimate is the output size without limits applied (the plan's canvas).
-func outputEstimate(in imgprobe.Info, opts imgurl.Options) (int, int) {
-	uw, uh := in.Upright()
-	p, err := makePlan(uw, uh, opts, 16384)
-	if err != nil {
-		return uw, uh
-	}
-	return p.cw, p.ch
 }

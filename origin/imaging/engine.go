@@ -21,6 +21,25 @@ var (
 	ErrCorrupt     = errors.New("imaging: corrupt image")
 )
 
+// OutputError is the error of a request whose output is above Config.MaxOutputPixels. It is
+// ErrLimits (errors.Is), and its text names nothing but sizes, so it may be shown to clients.
+type OutputError struct {
+	Width, Height int   // of one output frame, after DPR and max_output_side
+	Frames        int   // output frames
+	Max           int64 // max_output_pixels
+}
+
+func (e *OutputError) Error() string {
+	px := int64(e.Width) * int64(e.Height) * int64(e.Frames)
+	if e.Frames > 1 {
+		return fmt.Sprintf("the output would be %d×%d px × %d frames = %d pixels, more than the %d this origin encodes", e.Width, e.Height, e.Frames, px, e.Max)
+	}
+	return fmt.Sprintf("the output would be %d×%d = %d pixels, more than the %d this origin encodes", e.Width, e.Height, px, e.Max)
+}
+
+// Is makes an OutputError match ErrLimits.
+func (e *OutputError) Is(target error) bool { return target == ErrLimits }
+
 // Result is an encoded output image: the render use case's Output, which the engine produces
 // as its render.Processor.
 type Result = render.Output
@@ -46,12 +65,14 @@ func New(cfg Config) (*Engine, error) {
 func (e *Engine) Config() Config { return e.cfg }
 
 // Admit checks in against the limits for producing opts, without decoding anything, and
-// returns the admission cost (see Cost).
+// returns the admission cost (see Cost): the input limits, the plan (extreme aspect ratios)
+// and the output budget.
 func (e *Engine) Admit(in imgprobe.Info, opts imgurl.Options) (int64, error) {
-	if err := e.checkLimits(in, opts); err != nil {
+	p, err := e.checkLimits(in, opts)
+	if err != nil {
 		return 0, failureOf(err)
 	}
-	return Cost(in, opts), nil
+	return cost(in, opts, p), nil
 }
 
 func animatedOutput(in imgprobe.Info, opts imgurl.Options) bool {
@@ -59,7 +80,27 @@ func animatedOutput(in imgprobe.Info, opts imgurl.Options) bool {
 		(opts.Format == imgurl.GIF || opts.Format == imgurl.WebP)
 }
 
-func (e *Engine) checkLimits(in imgprobe.Info, opts imgurl.Options) error {
+// checkLimits checks the header and the options against the limits and returns the plan.
+func (e *Engine) checkLimits(in imgprobe.Info, opts imgurl.Options) (plan, error) {
+	if err := e.checkInput(in, opts); err != nil {
+		return plan{}, err
+	}
+	uw, uh := in.Upright()
+	p, err := makePlan(uw, uh, opts, e.cfg.MaxOutputSide)
+	if err != nil {
+		return plan{}, err
+	}
+	frames := 1
+	if animatedOutput(in, opts) {
+		frames = in.Frames
+	}
+	if int64(p.cw)*int64(p.ch)*int64(frames) > e.cfg.MaxOutputPixels {
+		return plan{}, &OutputError{Width: p.cw, Height: p.ch, Frames: frames, Max: e.cfg.MaxOutputPixels}
+	}
+	return p, nil
+}
+
+func (e *Engine) checkInput(in imgprobe.Info, opts imgurl.Options) error {
 	switch in.Format {
 	case imgprobe.JPEG, imgprobe.PNG, imgprobe.GIF, imgprobe.WebP, imgprobe.AVIF, imgprobe.HEIF:
 	default:
@@ -95,16 +136,12 @@ func (e *Engine) process(ctx context.Context, data []byte, in imgprobe.Info, opt
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	if err := e.checkLimits(in, opts); err != nil {
+	p, err := e.checkLimits(in, opts)
+	if err != nil {
 		return Result{}, err
 	}
 	if !matchesFormat(data, in.Format) {
 		return Result{}, fmt.Errorf("%w: bytes are not %s", ErrCorrupt, in.Format)
-	}
-	uw, uh := in.Upright()
-	p, err := makePlan(uw, uh, opts, e.cfg.MaxOutputSide)
-	if err != nil {
-		return Result{}, err
 	}
 	t0 := time.Now()
 	var img *vips.ImageRef

@@ -26,9 +26,12 @@ func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opt
 // failureOf maps the engine's error causes to failure kinds; the context's errors stay as
 // they are (the server maps them).
 func failureOf(err error) error {
+	var oe *OutputError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return err
+	case errors.As(err, &oe):
+		return failure.New(failure.KindUnprocessable, "the requested output is too large: "+oe.Error()+" (imaging.max_output_pixels); ask for a smaller size or a still format", err)
 	case errors.Is(err, ErrLimits):
 		return failure.New(failure.KindUnprocessable, "the original exceeds this origin's limits", err)
 	case errors.Is(err, ErrUnsupported):

@@ -211,12 +211,13 @@ func BenchmarkPipelines(b *testing.B) {
 	}
 }
 
-func BenchmarkCost(b *testing.B) {
+func BenchmarkAdmit(b *testing.B) {
 	in := probe(b, imagingtest.JPEG(imagingtest.Photo(64, 48, 1), 80, 0))
 	in.Width, in.Height = 4000, 3000
 	o := imgurl.Options{Width: 300, Format: imgurl.JPEG}
+	e := newTestEngine(b, nil)
 	b.ReportAllocs()
 	for b.Loop() {
-		Cost(in, o)
+		e.Admit(in, o)
 	}
 }

@@ -83,7 +83,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *node, e
 	}
 	n.auth = az
 	if !az.Enabled() {
-		log.Warn("SIGNATURE CHECKS ARE OFF: no signing key is configured, every well-formed URL is served. Configure auth.keys before exposing this node.")
+		log.Warn("SIGNATURE CHECKS ARE OFF (auth.mode: off): every well-formed URL is served. Configure auth.keys and remove auth.mode: off before exposing this node.")
 	}
 
 	self := cfg.Cluster.Self
