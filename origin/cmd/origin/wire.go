@@ -25,6 +25,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/source/s3"
 	"github.com/imgorigin/imgorigin/origin/telemetry"
 	"github.com/imgorigin/imgorigin/origin/upload"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 )
 
 // node is one wired origin node.
@@ -70,6 +71,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *node, e
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFonts(cfg.Render.Watermarks); err != nil {
+		return nil, err
+	}
 	adm, err := admission.New(cfg.Admission)
 	if err != nil {
 		return nil, err
@@ -100,7 +104,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *node, e
 		n.closers = append(n.closers, c.Close)
 		return c, nil
 	}
-	rd, err := render.New(cfg.Render, source.NewRegistry(sources), engine, adm, factory)
+	rd, err := render.New(cfg.Render, source.NewRegistry(sources), imaging.Processor{Engine: engine}, adm, factory)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +134,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *node, e
 			})
 		}
 	}
-	uploads, err := buildUploads(cfg, sources, az, engine, adm, rd.PresetNames(), metrics, log)
+	uploads, err := buildUploads(cfg, sources, az, imaging.Processor{Engine: engine}, adm, rd.PresetNames(), metrics, log)
 	if err != nil {
 		return nil, err
 	}
@@ -201,4 +205,16 @@ func openSource(ctx context.Context, name string, sc config.SourceConfig, log *s
 		return s, nil, err
 	}
 	return nil, nil, fmt.Errorf("unknown type %q", sc.Type)
+}
+
+// checkFonts makes sure every text watermark's font is installed: Pango would draw the text
+// in some other font without a word.
+func checkFonts(c watermark.Config) error {
+	var errs []error
+	for name, t := range c.Texts {
+		if f := t.Resolve().Font; !imaging.FontInstalled(f) {
+			errs = append(errs, fmt.Errorf("render.watermarks.texts.%s.font: no installed font family %q (fc-list : family lists them; CJK text needs e.g. fonts-noto-cjk)", name, f))
+		}
+	}
+	return errors.Join(errs...)
 }
