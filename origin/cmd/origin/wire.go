@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -247,3 +248,6 @@ func (a cacheAdapter) Variant(ctx context.Context, key string) ([]byte, render.O
 	b, o, err := a.c.Variant(ctx, key)
 	return b, render.Outcome(o), err
 }
+
+// VariantFile hands out a large disk hit as a file, for sendfile (render.FileCache).
+func (a cacheAdapter) VariantFile(key string) (*os.File, int64, bool) { return a.c.VariantFile(key) }
