@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/origin/source"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -36,8 +38,9 @@ type Processor interface {
 	// Admit checks the probed original against the processing limits, without decoding it,
 	// and returns the cost of processing it (for admission control).
 	Admit(in imgprobe.Info, opts imgurl.Options) (cost int64, err error)
-	// Process decodes, transforms and encodes.
-	Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Output, error)
+	// Process decodes, transforms, draws the marks and encodes. Options that name a mark
+	// missing from marks must fail, never render an unmarked image.
+	Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (Output, error)
 }
 
 // Admitter bounds concurrent processing cost; Acquire fails fast when overloaded.
@@ -142,6 +145,11 @@ func New(cfg Config, sources *source.Registry, proc Processor, adm Admitter, new
 		}
 		r.presets[name] = o
 	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Watermarks.Images)) {
+		if m := cfg.Watermarks.Images[name]; !slices.Contains(sources.Names(), m.Source) {
+			return nil, fmt.Errorf("render.watermarks.images.%s.source: no source %q", name, m.Source)
+		}
+	}
 	r.stats = newStatCache(cfg.StatTTL, 10000)
 	r.probes = newLRU[imgprobe.Info](probeMemo)
 	c, err := newCache(r.loadOriginal, r.loadVariant)
@@ -228,7 +236,11 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 		return nil, sourceFailure(err)
 	}
 	info := st.info
-	vkey := variantKey{path: p.String(), version: r.cfg.PipelineVersion, bucket: bucket, identity: info.Identity}.String()
+	marks, err := r.markIdentity(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	vkey := variantKey{path: p.String(), version: r.cfg.PipelineVersion, bucket: bucket, marks: marks, identity: info.Identity}.String()
 	var (
 		data    []byte
 		file    *os.File

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/auth"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/source/fastdfs"
@@ -415,6 +416,9 @@ func startNodeOn(t *testing.T, pl, il net.Listener, mutate func(*config.Config))
 	cfg.Node.Name = "test-node"
 	cfg.Sources = map[string]config.SourceConfig{"local": localSource(root)}
 	mutate(&cfg)
+	if !cfg.Auth.Configured() && cfg.Auth.Mode == "" {
+		cfg.Auth.Mode = auth.ModeOff
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)
 	}

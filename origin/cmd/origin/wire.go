@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/source/s3"
 	"github.com/imgorigin/imgorigin/origin/telemetry"
 	"github.com/imgorigin/imgorigin/origin/upload"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -70,6 +72,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFonts(cfg.Render.Watermarks); err != nil {
+		return nil, err
+	}
 	adm, err := admission.New(cfg.Admission)
 	if err != nil {
 		return nil, err
@@ -83,7 +88,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	}
 	n.auth = az
 	if !az.Enabled() {
-		log.Warn("SIGNATURE CHECKS ARE OFF: no signing key is configured, every well-formed URL is served. Configure auth.keys before exposing this node.")
+		log.Warn("SIGNATURE CHECKS ARE OFF (auth.mode: off): every well-formed URL is served. Configure auth.keys and remove auth.mode: off before exposing this node.")
 	}
 
 	self := cfg.Cluster.Self
@@ -211,8 +216,8 @@ func (p processor) Admit(in imgprobe.Info, opts imgurl.Options) (int64, error) {
 	return cost, nil
 }
 
-func (p processor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (render.Output, error) {
-	res, err := p.e.Process(ctx, data, in, opts)
+func (p processor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (render.Output, error) {
+	res, err := p.e.ProcessMarked(ctx, data, in, opts, marks)
 	if err != nil {
 		return render.Output{}, imagingFailure(err)
 	}
@@ -232,6 +237,10 @@ func imagingFailure(err error) error {
 		return failure.New(failure.KindUnsupported, "this origin cannot read or write that format", err)
 	case errors.Is(err, imaging.ErrCorrupt):
 		return failure.New(failure.KindUnprocessable, "the original is not a valid image", err)
+	case errors.Is(err, imaging.ErrBadOption):
+		return failure.New(failure.KindBadRequest, imagingMessage(err), err)
+	case errors.Is(err, imaging.ErrBadMark):
+		return failure.New(failure.KindUnavailable, "the watermark cannot be drawn", err)
 	}
 	return failure.New(failure.KindInternal, "image processing failed", err)
 }
@@ -251,3 +260,25 @@ func (a cacheAdapter) Variant(ctx context.Context, key string) ([]byte, render.O
 
 // VariantFile hands out a large disk hit as a file, for sendfile (render.FileCache).
 func (a cacheAdapter) VariantFile(key string) (*os.File, int64, bool) { return a.c.VariantFile(key) }
+
+// imagingMessage is the part of an imaging error after its kind ("imaging: …: crop region …"),
+// which names the option at fault and the image's size, never internal details.
+func imagingMessage(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}
+
+// checkFonts makes sure every text watermark's font is installed: Pango would draw the text
+// in some other font without a word.
+func checkFonts(c watermark.Config) error {
+	var errs []error
+	for name, t := range c.Texts {
+		if f := t.Resolve().Font; !imaging.FontInstalled(f) {
+			errs = append(errs, fmt.Errorf("render.watermarks.texts.%s.font: no installed font family %q (fc-list : family lists them; CJK text needs e.g. fonts-noto-cjk)", name, f))
+		}
+	}
+	return errors.Join(errs...)
+}
