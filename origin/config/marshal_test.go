@@ -18,7 +18,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edited, err := load(t, "", nil) // Load leaves the derived keys (mapstructure:"-") unset
+	edited, err := load(t, "auth: {mode: \"off\"}\n", nil) // Load leaves the derived keys (mapstructure:"-") unset
 	if err != nil {
 		t.Fatal(err)
 	}
