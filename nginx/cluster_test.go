@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
 	"github.com/imgorigin/imgorigin/origin/cache"
-	"github.com/imgorigin/imgorigin/origin/frontconf"
+	"github.com/imgorigin/imgorigin/origin/pool"
+	"github.com/imgorigin/imgorigin/origin/render"
 )
 
 // cacheNode is a minimal origin node: a public listener whose handler answers /i/… from the
@@ -36,10 +38,10 @@ func count(m *sync.Map, k string) int64 {
 	return v.(*atomic.Int64).Add(1)
 }
 
-func startCacheCluster(t *testing.T, n int) (*cacheCluster, []cache.Peer) {
+func startCacheCluster(t *testing.T, n int) (*cacheCluster, []pool.Member) {
 	t.Helper()
 	cc := &cacheCluster{}
-	var peers []cache.Peer
+	var peers []pool.Member
 	var pub, internal []net.Listener
 	for i := 0; i < n; i++ {
 		p, err := net.Listen("tcp", "127.0.0.1:0")
@@ -51,7 +53,7 @@ func startCacheCluster(t *testing.T, n int) (*cacheCluster, []cache.Peer) {
 			t.Fatal(err)
 		}
 		pub, internal = append(pub, p), append(internal, in)
-		peers = append(peers, cache.Peer{Name: p.Addr().String(), Internal: in.Addr().String()})
+		peers = append(peers, pool.Member{Name: p.Addr().String(), Internal: in.Addr().String()})
 	}
 	cfg := cache.DefaultConfig()
 	cfg.OriginalsBytes, cfg.VariantsBytes = 16<<20, 16<<20
@@ -70,12 +72,12 @@ func startCacheCluster(t *testing.T, n int) (*cacheCluster, []cache.Peer) {
 			if err != nil {
 				return nil, err
 			}
-			if o == cache.OutcomePeer {
+			if o == render.OutcomePeer {
 				cc.peerOutcomes.Add(1)
 			}
 			return append([]byte("variant of "), orig...), nil
 		}
-		c, err := cache.New(cfg, nd.name, peers, loadOrig, loadVar)
+		c, err := cache.New(cfg, nd.name, peers, render.Shard(cfg.ShardKey), loadOrig, loadVar)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +92,7 @@ func startCacheCluster(t *testing.T, n int) (*cacheCluster, []cache.Peer) {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return
 			}
-			if o == cache.OutcomePeer {
+			if o == render.OutcomePeer {
 				cc.peerOutcomes.Add(1)
 			}
 			w.Header().Set("X-Backend", nd.name)
@@ -111,12 +113,12 @@ func startCacheCluster(t *testing.T, n int) (*cacheCluster, []cache.Peer) {
 // The same workload sent round-robin to the nodes directly still loads everything once.
 func TestClusterThroughNginx(t *testing.T) {
 	cc, peers := startCacheCluster(t, 3)
-	cfg := frontconf.DefaultConfig()
-	cfg.Pool = cache.Servers(peers)
+	cfg := nginx.DefaultConfig()
+	cfg.Pool = peers
 	cfg.Listen = fmt.Sprintf("127.0.0.1:%d", nginxtest.FreePort(t))
 	cfg.RateLimit, cfg.RateBurst = 100000, 100000
 	cfg.WorkerProcesses, cfg.ErrorLog, cfg.AccessLog = "1", "stderr", "off"
-	conf, err := frontconf.Render(cfg)
+	conf, err := nginx.Render(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,38 +15,41 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
-	"github.com/imgorigin/imgorigin/origin/cache"
-	"github.com/imgorigin/imgorigin/origin/frontconf"
+	"github.com/imgorigin/imgorigin/origin/hotlink"
+	"github.com/imgorigin/imgorigin/origin/pool"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/ring"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 // goldenConfigs are rendered and compared with testdata/<name>.golden, and checked by nginx -t.
-func goldenConfigs() map[string]frontconf.Config {
-	three := frontconf.DefaultConfig()
-	three.Pool = []ring.Server{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080"}, {Name: "10.0.0.3:8080"}}
+func goldenConfigs() map[string]nginx.Config {
+	three := nginx.DefaultConfig()
+	three.Pool = []pool.Member{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080"}, {Name: "10.0.0.3:8080"}}
 	three.Legacy = []string{"10.0.1.1:8081"}
 
-	full := frontconf.DefaultConfig()
-	full.Pool = []ring.Server{{Name: "localhost:8080", Weight: 2}, {Name: "10.0.0.6:8080"}, {Name: "10.0.0.7:8080", Weight: 3}}
+	full := nginx.DefaultConfig()
+	full.Pool = []pool.Member{{Name: "localhost:8080", Weight: 2}, {Name: "10.0.0.6:8080"}, {Name: "10.0.0.7:8080", Weight: 3}}
 	full.Legacy = []string{"10.0.1.1:8081", "10.0.1.2:8081"}
 	full.RealIPFrom = []string{"101.226.0.0/16", "2400:da00::/32", "203.0.113.9"}
 	full.RealIPHeader = "Ali-Cdn-Real-Ip"
-	full.ShardKey = frontconf.ShardPath
+	full.ShardKey = pool.ShardPath
 	full.PidFile = "nginx.pid"
 	full.Listen = "80"
+	full.Hotlink = hotlink.Config{Referers: []string{"example.com", "*.example.com", "example.*"}, AllowEmpty: true}
 
-	nolegacy := frontconf.DefaultConfig()
-	nolegacy.Pool = []ring.Server{{Name: "127.0.0.1:9001"}}
-	return map[string]frontconf.Config{"three": three, "full": full, "no-legacy": nolegacy}
+	nolegacy := nginx.DefaultConfig()
+	nolegacy.Pool = []pool.Member{{Name: "127.0.0.1:9001"}}
+	return map[string]nginx.Config{"three": three, "full": full, "no-legacy": nolegacy}
 }
 
 func TestGoldenConfigs(t *testing.T) {
 	for name, cfg := range goldenConfigs() {
 		t.Run(name, func(t *testing.T) {
-			got, err := frontconf.Render(cfg)
+			got, err := nginx.Render(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,18 +96,18 @@ type front struct {
 	pool   []*nginxtest.Backend
 	legacy *nginxtest.Backend
 	ring   *ring.Ring
-	cfg    frontconf.Config
+	cfg    nginx.Config
 	client *http.Client
 }
 
-func startFront(t *testing.T, edit func(*frontconf.Config)) *front {
+func startFront(t *testing.T, edit func(*nginx.Config)) *front {
 	t.Helper()
 	f := &front{legacy: nginxtest.StartBackend(t, "legacy")}
-	cfg := frontconf.DefaultConfig()
+	cfg := nginx.DefaultConfig()
 	for i := 0; i < 3; i++ {
 		b := nginxtest.StartBackend(t, fmt.Sprintf("n%d", i))
 		f.pool = append(f.pool, b)
-		cfg.Pool = append(cfg.Pool, ring.Server{Name: b.Addr})
+		cfg.Pool = append(cfg.Pool, pool.Member{Name: b.Addr})
 	}
 	cfg.Legacy = []string{f.legacy.Addr}
 	cfg.Listen = fmt.Sprintf("127.0.0.1:%d", nginxtest.FreePort(t))
@@ -117,7 +120,7 @@ func startFront(t *testing.T, edit func(*frontconf.Config)) *front {
 	if edit != nil {
 		edit(&cfg)
 	}
-	conf, err := frontconf.Render(cfg)
+	conf, err := nginx.Render(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +140,7 @@ func (f *front) shard(path string) string {
 	if err != nil {
 		panic(err)
 	}
-	return cache.ShardKey(f.cfg.ShardKey, u.EscapedPath())
+	return render.Shard(f.cfg.ShardKey)(u.EscapedPath())
 }
 
 func (f *front) addrOf(name string) string {
@@ -232,9 +235,9 @@ func TestRoutes(t *testing.T) {
 // TestSpreadAndStickiness: with either shard key, 3,000 paths each go to the ring's owner
 // whatever the token or query, and every node gets a share.
 func TestSpreadAndStickiness(t *testing.T) {
-	for _, shard := range []string{frontconf.ShardObject, frontconf.ShardPath} {
+	for _, shard := range []string{pool.ShardObject, pool.ShardPath} {
 		t.Run(shard, func(t *testing.T) {
-			f := startFront(t, func(c *frontconf.Config) { c.ShardKey = shard })
+			f := startFront(t, func(c *nginx.Config) { c.ShardKey = shard })
 			const n = 3000
 			counts := map[string]int{}
 			for i := 0; i < n; i++ {
@@ -386,7 +389,7 @@ func TestHeadersAndLimits(t *testing.T) {
 }
 
 func TestUntrustedForwardedFor(t *testing.T) {
-	f := startFront(t, func(c *frontconf.Config) { c.RealIPFrom = []string{"10.0.0.0/8"} })
+	f := startFront(t, func(c *nginx.Config) { c.RealIPFrom = []string{"10.0.0.0/8"} })
 	req, _ := http.NewRequest("GET", f.nginx.URL("/i/thumb/local/a.jpg"), nil)
 	req.Header.Set("X-Forwarded-For", "203.0.113.7")
 	resp, err := f.client.Do(req)
@@ -404,7 +407,7 @@ func TestUntrustedForwardedFor(t *testing.T) {
 }
 
 func TestRateLimitAndAccessLog(t *testing.T) {
-	f := startFront(t, func(c *frontconf.Config) {
+	f := startFront(t, func(c *nginx.Config) {
 		c.RateLimit, c.RateBurst = 1, 2
 		c.AccessLog = "logs/access.log"
 	})
@@ -443,7 +446,7 @@ func TestRateLimitAndAccessLog(t *testing.T) {
 // edge that stored the front's 502 would replace its stale copy with it), and an upstream's
 // own Cache-Control passes exactly once, unchanged.
 func TestOwnAnswersNoStore(t *testing.T) {
-	f := startFront(t, func(c *frontconf.Config) { c.RateLimit, c.RateBurst = 1, 1 })
+	f := startFront(t, func(c *nginx.Config) { c.RateLimit, c.RateBurst = 1, 1 })
 	const origin = "public, max-age=60, s-maxage=120, stale-while-revalidate=5, stale-if-error=600"
 	for _, b := range f.pool {
 		b.SetHeader("Cache-Control", origin)
@@ -491,5 +494,81 @@ func TestOwnAnswersNoStore(t *testing.T) {
 			b.Stop()
 		}
 		check(t, get(t, "GET", "/i/thumb/local/c.jpg"), 502, "no-store")
+	})
+}
+
+// TestHotlink drives front.hotlink through real nginx: image answers (/i/ and legacy URLs)
+// only for an allowed Referer (or none, when allowed), 403 private, no-store for the rest;
+// uploads are not subject to it.
+func TestHotlink(t *testing.T) {
+	cases := []struct {
+		referer string // "" = no Referer header
+		empty   bool   // hotlink.allow_empty
+		want    string // destination: pool, legacy or hotlink
+	}{
+		{"https://shop.example/p/1", false, "pool"},
+		{"http://SHOP.example/", false, "pool"},
+		{"https://img.cdn-example.net/x", false, "pool"},
+		{"https://a.b.cdn-example.net/x", false, "pool"},
+		{"https://partner.co.uk/", false, "pool"},
+		{"https://shop.example:8443/p", false, "pool"}, // nginx compares the host only
+		{"https://cdn-example.net/", false, "hotlink"}, // *. does not cover the bare domain
+		{"https://evil.example/shop.example", false, "hotlink"},
+		{"https://shop.example.evil.test/", false, "hotlink"},
+		{"shop.example", false, "hotlink"}, // no scheme ("blocked" by a proxy): not allowed
+		{"", false, "hotlink"},
+		{"", true, "pool"},
+		{"https://evil.example/", true, "hotlink"},
+	}
+	fronts := map[bool]*front{}
+	for _, empty := range []bool{false, true} {
+		fronts[empty] = startFront(t, func(c *nginx.Config) {
+			c.Hotlink = hotlink.Config{Referers: []string{"shop.example", "*.cdn-example.net", "partner.*"}, AllowEmpty: empty}
+		})
+	}
+	get := func(t *testing.T, f *front, method, path, referer string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, f.nginx.URL(path), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if referer != "" {
+			req.Header.Set("Referer", referer)
+		}
+		resp, err := f.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	for _, c := range cases {
+		for _, path := range []string{"/i/thumb/local/cat.jpg", "/static/img/logo.png"} {
+			t.Run(fmt.Sprintf("%s/empty=%t/%s", path, c.empty, c.referer), func(t *testing.T) {
+				resp := get(t, fronts[c.empty], "GET", path, c.referer)
+				dest := resp.Header.Get("X-Backend")
+				if dest == "" {
+					dest = resp.Header.Get("X-Front-Route")
+				}
+				switch {
+				case c.want == "hotlink":
+					if resp.StatusCode != http.StatusForbidden || dest != "hotlink" {
+						t.Fatalf("got %d from %q, want 403 from the front's hotlink check", resp.StatusCode, dest)
+					}
+					if cc := resp.Header.Values("Cache-Control"); len(cc) != 1 || cc[0] != "private, no-store" {
+						t.Fatalf("Cache-Control %q, want exactly \"private, no-store\"", cc)
+					}
+				case resp.StatusCode != http.StatusOK || dest == "hotlink" || dest == "":
+					t.Fatalf("got %d from %q, want 200 from a backend", resp.StatusCode, dest)
+				}
+			})
+		}
+	}
+	t.Run("uploads are not checked", func(t *testing.T) {
+		resp := get(t, fronts[false], "POST", "/u/local/a.jpg", "https://evil.example/")
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Backend") == "" {
+			t.Fatalf("upload: %d, want 200 from a backend", resp.StatusCode)
+		}
 	})
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
-	"github.com/imgorigin/imgorigin/origin/frontconf"
 )
 
 // upload sends a body to the front and returns the backend that got it and the status.
@@ -35,7 +35,7 @@ func (f *front) upload(t *testing.T, method, path string, body []byte) (string, 
 // TestUploadRoute: /u/ goes to every node by load (not to the hash owner), keeps its query and
 // escaping, is bounded in size, takes only the write methods, and skips a dead node.
 func TestUploadRoute(t *testing.T) {
-	f := startFront(t, func(c *frontconf.Config) {
+	f := startFront(t, func(c *nginx.Config) {
 		*c = c.WithUploads(1000)
 		c.UploadRateLimit, c.UploadRateBurst = 100000, 100000
 	})
@@ -59,7 +59,7 @@ func TestUploadRoute(t *testing.T) {
 	if _, status, _ := f.upload(t, "DELETE", "/u/local/a.jpg?token=k1.1.m", nil); status != 200 {
 		t.Fatalf("DELETE: %d", status)
 	}
-	if _, status, _ := f.upload(t, "POST", "/u/s3", bytes.Repeat([]byte("x"), 1000+frontconf.FormOverhead+1)); status != 413 {
+	if _, status, _ := f.upload(t, "POST", "/u/s3", bytes.Repeat([]byte("x"), 1000+nginx.FormOverhead+1)); status != 413 {
 		t.Fatalf("oversized body: status %d, want 413", status)
 	}
 	if _, status, _ := f.upload(t, "GET", "/u/s3/a.jpg", nil); status != 403 {
@@ -75,7 +75,7 @@ func TestUploadRoute(t *testing.T) {
 }
 
 func TestUploadRateLimit(t *testing.T) {
-	f := startFront(t, func(c *frontconf.Config) { c.UploadRateLimit, c.UploadRateBurst = 1, 2 })
+	f := startFront(t, func(c *nginx.Config) { c.UploadRateLimit, c.UploadRateBurst = 1, 2 })
 	statuses := map[int]int{}
 	for range 10 {
 		_, s, _ := f.upload(t, "POST", "/u/s3", []byte("x"))

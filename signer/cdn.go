@@ -26,6 +26,10 @@ type AliyunA struct {
 	Param     string        // "" means "auth_key"
 	Rand      string        // "" means "0": nothing random enters a URL
 	UID       string        // "" means "0"
+	// MaxLifetime, when positive, makes Verify refuse a timestamp whose expiry (timestamp +
+	// ValidFor) lies more than MaxLifetime + skew ahead (ErrTooLongLife): a leaked key cannot
+	// mint URLs that outlive its retirement by writing a far-future timestamp.
+	MaxLifetime time.Duration
 }
 
 // TencentA is Tencent Cloud CDN type A: sign={ts}-{rand}-{uid}-{md5hash}, with the same hash
@@ -37,6 +41,8 @@ type TencentA struct {
 	Param     string // "" means "sign"
 	Rand      string // "" means "0"
 	UID       string // "" means "0"
+	// MaxLifetime is AliyunA's.
+	MaxLifetime time.Duration
 }
 
 // TencentD is Tencent Cloud CDN type D: sign={md5hash}&t={ts}, md5hash =
@@ -49,6 +55,8 @@ type TencentD struct {
 	Param     string // "" means "sign"
 	TimeParam string // "" means "t"
 	Decimal   bool
+	// MaxLifetime is AliyunA's.
+	MaxLifetime time.Duration
 }
 
 func orDefault(s, d string) string {
@@ -61,15 +69,15 @@ func orDefault(s, d string) string {
 // dashA is the common body of the "ts-rand-uid-md5" formats.
 type dashA struct {
 	key, backup, param, rand, uid string
-	validFor                      time.Duration
+	validFor, maxLife             time.Duration
 }
 
 func (a AliyunA) dash() dashA {
-	return dashA{a.Key, a.BackupKey, orDefault(a.Param, "auth_key"), orDefault(a.Rand, "0"), orDefault(a.UID, "0"), a.ValidFor}
+	return dashA{a.Key, a.BackupKey, orDefault(a.Param, "auth_key"), orDefault(a.Rand, "0"), orDefault(a.UID, "0"), a.ValidFor, a.MaxLifetime}
 }
 
 func (a TencentA) dash() dashA {
-	return dashA{a.Key, a.BackupKey, orDefault(a.Param, "sign"), orDefault(a.Rand, "0"), orDefault(a.UID, "0"), a.ValidFor}
+	return dashA{a.Key, a.BackupKey, orDefault(a.Param, "sign"), orDefault(a.Rand, "0"), orDefault(a.UID, "0"), a.ValidFor, a.MaxLifetime}
 }
 
 // ParamName returns the query parameter carrying the token.
@@ -207,8 +215,19 @@ func (d dashA) verify(escapedPath, value string, now time.Time, skew time.Durati
 	}) {
 		return ErrBadMAC
 	}
-	if now.Unix() > ts+int64(d.validFor/time.Second)+int64(skew/time.Second) {
+	return checkLife(now, ts+int64(d.validFor/time.Second), skew, d.maxLife)
+}
+
+// checkLife checks an authentic CDN token's expiry exp (unix seconds) at now: ErrExpired after
+// exp + skew, ErrTooLongLife when maxLife is positive and exp lies more than maxLife + skew
+// ahead.
+func checkLife(now time.Time, exp int64, skew, maxLife time.Duration) error {
+	n, sk := now.Unix(), int64(skew/time.Second)
+	if n > exp+sk {
 		return ErrExpired
+	}
+	if maxLife > 0 && exp > n+int64(maxLife/time.Second)+sk {
+		return ErrTooLongLife
 	}
 	return nil
 }
@@ -291,10 +310,7 @@ func (d TencentD) Verify(escapedPath, sign, t string, now time.Time, skew time.D
 	if !md5Match(sign, d.Key, d.BackupKey, func(key string) string { return md5hex(key, escapedPath, t) }) {
 		return ErrBadMAC
 	}
-	if now.Unix() > ts+int64(d.ValidFor/time.Second)+int64(skew/time.Second) {
-		return ErrExpired
-	}
-	return nil
+	return checkLife(now, ts+int64(d.ValidFor/time.Second), skew, d.MaxLifetime)
 }
 
 // Interface guards.

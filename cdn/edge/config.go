@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
+	"github.com/imgorigin/imgorigin/origin/hotlink"
 )
 
 // Config is the edge stand-in's configuration.
@@ -45,7 +46,11 @@ type Config struct {
 	// front nginx sends when no origin is left. The default therefore lists the 5xx statuses.
 	UseStale []string `mapstructure:"use_stale"`
 
-	Auth         AuthConfig         `mapstructure:"auth"`
+	Auth AuthConfig `mapstructure:"auth"`
+	// Hotlink is the Referer allow-list, checked on every request of the cached location
+	// (hits included), before the token: the same setting as the front's front.hotlink and
+	// the CDN consoles' Referer lists (package origin/hotlink). Off by default.
+	Hotlink      hotlink.Config     `mapstructure:"hotlink"`
 	OriginSecret OriginSecretConfig `mapstructure:"origin_secret"`
 
 	TempDir         string `mapstructure:"temp_dir"`
@@ -86,6 +91,10 @@ type AuthConfig struct {
 	Keys []string `mapstructure:"keys"`
 	// TTL is how long a signed URL is valid after its timestamp.
 	TTL time.Duration `mapstructure:"ttl"`
+	// MaxLifetime refuses a timestamp whose expiry (timestamp + TTL) lies further ahead than
+	// this (X-Edge-Auth: beyond max lifetime): signers write future timestamps to bucket their
+	// expiries, but a leaked key must not mint URLs valid for centuries. At least TTL.
+	MaxLifetime time.Duration `mapstructure:"max_lifetime"`
 	// PathPrefix scopes authentication (legacy URLs stay open). Matched on the normalised path.
 	PathPrefix string `mapstructure:"path_prefix"`
 	// Param is the query parameter carrying the token.
@@ -122,7 +131,7 @@ func DefaultConfig() Config {
 		ConnectTimeout:  2 * time.Second,
 		ReadTimeout:     30 * time.Second,
 		UseStale:        []string{"http_500", "http_502", "http_503", "http_504"},
-		Auth:            AuthConfig{TTL: 1800 * time.Second, PathPrefix: "/i/", Param: "auth_key"},
+		Auth:            AuthConfig{TTL: 1800 * time.Second, MaxLifetime: 7 * 24 * time.Hour, PathPrefix: "/i/", Param: "auth_key"},
 		OriginSecret:    OriginSecretConfig{Header: "X-Origin-Secret"},
 		FormatHeader:    autoformat.DefaultConfig().Header,
 		TempDir:         "temp",
@@ -224,6 +233,9 @@ func (c Config) Validate() error {
 		if c.Auth.TTL < time.Second || c.Auth.TTL%time.Second != 0 {
 			add("auth.ttl: must be whole seconds, at least 1s")
 		}
+		if c.Auth.MaxLifetime < c.Auth.TTL || c.Auth.MaxLifetime%time.Second != 0 || c.Auth.MaxLifetime > 366*24*time.Hour {
+			add("auth.max_lifetime: must be whole seconds, at least auth.ttl, at most 8784h")
+		}
 		if !prefixRe.MatchString(c.Auth.PathPrefix) {
 			add("auth.path_prefix: must be a path starting with /")
 		}
@@ -238,6 +250,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		add("auth.type: must be empty or %q", AuthAliyunA)
+	}
+	if err := c.Hotlink.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("hotlink.%w", err))
 	}
 	if c.OriginSecret.Header != "" && !headerRe.MatchString(c.OriginSecret.Header) {
 		add("origin_secret.header: must be a header name")

@@ -17,7 +17,8 @@
 //     STALE, UPDATING, REVALIDATED, BYPASS).
 //   - Edge URL authentication (Config.Auth, Aliyun CDN type A) under a path prefix:
 //     auth_key={timestamp}-{rand}-{uid}-{md5hex}, md5 over "{path}-{timestamp}-{rand}-{uid}-{key}"
-//     with the raw request path, valid until timestamp+TTL, primary or backup key. A bad,
+//     with the raw request path, valid until timestamp+TTL, primary or backup key; a timestamp
+//     whose expiry lies more than Auth.MaxLifetime (default 7 days) ahead is refused. A bad,
 //     missing or expired token is answered 403 (Cache-Control: private, no-store, X-Edge-Auth:
 //     reason) before the cache is consulted, so nothing is pulled. Accepted requests are pulled
 //     without the query and with the origin-secret header (Config.OriginSecret).

@@ -24,6 +24,7 @@ type view struct {
 	ConnectTimeoutSeconds int64
 	ReadTimeoutSeconds    int64
 	AuthTTLSeconds        int64
+	AuthMaxLifeSeconds    int64
 	UseStaleDirective     string
 }
 
@@ -43,6 +44,7 @@ func Render(cfg Config) (string, error) {
 		ConnectTimeoutSeconds: secs(cfg.ConnectTimeout),
 		ReadTimeoutSeconds:    secs(cfg.ReadTimeout),
 		AuthTTLSeconds:        secs(cfg.Auth.TTL),
+		AuthMaxLifeSeconds:    secs(cfg.Auth.MaxLifetime),
 		UseStaleDirective:     "off",
 	}
 	if cfg.Auth.Type == "" {

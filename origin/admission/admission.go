@@ -1,5 +1,5 @@
 // Package admission bounds the image processing running at once by its total cost (see
-// imaging.Cost: megapixels × codec factor) with a bounded wait queue, so that overload is
+// imaging.Engine.Admit: megapixels × codec factor, input and output) with a bounded wait queue, so that overload is
 // answered at once (503 + Retry-After upstream) instead of piling up memory and latency.
 //
 // A request whose cost fits acquires at once. Otherwise it waits in FIFO order (a large

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/secretfile"
 	"github.com/imgorigin/imgorigin/signer"
 )
 
@@ -115,7 +116,11 @@ func (a *Authorizer) build(cfg Config) (*state, error) {
 	keys, _ := cfg.inlineKeys()
 	if cfg.KeyFile != "" {
 		var err error
-		if keys, err = signer.LoadKeyFile(cfg.KeyFile); err != nil {
+		b, err := secretfile.Read(cfg.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("auth.key_file: %w", err)
+		}
+		if keys, err = signer.ParseKeyFile(b); err != nil {
 			return nil, fmt.Errorf("auth.key_file: %w", err)
 		}
 	}
@@ -124,10 +129,7 @@ func (a *Authorizer) build(cfg Config) (*state, error) {
 		if err != nil {
 			return nil, fmt.Errorf("auth.key_file: %w", err)
 		}
-		life := time.Duration(0)
-		if cfg.MaxLifetime > 0 {
-			life = cfg.MaxLifetime + cfg.ExpiryBucket
-		}
+		life := cfg.MaxLifetime + cfg.ExpiryBucket
 		if st.verifier, err = signer.NewVerifier(ring, signer.VerifierOptions{Skew: cfg.ClockSkew, MaxLifetime: life, Now: a.now}); err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}

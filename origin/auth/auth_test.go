@@ -73,6 +73,15 @@ func TestCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A leaked console key writing a far-future timestamp (the review's year 33658).
+	aliyunFar, err := signer.AliyunA{Key: "aliyunKey1234", ValidFor: 30 * time.Minute}.Value(path, 999_999_999_999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliyunDay, err := signer.AliyunA{Key: "aliyunKey1234", ValidFor: 30 * time.Minute}.Value(path, t0.Unix()+25*3600+60)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		req  *http.Request
@@ -106,6 +115,8 @@ func TestCheck(t *testing.T) {
 		{"aliyun expired", request("GET", path+"?auth_key="+aliyun), time.Unix(exp+31, 0), signer.ErrExpired},
 		{"aliyun other path", request("GET", path+"x?auth_key="+aliyun), t0, signer.ErrBadMAC},
 		{"aliyun malformed", request("GET", path+"?auth_key=1-2"), t0, signer.ErrMalformed},
+		{"aliyun year 33658", request("GET", path+"?auth_key="+aliyunFar), t0, signer.ErrTooLongLife},
+		{"aliyun beyond max lifetime", request("GET", path+"?auth_key="+aliyunDay), t0, signer.ErrTooLongLife},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,19 +167,62 @@ func TestOriginSecretOnly(t *testing.T) {
 	}
 }
 
+// TestFailClosed: no key of any kind and no explicit "mode: off" is refused (before issue 14
+// such a node served every URL unsigned); written explicitly, off serves everything.
+func TestFailClosed(t *testing.T) {
+	for _, mode := range []string{"", ModeRequired} {
+		c := DefaultConfig()
+		c.Mode = mode
+		if _, err := New(c, nil); err == nil || !strings.Contains(err.Error(), "mode: off") {
+			t.Errorf("mode %q without keys: New = %v, want a refusal naming mode: off", mode, err)
+		}
+	}
+	if DefaultConfig().MaxLifetime <= 0 {
+		t.Error("max_lifetime has no default")
+	}
+}
+
 func TestModeOff(t *testing.T) {
-	a, err := New(DefaultConfig(), nil)
+	c := DefaultConfig()
+	c.Mode = ModeOff
+	a, err := New(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.Mode() != ModeOff || a.Enabled() {
-		t.Fatalf("mode %s, want off with no keys", a.Mode())
+		t.Fatalf("mode %s, want off", a.Mode())
 	}
 	if err := a.Check(request("GET", path), path); err != nil {
 		t.Fatalf("off denied: %v", err)
 	}
 	if err := a.Reload(testConfig()); err == nil || !strings.Contains(err.Error(), "restart") {
 		t.Fatalf("reload from off to required: %v", err)
+	}
+}
+
+// TestKeyFileWritable: a key file others can write is refused (anyone who can write it can add
+// a signing key of their own).
+func TestKeyFileWritable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "keys.json")
+	b, err := signer.MarshalKeyFile([]signer.Key{{ID: "a", Secret: secret(1), State: signer.Signing}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.KeyFile = file
+	if _, err := New(cfg, nil); err != nil {
+		t.Fatalf("0600 key file: %v", err)
+	}
+	for _, mode := range []os.FileMode{0o620, 0o602, 0o666} {
+		if err := os.Chmod(file, mode); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "writable") {
+			t.Errorf("key file mode %04o: New = %v, want a refusal", mode, err)
+		}
 	}
 }
 
@@ -243,9 +297,10 @@ func TestValidate(t *testing.T) {
 		mut  func(*Config)
 		want string // "" = valid
 	}{
-		{"defaults", func(c *Config) {}, ""},
+		{"defaults", func(c *Config) {}, "write mode: off"},
+		{"off", func(c *Config) { c.Mode = ModeOff }, ""},
 		{"keys", func(c *Config) { c.Keys = []KeyConfig{good} }, ""},
-		{"required without keys", func(c *Config) { c.Mode = ModeRequired }, "mode: required needs"},
+		{"required without keys", func(c *Config) { c.Mode = ModeRequired }, "mode: no keys"},
 		{"off with keys", func(c *Config) { c.Mode = ModeOff; c.Keys = []KeyConfig{good} }, "mode: off is only allowed"},
 		{"off with origin secret", func(c *Config) { c.Mode = ModeOff; c.OriginSecret.Current = "current-secret-0123456789" }, "mode: off"},
 		{"unknown mode", func(c *Config) { c.Mode = "on" }, "mode: must be required or off"},
@@ -255,7 +310,11 @@ func TestValidate(t *testing.T) {
 		{"two signing", func(c *Config) { c.Keys = []KeyConfig{good, keyConfig("b", 2, signer.Signing)} }, "only one key may be signing"},
 		{"skew", func(c *Config) { c.ClockSkew = time.Hour }, "clock_skew"},
 		{"bucket", func(c *Config) { c.ExpiryBucket = -1 }, "expiry_bucket"},
-		{"lifetime", func(c *Config) { c.MaxLifetime = -1 }, "max_lifetime"},
+		{"lifetime", func(c *Config) { c.Keys = []KeyConfig{good}; c.MaxLifetime = -1 }, "max_lifetime"},
+		{"no lifetime", func(c *Config) { c.Keys = []KeyConfig{good}; c.MaxLifetime = 0 }, "max_lifetime"},
+		{"aliyun beyond lifetime", func(c *Config) {
+			c.AliyunA.Key, c.MaxLifetime, c.AliyunA.ValidFor = "aliyunKey1234", time.Hour, 2*time.Hour
+		}, "aliyun_a.valid_for"},
 		{"param", func(c *Config) { c.Param = "a b" }, "param"},
 		{"short origin secret", func(c *Config) { c.OriginSecret.Current = "short" }, "origin_secret.current"},
 		{"previous without current", func(c *Config) { c.OriginSecret.Previous = "previous-secret-0123456789" }, "origin_secret.previous"},

@@ -11,13 +11,14 @@ import (
 // The modes.
 const (
 	ModeRequired = "required" // every request must be authorized
-	ModeOff      = "off"      // everything is served; only when no key is configured
+	ModeOff      = "off"      // everything is served; only written explicitly, and only without keys
 )
 
 // Config configures the Authorizer.
 type Config struct {
-	// Mode is "required", "off" or "" (required when any key, key file, origin secret or
-	// Aliyun key is configured, else off).
+	// Mode is "required", "off" or "" (required). Fail closed: with no key, key file, origin
+	// secret or Aliyun key configured, the configuration is refused unless Mode is "off",
+	// written explicitly.
 	Mode string `mapstructure:"mode"`
 	// Keys are the URL-signing keys; exclusive with KeyFile.
 	Keys []KeyConfig `mapstructure:"keys"`
@@ -27,8 +28,9 @@ type Config struct {
 	ExpiryBucket time.Duration `mapstructure:"expiry_bucket"`
 	// ClockSkew is how long after its expiry a token is still accepted.
 	ClockSkew time.Duration `mapstructure:"clock_skew"`
-	// MaxLifetime, when set, refuses tokens expiring more than MaxLifetime + ExpiryBucket +
-	// ClockSkew ahead: the longest TTL signers use.
+	// MaxLifetime refuses tokens of every kind (the origin's own, Aliyun type A) expiring more
+	// than MaxLifetime + ExpiryBucket + ClockSkew ahead: the longest TTL signers use (and at
+	// least aliyun_a.valid_for). A leaked key cannot mint URLs that outlive its retirement.
 	MaxLifetime time.Duration `mapstructure:"max_lifetime"`
 	// Param is the query parameter carrying the token.
 	Param string `mapstructure:"param"`
@@ -82,20 +84,26 @@ func (a AliyunAConfig) String() string {
 // GoString is String.
 func (a AliyunAConfig) GoString() string { return a.String() }
 
-// DefaultConfig returns the defaults: no keys (so mode resolves to off), token in "token",
-// 30s skew, 15m bucket, header X-Origin-Secret, Aliyun auth_key valid 30m.
+// DefaultMaxLifetime is auth.max_lifetime's default: a week covers URLs written into pages and
+// mails; longer-lived links should be re-signed.
+const DefaultMaxLifetime = 7 * 24 * time.Hour
+
+// DefaultConfig returns the defaults: no keys (which Validate refuses unless mode is off), token
+// in "token", 30s skew, 15m bucket, 7-day maximum lifetime, header X-Origin-Secret, Aliyun
+// auth_key valid 30m.
 func DefaultConfig() Config {
 	return Config{
 		Param:        signer.DefaultParam,
 		ClockSkew:    30 * time.Second,
 		ExpiryBucket: 15 * time.Minute,
+		MaxLifetime:  DefaultMaxLifetime,
 		OriginSecret: OriginSecretConfig{Header: "X-Origin-Secret"},
 		AliyunA:      AliyunAConfig{ValidFor: 30 * time.Minute, Param: "auth_key"},
 	}
 }
 
-// configured reports whether any credential is configured.
-func (c Config) configured() bool {
+// Configured reports whether any credential is configured.
+func (c Config) Configured() bool {
 	return len(c.Keys) > 0 || c.KeyFile != "" || c.OriginSecret.Current != "" || c.AliyunA.Key != ""
 }
 
@@ -104,10 +112,7 @@ func (c Config) EffectiveMode() string {
 	if c.Mode != "" {
 		return c.Mode
 	}
-	if c.configured() {
-		return ModeRequired
-	}
-	return ModeOff
+	return ModeRequired
 }
 
 const minOriginSecret = 16
@@ -121,11 +126,11 @@ func (c Config) Validate() error {
 	default:
 		add("mode: must be required or off, not %q", c.Mode)
 	}
-	if c.Mode == ModeOff && c.configured() {
+	if c.Mode == ModeOff && c.Configured() {
 		add("mode: off is only allowed when no keys, key_file, origin_secret or aliyun_a is configured")
 	}
-	if c.Mode == ModeRequired && !c.configured() {
-		add("mode: required needs keys, key_file, origin_secret.current or aliyun_a.key")
+	if c.Mode != ModeOff && !c.Configured() {
+		add("mode: no keys, key_file, origin_secret.current or aliyun_a.key is configured: configure one, or write mode: off to serve every URL unsigned")
 	}
 	if len(c.Keys) > 0 && c.KeyFile != "" {
 		add("keys: exclusive with key_file")
@@ -139,8 +144,11 @@ func (c Config) Validate() error {
 	if c.ExpiryBucket < 0 || c.ExpiryBucket > 24*time.Hour {
 		add("expiry_bucket: must be 0..24h")
 	}
-	if c.MaxLifetime < 0 {
-		add("max_lifetime: must not be negative (0: no limit)")
+	if c.MaxLifetime < time.Minute || c.MaxLifetime > 366*24*time.Hour {
+		add("max_lifetime: must be 1m..8784h (there is no unlimited lifetime)")
+	}
+	if c.AliyunA.Key != "" && c.AliyunA.ValidFor > c.MaxLifetime {
+		add("aliyun_a.valid_for: must not exceed max_lifetime")
 	}
 	if !validParam(c.Param) {
 		add("param: 1 to 100 of [A-Za-z0-9_]")
@@ -168,7 +176,8 @@ func (c Config) Validate() error {
 
 func (c Config) aliyun() signer.AliyunA {
 	a := c.AliyunA
-	return signer.AliyunA{Key: a.Key, BackupKey: a.BackupKey, ValidFor: a.ValidFor, Param: a.Param}
+	return signer.AliyunA{Key: a.Key, BackupKey: a.BackupKey, ValidFor: a.ValidFor, Param: a.Param,
+		MaxLifetime: c.MaxLifetime + c.ExpiryBucket}
 }
 
 // inlineKeys decodes Keys and checks them as a ring would.

@@ -14,23 +14,10 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/diskcache"
 	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/pool"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/ring"
 )
-
-// Outcome says where a value came from: "hit", "peer" or "miss".
-type Outcome string
-
-// The outcomes.
-const (
-	OutcomeHit  Outcome = "hit"
-	OutcomePeer Outcome = "peer"
-	OutcomeMiss Outcome = "miss"
-	OutcomeDisk Outcome = "disk" // this node's disk tier, after a memory miss
-)
-
-// Loader computes the value of a key on its owner. The returned bytes must be unversioned:
-// the same key always loads the same bytes.
-type Loader func(ctx context.Context, key string) ([]byte, error)
 
 // Logical group names (on the wire, in metrics).
 const (
@@ -45,6 +32,7 @@ const PeerPath = "/_groupcache/"
 type Cache struct {
 	cfg    Config
 	self   string
+	shard  func(key string) string
 	ring   atomic.Pointer[membership]
 	client *http.Client
 	groups map[string]*group // by logical name
@@ -61,7 +49,7 @@ type group struct {
 	c         *Cache
 	name      string // logical
 	g         *groupcache.Group
-	load      Loader
+	load      render.Loader
 	neg       *negCache
 	negHits   atomic.Int64
 	peerSkips atomic.Int64 // loads done here because the owner is in back-off
@@ -89,19 +77,24 @@ func registerDispatcher() {
 }
 
 // New builds a node's cache. self is this node's Name in peers; an empty peers list means a
-// single node. loadOriginal and loadVariant run on a key's owner on a miss. With
-// cfg.Disk.Path set, New opens the disk tier (its rebuild goes on in the background, DiskReady);
-// Close closes it.
-func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader, opts ...Option) (*Cache, error) {
+// single node. shard maps a key to the string nginx hashes for it under cfg.ShardKey (the key
+// formats are the loaders' business, not this package's); loadOriginal and loadVariant run on
+// a key's owner on a miss. With cfg.Disk.Path set, New opens the disk tier (its rebuild goes on
+// in the background, DiskReady); Close closes it.
+func New(cfg Config, self string, peers []pool.Member, shard func(key string) string, loadOriginal, loadVariant render.Loader, opts ...Option) (*Cache, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	if loadOriginal == nil || loadVariant == nil {
 		return nil, errors.New("cache: nil loader")
 	}
+	if shard == nil {
+		return nil, errors.New("cache: nil shard function")
+	}
 	c := &Cache{
-		cfg:  cfg,
-		self: self,
+		cfg:   cfg,
+		self:  self,
+		shard: shard,
 		client: &http.Client{Transport: &http.Transport{
 			MaxIdleConnsPerHost:   64,
 			IdleConnTimeout:       90 * time.Second,
@@ -129,7 +122,7 @@ func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader
 	for _, gs := range []struct {
 		name  string
 		bytes int64
-		load  Loader
+		load  render.Loader
 	}{{groupOriginals, cfg.OriginalsBytes, loadOriginal}, {groupVariants, cfg.VariantsBytes, loadVariant}} {
 		g := &group{c: c, name: gs.name, load: gs.load, neg: newNegCache(cfg.NegativeEntries)}
 		unique := "imgorigin-" + gs.name + "-" + strconv.FormatInt(n, 10)
@@ -141,13 +134,13 @@ func New(cfg Config, self string, peers []Peer, loadOriginal, loadVariant Loader
 }
 
 // SetPeers replaces the pool (membership change); self must stay in it.
-func (c *Cache) SetPeers(peers []Peer) error {
-	if err := validatePeers(c.self, peers); err != nil {
+func (c *Cache) SetPeers(peers []pool.Member) error {
+	if err := pool.Validate(c.self, peers); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
 	m := &membership{internal: map[string]string{}}
 	if len(peers) > 0 {
-		r, err := ring.New(Servers(peers))
+		r, err := ring.New(peers)
 		if err != nil {
 			return fmt.Errorf("cache: %w", err)
 		}
@@ -166,17 +159,17 @@ func (c *Cache) Owner(key string) string {
 	if m.ring == nil {
 		return ""
 	}
-	return m.ring.Pick(ShardKey(c.cfg.ShardKey, key))
+	return m.ring.Pick(c.shard(key))
 }
 
 // Original returns the original stored under key. The returned bytes are shared with the
 // cache and read-only: callers must not modify them.
-func (c *Cache) Original(ctx context.Context, key string) ([]byte, Outcome, error) {
+func (c *Cache) Original(ctx context.Context, key string) ([]byte, render.Outcome, error) {
 	return c.groups[groupOriginals].getValue(ctx, key)
 }
 
 // Variant returns the variant stored under key; the returned bytes are read-only (see Original).
-func (c *Cache) Variant(ctx context.Context, key string) ([]byte, Outcome, error) {
+func (c *Cache) Variant(ctx context.Context, key string) ([]byte, render.Outcome, error) {
 	return c.groups[groupVariants].getValue(ctx, key)
 }
 
@@ -184,24 +177,24 @@ type outcomeKey struct{}
 
 type recorder struct{ v atomic.Value }
 
-func (r *recorder) set(o Outcome) { r.v.Store(o) }
+func (r *recorder) set(o render.Outcome) { r.v.Store(o) }
 
-func record(ctx context.Context, o Outcome) {
+func record(ctx context.Context, o render.Outcome) {
 	if r, ok := ctx.Value(outcomeKey{}).(*recorder); ok {
 		r.set(o)
 	}
 }
 
-func (g *group) getValue(ctx context.Context, key string) ([]byte, Outcome, error) {
+func (g *group) getValue(ctx context.Context, key string) ([]byte, render.Outcome, error) {
 	rec := &recorder{}
 	ctx = context.WithValue(ctx, outcomeKey{}, rec)
 	var v groupcache.ByteView
 	if err := g.g.Get(ctx, key, groupcache.ByteViewSink(&v)); err != nil {
-		return nil, OutcomeMiss, err
+		return nil, render.OutcomeMiss, err
 	}
-	o, _ := rec.v.Load().(Outcome)
+	o, _ := rec.v.Load().(render.Outcome)
 	if o == "" {
-		o = OutcomeHit
+		o = render.OutcomeHit
 	}
 	return viewBytes(v), o, nil
 }
@@ -229,10 +222,10 @@ func (g *group) get(ctx context.Context, key string, dest groupcache.Sink) error
 		return err
 	}
 	if v, ok := g.fromDisk(key); ok {
-		record(ctx, OutcomeDisk)
+		record(ctx, render.OutcomeDisk)
 		return dest.SetBytes(v)
 	}
-	record(ctx, OutcomeMiss)
+	record(ctx, render.OutcomeMiss)
 	data, err := g.load(ctx, key)
 	if err != nil {
 		if kind := failure.KindOf(err); permanent(kind) && g.c.cfg.NegativeTTL > 0 {
@@ -260,7 +253,7 @@ func (g *group) PickPeer(key string) (groupcache.ProtoGetter, bool) {
 	if m.ring == nil {
 		return nil, false
 	}
-	owner := m.ring.Pick(ShardKey(g.c.cfg.ShardKey, key))
+	owner := m.ring.Pick(g.c.shard(key))
 	if owner == g.c.self {
 		return nil, false
 	}
@@ -273,6 +266,8 @@ func (g *group) PickPeer(key string) (groupcache.ProtoGetter, bool) {
 
 // Interface guards.
 var (
+	_ render.Cache           = (*Cache)(nil)
+	_ render.FileCache       = (*Cache)(nil)
 	_ groupcache.PeerPicker  = (*group)(nil)
 	_ groupcache.ProtoGetter = (*peerGetter)(nil)
 )

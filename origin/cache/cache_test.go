@@ -14,6 +14,8 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/pool"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/ring"
 	"github.com/imgorigin/imgorigin/origin/source"
 )
@@ -22,7 +24,7 @@ import (
 // 127.0.0.1 listener, whose loaders count every load cluster-wide.
 type cluster struct {
 	nodes    []*node
-	peers    []cache.Peer
+	peers    []pool.Member
 	mu       sync.Mutex
 	origLd   map[string]int    // original key → loads
 	varLd    map[string]int    // variant key → loads
@@ -48,11 +50,11 @@ func newCluster(t *testing.T, n int, cfg cache.Config) *cluster {
 		}
 		listeners = append(listeners, l)
 		// The public name is what nginx's upstream lists; here a fixed-looking host:port per node.
-		cl.peers = append(cl.peers, cache.Peer{Name: fmt.Sprintf("10.9.0.%d:8080", i+1), Internal: l.Addr().String()})
+		cl.peers = append(cl.peers, pool.Member{Name: fmt.Sprintf("10.9.0.%d:8080", i+1), Internal: l.Addr().String()})
 	}
 	for i := 0; i < n; i++ {
 		nd := &node{name: cl.peers[i].Name}
-		c, err := cache.New(cfg, nd.name, cl.peers, cl.loadOriginal(nd), cl.loadVariant(nd))
+		c, err := cache.New(cfg, nd.name, cl.peers, render.Shard(cfg.ShardKey), cl.loadOriginal(nd), cl.loadVariant(nd))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +69,7 @@ func newCluster(t *testing.T, n int, cfg cache.Config) *cluster {
 	return cl
 }
 
-func (cl *cluster) loadOriginal(nd *node) cache.Loader {
+func (cl *cluster) loadOriginal(nd *node) render.Loader {
 	return func(ctx context.Context, key string) ([]byte, error) {
 		cl.mu.Lock()
 		cl.origLd[key]++
@@ -85,7 +87,7 @@ func (cl *cluster) loadOriginal(nd *node) cache.Loader {
 }
 
 // loadVariant fetches its original through the cache, like render does.
-func (cl *cluster) loadVariant(nd *node) cache.Loader {
+func (cl *cluster) loadVariant(nd *node) render.Loader {
 	return func(ctx context.Context, key string) ([]byte, error) {
 		cl.mu.Lock()
 		cl.varLd[key]++
@@ -119,7 +121,7 @@ func testConfig() cache.Config {
 // TestLoadOncePerCluster: 200 variants of 20 originals, requested concurrently on every node,
 // are each loaded exactly once in the cluster, on their owner.
 func TestLoadOncePerCluster(t *testing.T) {
-	for _, shard := range []string{cache.ShardObject, cache.ShardPath} {
+	for _, shard := range []string{pool.ShardObject, pool.ShardPath} {
 		t.Run(shard, func(t *testing.T) {
 			cfg := testConfig()
 			cfg.ShardKey = shard
@@ -143,7 +145,7 @@ func TestLoadOncePerCluster(t *testing.T) {
 							errs <- err
 							return
 						}
-						if o == cache.OutcomePeer {
+						if o == render.OutcomePeer {
 							peerOutcomes.Add(1)
 						}
 						if !strings.HasPrefix(string(b), "variant:"+k+":original:") {
@@ -189,8 +191,8 @@ func TestOutcomes(t *testing.T) {
 	}
 	steps := []struct {
 		nd   *node
-		want cache.Outcome
-	}{{owner, cache.OutcomeMiss}, {owner, cache.OutcomeHit}, {other, cache.OutcomePeer}}
+		want render.Outcome
+	}{{owner, render.OutcomeMiss}, {owner, render.OutcomeHit}, {other, render.OutcomePeer}}
 	for i, s := range steps {
 		_, o, err := s.nd.cache.Variant(context.Background(), k)
 		if err != nil || o != s.want {
@@ -274,25 +276,25 @@ func TestHangingPeer(t *testing.T) {
 	go func() { _ = hsrv.Serve(l) }()
 	t.Cleanup(func() { close(hang); _ = hsrv.Close() })
 
-	peers := []cache.Peer{{Name: "10.9.0.1:8080", Internal: "127.0.0.1:1"}, {Name: "10.9.0.2:8080", Internal: l.Addr().String()}}
+	peers := []pool.Member{{Name: "10.9.0.1:8080", Internal: "127.0.0.1:1"}, {Name: "10.9.0.2:8080", Internal: l.Addr().String()}}
 	var loads atomic.Int64
 	load := func(ctx context.Context, key string) ([]byte, error) { loads.Add(1); return []byte("v"), nil }
-	c, err := cache.New(cfg, peers[0].Name, peers, load, load)
+	c, err := cache.New(cfg, peers[0].Name, peers, render.Shard(cfg.ShardKey), load, load)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := ring.New(cache.Servers(peers))
+	r, _ := ring.New(peers)
 	var k string
 	for i := 0; ; i++ {
 		k = originalKey(i)
-		if r.Pick(cache.ShardKey(cfg.ShardKey, k)) == peers[1].Name {
+		if r.Pick(render.Shard(cfg.ShardKey)(k)) == peers[1].Name {
 			break
 		}
 	}
 	start := time.Now()
 	b, o, err := c.Original(context.Background(), k)
 	elapsed := time.Since(start)
-	if err != nil || string(b) != "v" || o != cache.OutcomeMiss {
+	if err != nil || string(b) != "v" || o != render.OutcomeMiss {
 		t.Fatalf("got %q %q %v", b, o, err)
 	}
 	if elapsed > cfg.PeerTimeout+time.Second {
@@ -323,16 +325,16 @@ func TestHangingPeerBackoff(t *testing.T) {
 	go func() { _ = hsrv.Serve(l) }()
 	t.Cleanup(func() { close(hang); _ = hsrv.Close() })
 
-	peers := []cache.Peer{{Name: "10.9.0.1:8080", Internal: "127.0.0.1:1"}, {Name: "10.9.0.2:8080", Internal: l.Addr().String()}}
+	peers := []pool.Member{{Name: "10.9.0.1:8080", Internal: "127.0.0.1:1"}, {Name: "10.9.0.2:8080", Internal: l.Addr().String()}}
 	load := func(ctx context.Context, key string) ([]byte, error) { return []byte("v"), nil }
-	c, err := cache.New(cfg, peers[0].Name, peers, load, load)
+	c, err := cache.New(cfg, peers[0].Name, peers, render.Shard(cfg.ShardKey), load, load)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := ring.New(cache.Servers(peers))
+	r, _ := ring.New(peers)
 	var keys []string
 	for i := 0; len(keys) < 6; i++ {
-		if k := originalKey(i); r.Pick(cache.ShardKey(cfg.ShardKey, k)) == peers[1].Name {
+		if k := originalKey(i); r.Pick(render.Shard(cfg.ShardKey)(k)) == peers[1].Name {
 			keys = append(keys, k)
 		}
 	}
@@ -389,41 +391,24 @@ func TestMembershipChange(t *testing.T) {
 	}
 }
 
-func TestShardKey(t *testing.T) {
-	cases := []struct{ mode, key, want string }{
-		{cache.ShardObject, "/i/w_300,f_webp/s3/a/photo%20x.jpg#v1#etag", "s3/a/photo x.jpg"},
-		{cache.ShardObject, "s3/a/photo%20x.jpg#etag", "s3/a/photo x.jpg"},
-		{cache.ShardPath, "/i/w_300,f_webp/s3/a/photo%20x.jpg#v1#etag", "/i/w_300,f_webp/s3/a/photo x.jpg"},
-		{cache.ShardObject, "/i/thumb/fdfs/group1/M00/00/00/x.jpg#v1#id", "fdfs/group1/M00/00/00/x.jpg"},
-		{cache.ShardObject, "local/bad%zz#x", "local/bad%zz"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.mode+" "+tc.key, func(t *testing.T) {
-			if got := cache.ShardKey(tc.mode, tc.key); got != tc.want {
-				t.Fatalf("got %q, want %q", got, tc.want)
-			}
-		})
-	}
-}
-
 // TestShardKeyWorkload measures both shard keys on the workload (200 variants of 20
 // originals over 3 nodes): variant loads whose original lives on another node (peer hops),
 // and the spread of variant loads over nodes.
 func TestShardKeyWorkload(t *testing.T) {
-	r, _ := ring.New([]ring.Server{{Name: "10.9.0.1:8080"}, {Name: "10.9.0.2:8080"}, {Name: "10.9.0.3:8080"}})
-	for _, mode := range []string{cache.ShardObject, cache.ShardPath} {
+	r, _ := ring.New([]pool.Member{{Name: "10.9.0.1:8080"}, {Name: "10.9.0.2:8080"}, {Name: "10.9.0.3:8080"}})
+	for _, mode := range []string{pool.ShardObject, pool.ShardPath} {
 		hops, per := 0, map[string]int{}
 		for o := 0; o < 20; o++ {
 			for v := 0; v < 10; v++ {
-				owner := r.Pick(cache.ShardKey(mode, variantKey(v, o)))
+				owner := r.Pick(render.Shard(mode)(variantKey(v, o)))
 				per[owner]++
-				if owner != r.Pick(cache.ShardKey(mode, originalKey(o))) {
+				if owner != r.Pick(render.Shard(mode)(originalKey(o))) {
 					hops++
 				}
 			}
 		}
 		t.Logf("shard_key=%s: %d of 200 variant loads fetch the original from a peer; variant loads per node %v", mode, hops, per)
-		if mode == cache.ShardObject && hops != 0 {
+		if mode == pool.ShardObject && hops != 0 {
 			t.Fatalf("object sharding must never hop for the original, got %d", hops)
 		}
 	}
@@ -459,7 +444,7 @@ func BenchmarkHit(b *testing.B) {
 		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
 			val := make([]byte, size)
 			load := func(ctx context.Context, key string) ([]byte, error) { return val, nil }
-			c, err := cache.New(testConfig(), "", nil, load, load)
+			c, err := cache.New(testConfig(), "", nil, render.Shard(pool.ShardObject), load, load)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -472,27 +457,11 @@ func BenchmarkHit(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if _, o, _ := c.Variant(ctx, k); o != cache.OutcomeHit {
+					if _, o, _ := c.Variant(ctx, k); o != render.OutcomeHit {
 						panic("not a hit")
 					}
 				}
 			})
 		})
 	}
-}
-
-// FuzzShardKey: a variant's shard key (object mode) is its original's, whatever the key.
-func FuzzShardKey(f *testing.F) {
-	f.Add("w_300,f_webp", "s3/a/photo%20x.jpg", "etag")
-	f.Add("thumb", "fdfs/group1/M00/00/00/x.jpg", "id")
-	f.Fuzz(func(t *testing.T, variant, obj, ident string) {
-		if variant == "" || strings.ContainsAny(variant, "/#") || strings.Contains(obj, "#") {
-			return
-		}
-		v := cache.ShardKey(cache.ShardObject, "/i/"+variant+"/"+obj+"#v1#"+ident)
-		o := cache.ShardKey(cache.ShardObject, obj+"#"+ident)
-		if v != o {
-			t.Fatalf("variant shard %q, original shard %q", v, o)
-		}
-	})
 }

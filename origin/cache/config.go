@@ -6,18 +6,12 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/diskcache"
-	"github.com/imgorigin/imgorigin/origin/ring"
-)
-
-// Shard key choices (see the package documentation).
-const (
-	ShardObject = "object"
-	ShardPath   = "path"
+	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
 // Config configures the cluster cache.
 type Config struct {
-	ShardKey       string        `mapstructure:"shard_key"`       // object or path; nginx must hash the same
+	ShardKey       string        `mapstructure:"shard_key"`       // pool.ShardObject or pool.ShardPath; nginx hashes the same
 	OriginalsBytes int64         `mapstructure:"originals_bytes"` // memory budget of the originals group
 	VariantsBytes  int64         `mapstructure:"variants_bytes"`  // memory budget of the variants group
 	PeerTimeout    time.Duration `mapstructure:"peer_timeout"`    // bound on one peer fetch; then load locally
@@ -34,7 +28,7 @@ type Config struct {
 // DefaultConfig returns the defaults: 256 MiB of originals, 512 MiB of variants.
 func DefaultConfig() Config {
 	return Config{
-		ShardKey:        ShardObject,
+		ShardKey:        pool.ShardObject,
 		OriginalsBytes:  256 << 20,
 		VariantsBytes:   512 << 20,
 		PeerTimeout:     5 * time.Second,
@@ -48,8 +42,8 @@ func DefaultConfig() Config {
 // Validate checks the configuration; errors name the key.
 func (c Config) Validate() error {
 	var errs []error
-	if c.ShardKey != ShardObject && c.ShardKey != ShardPath {
-		errs = append(errs, fmt.Errorf("shard_key: must be %q or %q", ShardObject, ShardPath))
+	if err := pool.ValidateShard(c.ShardKey); err != nil {
+		errs = append(errs, fmt.Errorf("shard_key: %w", err))
 	}
 	if c.OriginalsBytes < 0 {
 		errs = append(errs, errors.New("originals_bytes: must not be negative"))
@@ -75,46 +69,4 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// Peer is one node of the pool (an entry of cluster.pool).
-type Peer struct {
-	// Name is the node's public host:port exactly as nginx's upstream block names it.
-	Name string `mapstructure:"name"`
-	// Weight is nginx's weight= (0 means 1).
-	Weight int `mapstructure:"weight"`
-	// Internal is the host:port of the node's internal listener, where PeerHandler is mounted.
-	Internal string `mapstructure:"internal"`
-}
-
-// Servers returns the ring servers of a pool (what frontconf renders into nginx).
-func Servers(peers []Peer) []ring.Server {
-	out := make([]ring.Server, len(peers))
-	for i, p := range peers {
-		out[i] = ring.Server{Name: p.Name, Weight: p.Weight}
-	}
-	return out
-}
-
-func validatePeers(self string, peers []Peer) error {
-	if len(peers) == 0 {
-		return nil
-	}
-	found := false
-	for i, p := range peers {
-		if err := (ring.Server{Name: p.Name, Weight: p.Weight}).Validate(); err != nil {
-			return fmt.Errorf("pool[%d].%w", i, err)
-		}
-		if p.Name == self {
-			found = true
-			continue
-		}
-		if p.Internal == "" {
-			return fmt.Errorf("pool[%d].internal: must be set (the peer endpoint of %s)", i, p.Name)
-		}
-	}
-	if !found {
-		return fmt.Errorf("self: %q is not in the pool", self)
-	}
-	return nil
 }

@@ -7,15 +7,16 @@
 //
 // # Keys
 //
-// The keys are made by package render and never need invalidation:
-//
-//	variant:  {canonical escaped path} "#" {pipeline version} "#" {source identity}
-//	original: {source name} "/" {escaped object key} "#" {source identity}
+// The keys are made by package render (its key.go: formats in render's package
+// documentation) and never need invalidation. This package does not read them: New receives
+// the shard function (render.Shard, from the composition root) that maps a key to the string
+// nginx hashes.
 //
 // # Shard key (who owns a key)
 //
 // The owner is the node nginx's `hash $key consistent` picks (package ring) over the same pool
-// list, for the same string nginx hashes. Two choices, config key shard_key:
+// list (package pool), for the same string nginx hashes. Two choices, config key shard_key
+// (pool.ShardObject, pool.ShardPath):
 //
 //   - "object" (default): the decoded "{source}/{object key}". For a variant that is the path
 //     after "/i/{variant}/", for an original the part before '#'. nginx computes it with a map
@@ -32,8 +33,8 @@
 //     is the default; "path" is for pools where a few images are so hot that
 //     one node cannot resize all their variants.
 //
-// nginx hashes $uri, which is percent-decoded; the cache unescapes its keys the same way, so
-// both agree on paths with escaped characters. The query (the token) never enters the key.
+// nginx hashes $uri, which is percent-decoded; the shard function unescapes keys the same way,
+// so both agree on paths with escaped characters. The query (the token) never enters the key.
 //
 // # Outcomes
 //

@@ -169,7 +169,7 @@ func routingPath(i int) string {
 }
 
 // TestRoutingAgreesWithRing (issue 5): for 10,000 paths the node real nginx routes to (its
-// X-Origin-Node) is the owner origin/ring computes from the pool list and cache.ShardKey, for
+// X-Origin-Node) is the owner origin/ring computes from the pool list and render.Shard, for
 // both shard-key modes. The requests carry no token (the node answers 403 without work): the
 // route does not depend on the query.
 func TestRoutingAgreesWithRing(t *testing.T) {

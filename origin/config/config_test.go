@@ -45,10 +45,22 @@ func TestExampleConfigLoads(t *testing.T) {
 	if len(c.Cluster.Pool) != 3 || c.Cluster.Pool[2].Internal != "127.0.0.1:9103" {
 		t.Errorf("pool: %+v", c.Cluster.Pool)
 	}
+	if wm := c.Render.Watermarks; wm.Images["logo"].Key != "marks/logo.png" || wm.Images["logo"].Opacity != 70 ||
+		!wm.Texts["sample"].Shadow || wm.Texts["sample"].Text != "样品 sample 見本 견본" || wm.Texts["sample"].Size != 0.05 {
+		t.Errorf("watermarks not as written: %+v", wm)
+	}
 }
 
+// unsigned is the environment of a node that serves unsigned URLs, written explicitly.
+var unsigned = []string{"IMGORIGIN_AUTH_MODE=off"}
+
+// TestDefaultsWithoutFile: with nothing configured the origin refuses to start (fail closed,
+// issue 14); with auth.mode off written explicitly the defaults load.
 func TestDefaultsWithoutFile(t *testing.T) {
-	c, err := load(t, "", nil)
+	if _, err := load(t, "", nil); err == nil || !strings.Contains(err.Error(), "auth: mode:") {
+		t.Fatalf("no key and no auth.mode: Load = %v, want a refusal naming auth.mode", err)
+	}
+	c, err := load(t, "", unsigned)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +70,7 @@ func TestDefaultsWithoutFile(t *testing.T) {
 }
 
 func TestSourceSectionsStartFromDefaults(t *testing.T) {
-	c, err := load(t, "sources:\n  oss:\n    type: s3\n    s3: {bucket: b}\n", nil)
+	c, err := load(t, "sources:\n  oss:\n    type: s3\n    s3: {bucket: b}\n", unsigned)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +82,7 @@ func TestSourceSectionsStartFromDefaults(t *testing.T) {
 
 func TestOverrideOrder(t *testing.T) {
 	yaml := "server: {listen: 127.0.0.1:7000, read_header_timeout: 2s}\n"
-	env := []string{"IMGORIGIN_SERVER_READ_HEADER_TIMEOUT=7s", "IMGORIGIN_SERVER_LISTEN=127.0.0.1:7001", "UNRELATED=1"}
+	env := []string{"IMGORIGIN_SERVER_READ_HEADER_TIMEOUT=7s", "IMGORIGIN_SERVER_LISTEN=127.0.0.1:7001", "UNRELATED=1", unsigned[0]}
 	c, err := load(t, yaml, env)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +97,7 @@ func TestOverrideOrder(t *testing.T) {
 	if c.Server.Listen != "127.0.0.1:7002" {
 		t.Errorf("flag does not override the environment: %q", c.Server.Listen)
 	}
-	c, err = load(t, "", []string{"IMGORIGIN_RENDER_LIMITS_MAX_WIDTH=2000"})
+	c, err = load(t, "", []string{"IMGORIGIN_RENDER_LIMITS_MAX_WIDTH=2000", unsigned[0]})
 	if err != nil || c.Render.Limits.MaxWidth != 2000 {
 		t.Errorf("a key absent from the file is not overridable from the environment: %v %d", err, c.Render.Limits.MaxWidth)
 	}
@@ -148,5 +160,50 @@ func TestReferenceListsEveryKey(t *testing.T) {
 		if !strings.Contains(b.String(), k) {
 			t.Errorf("reference lacks %s", k)
 		}
+	}
+}
+
+// TestAuthModeOffUnquoted: `mode: off` written bare in YAML is the string "off" (YAML 1.1 would
+// read a boolean), so the explicit switch works as the docs write it.
+func TestAuthModeOffUnquoted(t *testing.T) {
+	c, err := load(t, "auth: {mode: off}\n", nil)
+	if err != nil || c.Auth.Mode != "off" {
+		t.Fatalf("auth.mode off: %v, %q", err, c.Auth.Mode)
+	}
+}
+
+// TestEnvironmentResolvesEveryVariable: a source key the file does not write is set from the
+// environment (the source's type gives its key set), and a variable that names no key fails
+// the load, naming the variable.
+func TestEnvironmentResolvesEveryVariable(t *testing.T) {
+	b, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := load(t, string(b), []string{"IMGORIGIN_SOURCES_OSS_S3_RESPONSE_HEADER_TIMEOUT=2s", "IMGORIGIN_SOURCES_OSS_S3_SECRET_KEY=s3cr3t", "IMGORIGIN_SOURCES_OSS_S3_ACCESS_KEY=ak"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Sources["oss"].S3.ResponseHeaderTimeout; got != 2*time.Second {
+		t.Errorf("sources.oss.s3.response_header_timeout from the environment: got %v", got)
+	}
+	for _, tc := range []struct{ name, yaml, env string }{
+		{"misspelt key", "", "IMGORIGIN_SERVER_LISTN=127.0.0.1:1"},
+		{"unknown section", "", "IMGORIGIN_SERVRE_LISTEN=127.0.0.1:1"},
+		{"source not in the file", "", "IMGORIGIN_SOURCES_S3_S3_ENDPOINT=http://127.0.0.1:9000"},
+		{"key of another source type", string(b), "IMGORIGIN_SOURCES_LOCAL_S3_BUCKET=b"},
+		{"misspelt source key", string(b), "IMGORIGIN_SOURCES_LOCAL_LOCAL_RUT=/x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := []string{tc.env, unsigned[0]}
+			if tc.yaml != "" {
+				env = append(env, "IMGORIGIN_SOURCES_OSS_S3_SECRET_KEY=s3cr3t", "IMGORIGIN_SOURCES_OSS_S3_ACCESS_KEY=ak")
+			}
+			_, err := load(t, tc.yaml, env)
+			name, _, _ := strings.Cut(tc.env, "=")
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Fatalf("err %v, want one naming %s", err, name)
+			}
+		})
 	}
 }

@@ -10,16 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
 // ErrEmpty is returned when the lookup succeeded but named no member.
 var ErrEmpty = errors.New("discovery: no members in DNS")
-
-// Member is one node of the pool as DNS names it.
-type Member struct {
-	Name     string // public host:port, as nginx's upstream block names it and the ring hashes it
-	Internal string // host:port of the internal listener
-}
 
 // Discoverer looks the pool up in DNS.
 type Discoverer struct {
@@ -46,11 +42,11 @@ func New(cfg Config) (*Discoverer, error) {
 	return &Discoverer{cfg: cfg, r: r}, nil
 }
 
-// Resolve looks the pool up once: the members sorted by name, without duplicates.
-func (d *Discoverer) Resolve(ctx context.Context) ([]Member, error) {
+// Resolve looks the pool up once: the members (default weight) sorted by name, without duplicates.
+func (d *Discoverer) Resolve(ctx context.Context) ([]pool.Member, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
-	var ms []Member
+	var ms []pool.Member
 	switch d.cfg.Type {
 	case TypeSRV:
 		_, recs, err := d.r.LookupSRV(ctx, "", "", d.cfg.Name)
@@ -62,7 +58,7 @@ func (d *Discoverer) Resolve(ctx context.Context) ([]Member, error) {
 			if host == "" || rec.Port == 0 {
 				continue
 			}
-			ms = append(ms, Member{
+			ms = append(ms, pool.Member{
 				Name:     net.JoinHostPort(host, strconv.Itoa(int(rec.Port))),
 				Internal: net.JoinHostPort(host, strconv.Itoa(d.cfg.InternalPort)),
 			})
@@ -73,14 +69,14 @@ func (d *Discoverer) Resolve(ctx context.Context) ([]Member, error) {
 			return nil, fmt.Errorf("discovery: %s: %w", d.cfg.Name, err)
 		}
 		for _, a := range addrs {
-			ms = append(ms, Member{
+			ms = append(ms, pool.Member{
 				Name:     net.JoinHostPort(a, strconv.Itoa(d.cfg.Port)),
 				Internal: net.JoinHostPort(a, strconv.Itoa(d.cfg.InternalPort)),
 			})
 		}
 	}
-	slices.SortFunc(ms, func(a, b Member) int { return strings.Compare(a.Name, b.Name) })
-	ms = slices.CompactFunc(ms, func(a, b Member) bool { return a.Name == b.Name })
+	slices.SortFunc(ms, func(a, b pool.Member) int { return strings.Compare(a.Name, b.Name) })
+	ms = slices.CompactFunc(ms, func(a, b pool.Member) bool { return a.Name == b.Name })
 	if len(ms) == 0 {
 		return nil, fmt.Errorf("%w: %s", ErrEmpty, d.cfg.Name)
 	}
@@ -91,8 +87,8 @@ func (d *Discoverer) Resolve(ctx context.Context) ([]Member, error) {
 // and then with each pool that differs from the last one apply accepted. apply returns an
 // error to refuse a pool (for example one without this node); a refused pool is offered again
 // at the next lookup. A failed lookup is logged and keeps the last pool.
-func (d *Discoverer) Watch(ctx context.Context, log *slog.Logger, apply func([]Member) error) {
-	var last []Member
+func (d *Discoverer) Watch(ctx context.Context, log *slog.Logger, apply func([]pool.Member) error) {
+	var last []pool.Member
 	tick := time.NewTicker(d.cfg.Interval)
 	defer tick.Stop()
 	for {
@@ -118,7 +114,7 @@ func (d *Discoverer) Watch(ctx context.Context, log *slog.Logger, apply func([]M
 	}
 }
 
-func names(ms []Member) []string {
+func names(ms []pool.Member) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = m.Name

@@ -13,6 +13,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/discovery"
 	"github.com/imgorigin/imgorigin/origin/discovery/dnstest"
+	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
 const srvName = "_http._tcp.imgorigin-peers.test.svc.cluster.local"
@@ -43,10 +44,10 @@ func TestResolveSRV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []discovery.Member{
-		{"origin-0.imgorigin-peers.test.svc.cluster.local:8080", "origin-0.imgorigin-peers.test.svc.cluster.local:9090"},
-		{"origin-1.imgorigin-peers.test.svc.cluster.local:8081", "origin-1.imgorigin-peers.test.svc.cluster.local:9090"},
-		{"origin-2.imgorigin-peers.test.svc.cluster.local:8080", "origin-2.imgorigin-peers.test.svc.cluster.local:9090"},
+	want := []pool.Member{
+		{Name: "origin-0.imgorigin-peers.test.svc.cluster.local:8080", Internal: "origin-0.imgorigin-peers.test.svc.cluster.local:9090"},
+		{Name: "origin-1.imgorigin-peers.test.svc.cluster.local:8081", Internal: "origin-1.imgorigin-peers.test.svc.cluster.local:9090"},
+		{Name: "origin-2.imgorigin-peers.test.svc.cluster.local:8080", Internal: "origin-2.imgorigin-peers.test.svc.cluster.local:9090"},
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Resolve = %v\nwant %v", got, want)
@@ -63,7 +64,7 @@ func TestResolveA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []discovery.Member{{"10.1.0.10:8000", "10.1.0.10:9000"}, {"10.1.0.9:8000", "10.1.0.9:9000"}}
+	want := []pool.Member{{Name: "10.1.0.10:8000", Internal: "10.1.0.10:9000"}, {Name: "10.1.0.9:8000", Internal: "10.1.0.9:9000"}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Resolve = %v, want %v", got, want)
 	}
@@ -116,13 +117,13 @@ func TestWatch(t *testing.T) {
 	d := newDiscoverer(t, dns, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	pools := make(chan []discovery.Member, 16)
+	pools := make(chan []pool.Member, 16)
 	refuse := make(chan bool, 1)
 	refuse <- false
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		d.Watch(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func(ms []discovery.Member) error {
+		d.Watch(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func(ms []pool.Member) error {
 			r := <-refuse
 			refuse <- r
 			pools <- ms

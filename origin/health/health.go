@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
 // Config is front.health_check.
@@ -49,12 +51,6 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Target is one node: its name as the upstream block writes it, and its internal listener.
-type Target struct {
-	Name     string // host:port of the public listener (the pool member's name)
-	Internal string // host:port of the internal listener
-}
-
 // Checker probes targets. It is used by one Run at a time.
 type Checker struct {
 	cfg    Config
@@ -82,7 +78,7 @@ type state struct {
 // Run probes the nodes targets returns (asked again every round, so the pool may change)
 // until ctx is done, and calls changed with the sorted names of the down nodes whenever that
 // set changes. changed runs on Run's goroutine; a slow callback delays the next round.
-func (c *Checker) Run(ctx context.Context, targets func() []Target, changed func(down []string)) {
+func (c *Checker) Run(ctx context.Context, targets func() []pool.Member, changed func(down []string)) {
 	states := map[string]*state{}
 	var last []string
 	tick := time.NewTicker(c.cfg.Interval)
@@ -131,7 +127,7 @@ func (c *Checker) Run(ctx context.Context, targets func() []Target, changed func
 }
 
 // round probes every target at once and returns which answered 200 within the timeout.
-func (c *Checker) round(ctx context.Context, ts []Target) []bool {
+func (c *Checker) round(ctx context.Context, ts []pool.Member) []bool {
 	ok := make([]bool, len(ts))
 	var wg sync.WaitGroup
 	for i, t := range ts {
@@ -145,7 +141,7 @@ func (c *Checker) round(ctx context.Context, ts []Target) []bool {
 	return ok
 }
 
-func (c *Checker) probe(ctx context.Context, t Target) bool {
+func (c *Checker) probe(ctx context.Context, t pool.Member) bool {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+t.Internal+c.cfg.Path, nil)
 	if err != nil {
 		return false

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/health"
+	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
 // node is a real HTTP server on 127.0.0.1 answering /readyz: 200, or 503 (draining), or not at
@@ -48,13 +49,13 @@ func TestChecker(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b, d := startNode(t), startNode(t), startNode(t)
-	targets := []health.Target{{Name: "a:80", Internal: a.addr}, {Name: "b:80", Internal: b.addr}, {Name: "d:80", Internal: d.addr}}
+	targets := []pool.Member{{Name: "a:80", Internal: a.addr}, {Name: "b:80", Internal: b.addr}, {Name: "d:80", Internal: d.addr}}
 	changes := make(chan []string, 16)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.Run(ctx, func() []health.Target { return targets }, func(down []string) { changes <- down })
+		c.Run(ctx, func() []pool.Member { return targets }, func(down []string) { changes <- down })
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	next := func(want ...string) {

@@ -73,6 +73,7 @@ func All(remoteHref string) []Input {
 		{"webp-bomb-under.webp", webpSolid(BombUnderSide, BombUnderSide, [4]uint8{255, 10, 200, 10}), jpegOut(200), "lossless WebP of 6000×6000 in 34 bytes (under the limit)"},
 		{"frames-10000.gif", animatedGIF(8, 8, 1, 1, ManyFrames), []Case{{"w_100,f_gif", 422}, {"w_100,f_webp", 422}, {"w_100,f_jpeg", 200}}, "animated GIF of 10,000 1×1 frames: refused as an animation, first frame as a still"},
 		{"frames-big.gif", animatedGIF(4000, 4000, 1, 1, 150), []Case{{"w_100,f_gif", 422}, {"w_100,f_jpeg", 200}}, "150 frames on a 4000×4000 screen: 2.4 G animation pixels"},
+		{"frames-tall.gif", animatedGIF(1, 5, 1, 5, 200), []Case{{"medium", 422}, {"w_800,f_gif", 422}, {"w_800,f_jpeg", 200}, {"w_10,f_webp", 200}}, "200 frames of 1×5 px (~4.8 KB): the medium preset (w_800, WebP) asks for 800×4000 × 200 = 640 MP of output; refused by imaging.max_output_pixels before decoding, as a still or small it renders"},
 		{"progressive-scans.jpg", progressiveScans(ProgressiveDim, ProgressiveDim, ProgressiveSc), jpegOut(200), "progressive JPEG of 4096×4096 with a DC scan and 255 AC scans of ~40 bytes each (256: the most imaging.max_jpeg_scans accepts): decoders revisit every block per scan"},
 		{"progressive-scans-10k.jpg", progressiveScans(ProgressiveDim, ProgressiveDim, 10000), jpegOut(422), "the same with 10,000 scans (400 KB): decoding would cost ~10 s of CPU; refused by the scan count (imaging.max_jpeg_scans) before decoding"},
 

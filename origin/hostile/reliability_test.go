@@ -497,8 +497,7 @@ func TestReliabilityRun(t *testing.T) {
 	u, _ := url.Parse(c.S3.Endpoint)
 	proxy.target.Store(u)
 	// Route the origins' S3 traffic through the fault proxy: edit the YAML and restart each
-	// node. (An environment override would be simpler, but IMGORIGIN_SOURCES_S3_S3_ENDPOINT
-	// makes the config lose every source's settings: see the report of this run.)
+	// node (MinIO's address, which the proxy forwards to, is known only once the stack is up).
 	yaml, err := os.ReadFile(c.ConfigPath)
 	if err != nil {
 		t.Fatal(err)
@@ -959,7 +958,7 @@ func TestReliabilityRun(t *testing.T) {
 		worstGrowth = max(worstGrowth, h.growth)
 		section("| %s | %s | %d%s | %d | %s | %s | %.0f | %.1f |\n", h.name, h.variant, h.status, mark, h.want, h.node, ms(h.took), h.peak, h.growth)
 	}
-	section("\nLargest RSS growth for one hostile input: %.1f MiB (budget in `go test`: %d MiB, `IMGORIGIN_HOSTILE_RSS_BUDGET_MIB`).\n\n", worstGrowth, 320)
+	section("\nLargest RSS growth for one hostile input: %.1f MiB (budget in `go test`: %d MiB, `IMGDEV_HOSTILE_RSS_BUDGET_MIB`).\n\n", worstGrowth, 320)
 
 	section("## Goroutines, open files and RSS before and after\n\nFrom each node's /metrics (go_goroutines, process_open_fds, process_resident_memory_bytes): "+
 		"before = after the first requests, before any load; after = once the last request is answered. Both are taken 6 s after the last request, "+

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Config configures the engine. Concurrency, CacheMaxOperations, CacheMaxMemory and LogLevel
@@ -23,6 +24,12 @@ type Config struct {
 	// MaxOutputSide bounds each output dimension after DPR; larger requests are scaled down,
 	// keeping the aspect ratio. Default 4096.
 	MaxOutputSide int `mapstructure:"max_output_side"`
+	// MaxOutputPixels bounds what one output encodes: width × height of a frame, after DPR and
+	// max_output_side, times the frames of an animated output. A request above it is refused
+	// before anything is decoded (422). The input limits do not cover this: 200 frames of 1×5
+	// px (a 4.8 KB GIF) asked for at w_800 are 640 MP of WebP to encode. Default 50 MP (an
+	// 800×600 animation of 100 frames is 48 MP; a 4096×4096 still is 16.8 MP).
+	MaxOutputPixels int64 `mapstructure:"max_output_pixels"`
 	// Pipeline is "shrink" (JPEG loaded with the largest fitting shrink-on-load, then resized)
 	// or "thumbnail" (vips_thumbnail for everything). Default "shrink".
 	Pipeline string `mapstructure:"pipeline"`
@@ -53,6 +60,12 @@ type Config struct {
 	// LogLevel is the minimum level of libvips messages routed to slog: off, error, warning,
 	// info. Default warning.
 	LogLevel string `mapstructure:"log_level"`
+	// MallocTrimInterval, when above zero and the C allocator is glibc's, calls glibc's
+	// malloc_trim that often, giving back what glibc's per-thread arenas keep of freed libvips
+	// buffers. Process-wide: the first New fixes it. Default 0 (off): the shipped start paths
+	// preload jemalloc instead, which measured flatter at the same throughput (BENCHMARKS.md,
+	// "Memory that stays flat").
+	MallocTrimInterval time.Duration `mapstructure:"malloc_trim_interval"`
 }
 
 // Quality holds the default quality (1..100) of each lossy output format.
@@ -76,6 +89,7 @@ func DefaultConfig() Config {
 		MaxAnimationPixels: 50_000_000,
 		MaxJPEGScans:       256,
 		MaxOutputSide:      4096,
+		MaxOutputPixels:    50_000_000,
 		Pipeline:           PipelineShrink,
 		Concurrency:        1,
 		CacheMaxOperations: 0,
@@ -108,6 +122,9 @@ func (c Config) Validate() error {
 	if c.MaxOutputSide < 16 || c.MaxOutputSide > 16384 {
 		bad("max_output_side", "must be 16..16384")
 	}
+	if c.MaxOutputPixels < 1 || c.MaxOutputPixels > 1<<32 {
+		bad("max_output_pixels", "must be 1..4294967296")
+	}
 	if c.Pipeline != PipelineShrink && c.Pipeline != PipelineThumbnail {
 		bad("pipeline", `must be "shrink" or "thumbnail"`)
 	}
@@ -127,6 +144,9 @@ func (c Config) Validate() error {
 		if q.v < 1 || q.v > 100 {
 			bad(q.key, "must be 1..100")
 		}
+	}
+	if c.MallocTrimInterval < 0 || (c.MallocTrimInterval > 0 && c.MallocTrimInterval < 100*time.Millisecond) {
+		bad("malloc_trim_interval", "must be 0 (off) or at least 100ms")
 	}
 	if c.PNGCompression < 0 || c.PNGCompression > 9 {
 		bad("png_compression", "must be 0..9")

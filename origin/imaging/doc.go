@@ -5,7 +5,8 @@
 // The pipeline, one step per file (plan.go, scale.go, crop.go, pad.go, encode.go, animate.go;
 // limits and alpha in engine.go):
 //
-//	limits   refuse by the probed header, before any decoding: pixels, frames, animation pixels
+//	limits   refuse by the probed header, before any decoding: pixels, frames, animation pixels,
+//	         and output pixels × frames after DPR (max_output_pixels)
 //	plan     output geometry from the options: DPR, fit (cover/contain/fill/inside/pad), clamping
 //	scale    decode with shrink-on-load, resize to the planned size, EXIF auto-orient, sRGB
 //	crop     cover: cut the box at the gravity (centre, 8 compass points; smart = libvips

@@ -1,10 +1,14 @@
 package imaging
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
 	"strings"
 	"testing"
 
@@ -350,19 +354,106 @@ func TestErrors(t *testing.T) {
 }
 
 func TestCost(t *testing.T) {
+	e := newTestEngine(t, nil)
+	admit := func(in imgprobe.Info, o imgurl.Options) int64 {
+		t.Helper()
+		c, err := e.Admit(in, o)
+		if err != nil {
+			t.Fatalf("Admit(%+v, %+v): %v", in, o, err)
+		}
+		return c
+	}
 	jpeg12 := imgprobe.Info{Format: imgprobe.JPEG, Width: 4000, Height: 3000, Frames: 1, Orientation: 1}
-	if c := Cost(jpeg12, imgurl.Options{Width: 300, Format: imgurl.JPEG}); c != 13 {
+	if c := admit(jpeg12, imgurl.Options{Width: 300, Format: imgurl.JPEG}); c != 13 {
 		t.Errorf("12 MP JPEG → 300 px JPEG costs %d, want 13", c)
 	}
 	png24 := imgprobe.Info{Format: imgprobe.PNG, Width: 6000, Height: 4000, Frames: 1, Orientation: 1}
-	if c := Cost(png24, imgurl.Options{Width: 300, Format: imgurl.JPEG}); c < 48 {
+	if c := admit(png24, imgurl.Options{Width: 300, Format: imgurl.JPEG}); c < 48 {
 		t.Errorf("24 MP PNG costs %d, want >= 48", c)
 	}
 	gif := imgprobe.Info{Format: imgprobe.GIF, Width: 500, Height: 500, Frames: 100, Orientation: 1}
-	if a, s := Cost(gif, imgurl.Options{Width: 100, Format: imgurl.GIF}), Cost(gif, imgurl.Options{Width: 100, Format: imgurl.JPEG}); a <= s {
+	if a, s := admit(gif, imgurl.Options{Width: 100, Format: imgurl.GIF}), admit(gif, imgurl.Options{Width: 100, Format: imgurl.JPEG}); a <= s {
 		t.Errorf("animated output costs %d, first frame %d", a, s)
 	}
-	if c := Cost(imgprobe.Info{Format: imgprobe.PNG, Width: 1, Height: 1, Frames: 1}, imgurl.Options{Format: imgurl.PNG}); c != 1 {
+	if c := admit(imgprobe.Info{Format: imgprobe.PNG, Width: 1, Height: 1, Frames: 1}, imgurl.Options{Format: imgurl.PNG}); c != 1 {
 		t.Errorf("tiny image costs %d, want 1", c)
+	}
+	// Output work: the same source costs by output area and codec.
+	thumb := admit(jpeg12, imgurl.Options{Width: 300, Format: imgurl.JPEG})
+	avif := admit(jpeg12, imgurl.Options{Width: 4096, Height: 4096, Fit: imgurl.FitFill, Format: imgurl.AVIF})
+	if avif < 10*thumb {
+		t.Errorf("4096² AVIF costs %d, a 300 px JPEG %d: want ≥ 10×", avif, thumb)
+	}
+	// The output is estimated as Process makes it: after DPR and max_output_side (4096).
+	big := admit(jpeg12, imgurl.Options{Width: 4000, Height: 3000, DPR: 4, Fit: imgurl.FitFill, Format: imgurl.WebP})
+	side := admit(jpeg12, imgurl.Options{Width: 4096, Height: 3072, Fit: imgurl.FitFill, Format: imgurl.WebP})
+	if big != side {
+		t.Errorf("w_4000,h_3000,dpr_4 costs %d, its clamped 4096×3072 %d: want equal", big, side)
+	}
+}
+
+// tallFramesGIF is the attack of issue 14: 200 frames of 1×5 px in a 4.8 KB GIF, whose
+// frames, scaled to a width of 800, are 800×4000 each.
+func tallFramesGIF(t testing.TB) []byte {
+	t.Helper()
+	pal := color.Palette{color.Black, color.White}
+	g := &gif.GIF{Config: image.Config{ColorModel: pal, Width: 1, Height: 5}}
+	for i := range 200 {
+		p := image.NewPaletted(image.Rect(0, 0, 1, 5), pal)
+		p.Pix[i%5] = 1
+		g.Image = append(g.Image, p)
+		g.Delay = append(g.Delay, 2)
+	}
+	var b bytes.Buffer
+	if err := gif.EncodeAll(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestOutputBudget: output pixels × frames are bounded before anything is decoded.
+func TestOutputBudget(t *testing.T) {
+	e := newTestEngine(t, nil)
+	src := tallFramesGIF(t)
+	in := probe(t, src)
+	if len(src) > 6000 || in.Frames != 200 || in.Width != 1 || in.Height != 5 {
+		t.Fatalf("the GIF is %d bytes, %d frames of %dx%d", len(src), in.Frames, in.Width, in.Height)
+	}
+	medium := imgurl.Options{Width: 800, Format: imgurl.WebP} // the built-in "medium" preset
+	for _, f := range []imgurl.Format{imgurl.WebP, imgurl.GIF} {
+		o := medium
+		o.Format = f
+		_, err := e.Admit(in, o)
+		var oe *OutputError
+		if !errors.As(err, &oe) || !errors.Is(err, ErrLimits) {
+			t.Fatalf("Admit(%s) = %v; want an OutputError (ErrLimits)", f, err)
+		}
+		if oe.Width != 800 || oe.Height != 4000 || oe.Frames != 200 {
+			t.Errorf("OutputError %+v; want 800×4000 × 200 frames", *oe)
+		}
+		if !strings.Contains(err.Error(), "640000000 pixels") {
+			t.Errorf("message %q does not say how large the output would be", err)
+		}
+		// Process refuses before decoding: bytes that are not even a GIF get the same answer.
+		if _, err := e.Process(context.Background(), []byte("not decoded"), in, o); !errors.As(err, &oe) {
+			t.Errorf("Process(%s) = %v; want an OutputError before decoding", f, err)
+		}
+	}
+	// Within the budget: a smaller animation (100×500 × 200 = 10 MP) and the first frame as a still.
+	if _, err := e.Admit(in, imgurl.Options{Width: 100, Format: imgurl.WebP}); err != nil {
+		t.Errorf("w_100 animation: %v", err)
+	}
+	still := medium
+	still.Format = imgurl.JPEG
+	process(t, e, src, still)
+	// DPR counts: w_400,dpr_2 is the same 800 px wide output.
+	if _, err := e.Admit(in, imgurl.Options{Width: 400, DPR: 2, Format: imgurl.WebP}); !errors.Is(err, ErrLimits) {
+		t.Errorf("w_400,dpr_2: %v; want ErrLimits", err)
+	}
+	// A still over the budget (a configured max_output_pixels below 4096²).
+	small := newTestEngine(t, func(c *Config) { c.MaxOutputPixels = 1_000_000 })
+	jpg := probe(t, imagingtest.JPEG(imagingtest.Photo(64, 48, 1), 80, 0))
+	if _, err := small.Admit(jpg, imgurl.Options{Width: 2000, Format: imgurl.JPEG}); !errors.Is(err, ErrLimits) {
+		t.Errorf("2000×1500 still with max_output_pixels 1 MP: %v; want ErrLimits", err)
 	}
 }

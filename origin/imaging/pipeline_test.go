@@ -16,10 +16,10 @@ import (
 )
 
 // bigJPEG is the 4000×3000 photo-like benchmark input, made once per test binary, or the file
-// named by IMGORIGIN_BENCH_INPUT (scripts/bench passes the file the origin serves, so the
+// named by IMGDEV_BENCH_INPUT (scripts/bench passes the file the origin serves, so the
 // limit and the origin are measured on the same bytes).
 var bigJPEG = sync.OnceValue(func() []byte {
-	if p := os.Getenv("IMGORIGIN_BENCH_INPUT"); p != "" {
+	if p := os.Getenv("IMGDEV_BENCH_INPUT"); p != "" {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			panic(err)
@@ -211,12 +211,13 @@ func BenchmarkPipelines(b *testing.B) {
 	}
 }
 
-func BenchmarkCost(b *testing.B) {
+func BenchmarkAdmit(b *testing.B) {
 	in := probe(b, imagingtest.JPEG(imagingtest.Photo(64, 48, 1), 80, 0))
 	in.Width, in.Height = 4000, 3000
 	o := imgurl.Options{Width: 300, Format: imgurl.JPEG}
+	e := newTestEngine(b, nil)
 	b.ReportAllocs()
 	for b.Loop() {
-		Cost(in, o)
+		e.Admit(in, o)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/source/sourcetest"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -19,6 +20,8 @@ func TestVariantKey(t *testing.T) {
 		{path: "/i/w_32,f_auto/mem/a.png", version: cfg.PipelineVersion, bucket: autoformat.WebP, identity: `"etag#1"`},
 		{path: "/i/w_32,f_webp/mem/a.png", version: cfg.PipelineVersion, identity: `"etag#1"`},
 		{path: "/i/thumb/mem/a%20b.png", version: cfg.PipelineVersion, identity: "1"},
+		{path: "/i/w_32,wm_logo,f_jpeg/mem/a.png", version: cfg.PipelineVersion, marks: "AbC-_9", identity: `"etag#1"`},
+		{path: "/i/w_32,tm_shop,f_auto/mem/a.png", version: cfg.PipelineVersion, bucket: autoformat.AVIF, marks: "x", identity: "#"},
 	} {
 		got, _, _, err := parseVariantKey(k.String(), cfg.PipelineVersion, r.lim, r.Options)
 		if err != nil || got != k {
@@ -32,6 +35,8 @@ func TestVariantKey(t *testing.T) {
 		"/i/f_webp,w_32/mem/a.png#" + cfg.PipelineVersion + "#id",
 		"/i/nosuchpreset/mem/a.png#" + cfg.PipelineVersion + "#id",
 		"/i/w_32,f_webp/mem/a.png",
+		"/i/w_32,wm_logo,f_jpeg/mem/a.png#" + cfg.PipelineVersion + "#id",
+		"/i/w_32,wm_logo,f_jpeg/mem/a.png#" + cfg.PipelineVersion + "##id",
 	} {
 		if _, _, _, err := parseVariantKey(bad, cfg.PipelineVersion, r.lim, r.Options); err == nil {
 			t.Errorf("parse(%q) accepted", bad)
@@ -116,6 +121,39 @@ func FuzzKeys(f *testing.F) {
 			if got, _, _, err := parseVariantKey(s, cfg.PipelineVersion, r.lim, r.Options); err == nil && got.String() != s {
 				t.Fatalf("variant %q accepted as %q", s, got.String())
 			}
+		}
+	})
+}
+
+func TestShardKey(t *testing.T) {
+	cases := []struct{ mode, key, want string }{
+		{pool.ShardObject, "/i/w_300,f_webp/s3/a/photo%20x.jpg#v1#etag", "s3/a/photo x.jpg"},
+		{pool.ShardObject, "s3/a/photo%20x.jpg#etag", "s3/a/photo x.jpg"},
+		{pool.ShardPath, "/i/w_300,f_webp/s3/a/photo%20x.jpg#v1#etag", "/i/w_300,f_webp/s3/a/photo x.jpg"},
+		{pool.ShardObject, "/i/thumb/fdfs/group1/M00/00/00/x.jpg#v1#id", "fdfs/group1/M00/00/00/x.jpg"},
+		{pool.ShardObject, "local/bad%zz#x", "local/bad%zz"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.mode+" "+tc.key, func(t *testing.T) {
+			if got := Shard(tc.mode)(tc.key); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzShardKey: a variant's shard key (object mode) is its original's, whatever the key.
+func FuzzShardKey(f *testing.F) {
+	f.Add("w_300,f_webp", "s3/a/photo%20x.jpg", "etag")
+	f.Add("thumb", "fdfs/group1/M00/00/00/x.jpg", "id")
+	f.Fuzz(func(t *testing.T, variant, obj, ident string) {
+		if variant == "" || strings.ContainsAny(variant, "/#") || strings.Contains(obj, "#") {
+			return
+		}
+		v := Shard(pool.ShardObject)("/i/" + variant + "/" + obj + "#v1#" + ident)
+		o := Shard(pool.ShardObject)(obj + "#" + ident)
+		if v != o {
+			t.Fatalf("variant shard %q, original shard %q", v, o)
 		}
 	})
 }

@@ -5,7 +5,7 @@
 // The ring, exactly as nginx builds it from an upstream block:
 //
 //   - Each server contributes weight × 160 points.
-//   - The server string is the `server` directive's argument as written (Server.Name). It is
+//   - The server string is the `server` directive's argument as written (pool.Member.Name). It is
 //     split into host and port at the last ':' when everything after it is decimal digits;
 //     otherwise (no port, or an IPv6 literal without port) host is the whole string and port is
 //     empty. A "unix:" prefix is dropped and port is empty.

@@ -7,30 +7,12 @@ import (
 	"hash/crc32"
 	"slices"
 	"strings"
+
+	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
 // PointsPerWeight is the number of ring points per unit of weight (nginx's constant).
 const PointsPerWeight = 160
-
-// Server is one entry of the pool: the `server` argument of nginx's upstream block.
-type Server struct {
-	// Name is the host:port exactly as written in the upstream block (and as it names the
-	// node's public listener), e.g. "10.0.0.5:8080".
-	Name string `mapstructure:"name"`
-	// Weight is nginx's weight= (0 means the default, 1).
-	Weight int `mapstructure:"weight"`
-}
-
-// Validate checks one server entry.
-func (s Server) Validate() error {
-	if s.Name == "" || strings.ContainsAny(s.Name, " \t\r\n;{}'\"") {
-		return fmt.Errorf("name: %q is not a host:port", s.Name)
-	}
-	if s.Weight < 0 || s.Weight > 1000 {
-		return fmt.Errorf("weight: must be 0..1000 (0 means 1), got %d", s.Weight)
-	}
-	return nil
-}
 
 type point struct {
 	hash   uint32
@@ -43,8 +25,9 @@ type Ring struct {
 	points []point
 }
 
-// New builds the ring of servers. Names must be unique.
-func New(servers []Server) (*Ring, error) {
+// New builds the ring of the pool's members, in the order nginx's upstream block lists them.
+// Names must be unique; only Name and Weight count.
+func New(servers []pool.Member) (*Ring, error) {
 	if len(servers) == 0 {
 		return nil, errors.New("ring: no servers")
 	}
@@ -60,11 +43,11 @@ func New(servers []Server) (*Ring, error) {
 		}
 		seen[s.Name] = true
 		r.names[i] = s.Name
-		total += weight(s)
+		total += s.EffectiveWeight()
 	}
 	pts := make([]point, 0, total*PointsPerWeight)
 	for i, s := range servers {
-		pts = appendPoints(pts, s.Name, weight(s), int32(i))
+		pts = appendPoints(pts, s.Name, s.EffectiveWeight(), int32(i))
 	}
 	// Stable: among equal hashes the earlier server stays first and is the one kept.
 	slices.SortStableFunc(pts, func(a, b point) int {
@@ -84,13 +67,6 @@ func New(servers []Server) (*Ring, error) {
 	}
 	r.points = out
 	return r, nil
-}
-
-func weight(s Server) int {
-	if s.Weight == 0 {
-		return 1
-	}
-	return s.Weight
 }
 
 // splitServer splits a server string the way nginx does for hashing.

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
+	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/ring"
 )
 
@@ -31,11 +32,11 @@ func TestMatchesNginx(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var servers []ring.Server
+			var servers []pool.Member
 			var upstream strings.Builder
 			for i, w := range tc.weights {
 				b := nginxtest.StartBackend(t, fmt.Sprintf("n%d", i))
-				servers = append(servers, ring.Server{Name: b.Addr, Weight: w})
+				servers = append(servers, pool.Member{Name: b.Addr, Weight: w})
 				fmt.Fprintf(&upstream, "        server %s weight=%d;\n", b.Addr, w)
 			}
 			r, err := ring.New(servers)
@@ -106,7 +107,7 @@ http {
 	}
 }
 
-func indexOf(s []ring.Server, name string) int {
+func indexOf(s []pool.Member, name string) int {
 	for i, x := range s {
 		if x.Name == name {
 			return i
@@ -116,7 +117,7 @@ func indexOf(s []ring.Server, name string) int {
 }
 
 // backendAddr maps a backend name "n<i>" to its address.
-func backendAddr(s []ring.Server, name string) string {
+func backendAddr(s []pool.Member, name string) string {
 	var i int
 	if _, err := fmt.Sscanf(name, "n%d", &i); err != nil || i >= len(s) {
 		return ""
@@ -125,15 +126,15 @@ func backendAddr(s []ring.Server, name string) string {
 }
 
 func TestMembershipMovesOneNth(t *testing.T) {
-	base := []ring.Server{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080"}, {Name: "10.0.0.3:8080"}, {Name: "10.0.0.4:8080"}}
+	base := []pool.Member{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080"}, {Name: "10.0.0.3:8080"}, {Name: "10.0.0.4:8080"}}
 	cases := []struct {
 		name        string
-		before      []ring.Server
-		after       []ring.Server
+		before      []pool.Member
+		after       []pool.Member
 		wantMoved   float64 // expected fraction of keys that move
 		onlyTouched string  // every moved key must come from / go to this server
 	}{
-		{"add fifth", base, append(base[:4:4], ring.Server{Name: "10.0.0.5:8080"}), 1.0 / 5, "10.0.0.5:8080"},
+		{"add fifth", base, append(base[:4:4], pool.Member{Name: "10.0.0.5:8080"}), 1.0 / 5, "10.0.0.5:8080"},
 		{"remove fourth", base, base[:3], 1.0 / 4, "10.0.0.4:8080"},
 	}
 	for _, tc := range cases {
@@ -169,14 +170,14 @@ func TestMembershipMovesOneNth(t *testing.T) {
 }
 
 func TestPickN(t *testing.T) {
-	servers := []ring.Server{{Name: "a:1"}, {Name: "b:2"}, {Name: "c:3", Weight: 2}}
+	servers := []pool.Member{{Name: "a:1"}, {Name: "b:2"}, {Name: "c:3", Weight: 2}}
 	r, err := ring.New(servers)
 	if err != nil {
 		t.Fatal(err)
 	}
 	without := map[string]*ring.Ring{}
 	for _, drop := range servers {
-		var rest []ring.Server
+		var rest []pool.Member
 		for _, s := range servers {
 			if s != drop {
 				rest = append(rest, s)
@@ -206,14 +207,14 @@ func TestPickN(t *testing.T) {
 func TestNewRejects(t *testing.T) {
 	cases := []struct {
 		name    string
-		servers []ring.Server
+		servers []pool.Member
 		want    string
 	}{
 		{"empty", nil, "no servers"},
-		{"duplicate", []ring.Server{{Name: "a:1"}, {Name: "a:1"}}, "listed twice"},
-		{"negative weight", []ring.Server{{Name: "a:1", Weight: -1}}, "weight"},
-		{"blank name", []ring.Server{{Name: ""}}, "name"},
-		{"injection", []ring.Server{{Name: "a:1; server evil:2"}}, "name"},
+		{"duplicate", []pool.Member{{Name: "a:1"}, {Name: "a:1"}}, "listed twice"},
+		{"negative weight", []pool.Member{{Name: "a:1", Weight: -1}}, "weight"},
+		{"blank name", []pool.Member{{Name: ""}}, "name"},
+		{"injection", []pool.Member{{Name: "a:1; server evil:2"}}, "name"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -228,9 +229,9 @@ func TestNewRejects(t *testing.T) {
 func BenchmarkPick(b *testing.B) {
 	for _, n := range []int{3, 20} {
 		b.Run(fmt.Sprintf("servers=%d", n), func(b *testing.B) {
-			var s []ring.Server
+			var s []pool.Member
 			for i := 0; i < n; i++ {
-				s = append(s, ring.Server{Name: fmt.Sprintf("10.0.0.%d:8080", i+1)})
+				s = append(s, pool.Member{Name: fmt.Sprintf("10.0.0.%d:8080", i+1)})
 			}
 			r, _ := ring.New(s)
 			k := key(12345)
@@ -254,13 +255,13 @@ func TestSpread(t *testing.T) {
 	within := 0
 	devs := make([]float64, 0, pools)
 	for p := 0; p < pools; p++ {
-		var servers []ring.Server
+		var servers []pool.Member
 		seen := map[int]bool{}
 		for len(servers) < nodes {
 			port := 32768 + rng.IntN(28232) // Linux's default ephemeral range
 			if !seen[port] {
 				seen[port] = true
-				servers = append(servers, ring.Server{Name: fmt.Sprintf("127.0.0.1:%d", port)})
+				servers = append(servers, pool.Member{Name: fmt.Sprintf("127.0.0.1:%d", port)})
 			}
 		}
 		r, err := ring.New(servers)

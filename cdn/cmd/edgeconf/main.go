@@ -46,6 +46,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.IntVar(&cfg.MaxSizeMB, "max-size-mb", cfg.MaxSizeMB, "cache size limit")
 	fs.StringVar(&cfg.Auth.Type, "auth-type", cfg.Auth.Type, `edge URL auth: "" or aliyun-a (keys from $EDGE_AUTH_KEYS)`)
 	fs.DurationVar(&cfg.Auth.TTL, "auth-ttl", cfg.Auth.TTL, "signed URL validity after its timestamp")
+	fs.DurationVar(&cfg.Auth.MaxLifetime, "auth-max-lifetime", cfg.Auth.MaxLifetime, "refuse timestamps whose expiry lies further ahead")
 	fs.StringVar(&cfg.Auth.PathPrefix, "auth-prefix", cfg.Auth.PathPrefix, "paths that need a token")
 	fs.StringVar(&cfg.OriginSecret.Header, "origin-secret-header", cfg.OriginSecret.Header, "header carrying $EDGE_ORIGIN_SECRET on pulls")
 	useStale := fs.String("use-stale", strings.Join(cfg.UseStale, ","), "proxy_cache_use_stale conditions, comma-separated")
@@ -57,12 +58,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.DemoRoot, "demo-root", cfg.DemoRoot, "directory served as static files under /demo/ (local runs only)")
 	fs.StringVar(&cfg.UploadMaxBody, "upload-max-body", cfg.UploadMaxBody, "body bound of the write path /u/ (nginx size)")
 	fs.StringVar(&cfg.FormatHeader, "format-header", cfg.FormatHeader, "header carrying the f_auto bucket on pulls (the origin's render.auto.header)")
+	referers := fs.String("referers", "", "hotlink protection: allowed Referer hosts, comma-separated (*.example.com, example.*); empty: off")
+	fs.BoolVar(&cfg.Hotlink.AllowEmpty, "referer-allow-empty", cfg.Hotlink.AllowEmpty, "with -referers: let requests without a Referer through")
 	formatMaps := fs.String("format-maps", "", "file of f_auto maps from `origin render-formats` (default: the default rules)")
 	out := fs.String("o", "", "output file (default stdout)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	cfg.UseStale = splitList(*useStale)
+	cfg.Hotlink.Referers = splitList(*referers)
 	cfg.Auth.Keys = splitList(getenv("EDGE_AUTH_KEYS"))
 	cfg.OriginSecret.Value = getenv("EDGE_ORIGIN_SECRET")
 	if *formatMaps != "" {

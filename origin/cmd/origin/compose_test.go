@@ -227,6 +227,7 @@ func checkRendered(t *testing.T, rel string, want []byte) {
 func TestComposeOriginsMatchPool(t *testing.T) {
 	cf := loadCompose(t)
 	var cfg config.Config
+	diskVols := map[string]string{} // volume → service
 	for i, name := range []string{"origin-1", "origin-2", "origin-3"} {
 		svc, ok := cf.Services[name]
 		if !ok {
@@ -250,6 +251,22 @@ func TestComposeOriginsMatchPool(t *testing.T) {
 		if c.Auth.OriginSecret.Current != "Sample0123456789abcdef" {
 			t.Errorf("%s: auth.origin_secret.current not set from the environment", name)
 		}
+		// The disk tier: a named volume of this node's own at cluster.cache.disk.path.
+		if c.Cluster.Cache.Disk.Path == "" {
+			t.Errorf("%s: cluster.cache.disk.path is not set", name)
+		}
+		var diskVol string
+		for _, v := range svc.Volumes {
+			if parts := strings.Split(v, ":"); len(parts) >= 2 && parts[1] == c.Cluster.Cache.Disk.Path {
+				diskVol = parts[0]
+			}
+		}
+		if _, ok := cf.Volumes[diskVol]; !ok || diskVol == "" {
+			t.Errorf("%s: no named volume at cluster.cache.disk.path %s", name, c.Cluster.Cache.Disk.Path)
+		} else if diskVols[diskVol] != "" {
+			t.Errorf("%s and %s share the disk volume %s: each node needs its own", diskVols[diskVol], name, diskVol)
+		}
+		diskVols[diskVol] = name
 		if svc.Environment["AWS_SECRET_ACCESS_KEY"] == "" || svc.Environment["AWS_ACCESS_KEY_ID"] != cf.Services["minio"].Environment["MINIO_ROOT_USER"] {
 			t.Errorf("%s: the S3 credentials (AWS_*) do not match MinIO's root user", name)
 		}
@@ -479,7 +496,7 @@ func TestComposeHygiene(t *testing.T) {
 		}
 	}
 	df := string(readRepoFile(t, "origin/Dockerfile"))
-	for _, want := range []string{"AS build", "libvips-dev", "FROM debian:bookworm-slim", "libvips42", "USER 10001"} {
+	for _, want := range []string{"AS build", "libvips-dev", "FROM debian:bookworm-slim", "libvips42", "fonts-noto-cjk", "USER 10001"} {
 		if !strings.Contains(df, want) {
 			t.Errorf("origin/Dockerfile: no %q (multi-stage, libvips runtime, non-root)", want)
 		}
@@ -496,8 +513,13 @@ type k8sObject struct {
 		ClusterIP                string `yaml:"clusterIP"`
 		PublishNotReadyAddresses bool   `yaml:"publishNotReadyAddresses"`
 		ServiceName              string `yaml:"serviceName"`
-		Replicas                 int    `yaml:"replicas"`
-		Ports                    []struct {
+		VolumeClaimTemplates     []struct {
+			Metadata struct {
+				Name string `yaml:"name"`
+			} `yaml:"metadata"`
+		} `yaml:"volumeClaimTemplates"`
+		Replicas int `yaml:"replicas"`
+		Ports    []struct {
 			Name string `yaml:"name"`
 			Port int    `yaml:"port"`
 		} `yaml:"ports"`
@@ -511,6 +533,10 @@ type k8sObject struct {
 }
 
 type k8sContainer struct {
+	VolumeMounts []struct {
+		Name      string `yaml:"name"`
+		MountPath string `yaml:"mountPath"`
+	} `yaml:"volumeMounts"`
 	Name    string   `yaml:"name"`
 	Command []string `yaml:"command"`
 	Args    []string `yaml:"args"`
@@ -593,6 +619,18 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Errorf("the headless Service ports %v must include %s and %s", svc.Spec.Ports, listenPort, internalPort)
 	}
 	c := sts.Spec.Template.Spec.Containers[0]
+	// The disk tier: a claim per pod (volumeClaimTemplates) mounted at cluster.cache.disk.path.
+	diskMounted := false
+	for _, m := range c.VolumeMounts {
+		for _, vct := range sts.Spec.VolumeClaimTemplates {
+			if m.Name == vct.Metadata.Name && m.MountPath == cfg.Cluster.Cache.Disk.Path {
+				diskMounted = true
+			}
+		}
+	}
+	if cfg.Cluster.Cache.Disk.Path == "" || !diskMounted {
+		t.Errorf("cluster.cache.disk.path %q is not a volumeClaimTemplates volume of the origin container", cfg.Cluster.Cache.Disk.Path)
+	}
 	if got := argAfter(c.Args, "--self"); got != "$(POD_NAME)."+svc.Metadata.Name+":"+listenPort {
 		t.Errorf("origin --self %q, want $(POD_NAME).%s:%s", got, svc.Metadata.Name, listenPort)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
+	"github.com/imgorigin/imgorigin/origin/auth"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/discovery"
 	"github.com/imgorigin/imgorigin/origin/discovery/dnstest"
@@ -72,6 +73,7 @@ func TestDiscoveryFollowsDNS(t *testing.T) {
 	p := startProc(t, fmt.Sprintf(`
 node: {name: dns-node}
 log: {level: info, format: json}
+auth: {mode: "off"}
 server: {listen: "%s", internal_listen: "%s"}
 cluster:
   self: "localhost:%d"
@@ -115,6 +117,7 @@ func TestRenderNginxWatch(t *testing.T) {
 	dns.SetSRV(peersSRV, a)
 	cfg := config.Default()
 	cfg.Cluster.Self = "localhost:18181"
+	cfg.Auth.Mode = auth.ModeOff
 	cfg.Cluster.Discovery = discovery.DefaultConfig()
 	cfg.Cluster.Discovery.Name, cfg.Cluster.Discovery.Resolver, cfg.Cluster.Discovery.Interval = peersSRV, dns.Addr(), time.Second
 	cfg.Front.Listen = freeAddr(t)

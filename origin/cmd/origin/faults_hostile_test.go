@@ -19,8 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/auth"
 	"github.com/imgorigin/imgorigin/origin/config"
+	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/source/fastdfs"
 	"github.com/imgorigin/imgorigin/origin/source/fastdfs/fdfstest"
 	"github.com/imgorigin/imgorigin/origin/source/httpsrc"
@@ -373,7 +374,7 @@ func TestHangingPeer(t *testing.T) {
 	stoppedPublic := closedPort(t) // the stopped node's public address: nobody routes to it here
 	n := startNodeOn(t, pl, il, func(c *config.Config) {
 		c.Cluster.Self = pl.Addr().String()
-		c.Cluster.Pool = []cache.Peer{
+		c.Cluster.Pool = []pool.Member{
 			{Name: pl.Addr().String(), Internal: il.Addr().String(), Weight: 1},
 			{Name: stoppedPublic, Internal: hang.Addr().String(), Weight: 1},
 		}
@@ -415,6 +416,9 @@ func startNodeOn(t *testing.T, pl, il net.Listener, mutate func(*config.Config))
 	cfg.Node.Name = "test-node"
 	cfg.Sources = map[string]config.SourceConfig{"local": localSource(root)}
 	mutate(&cfg)
+	if !cfg.Auth.Configured() && cfg.Auth.Mode == "" {
+		cfg.Auth.Mode = auth.ModeOff
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)
 	}

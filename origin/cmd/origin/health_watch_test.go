@@ -17,8 +17,9 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
-	"github.com/imgorigin/imgorigin/origin/cache"
+	"github.com/imgorigin/imgorigin/origin/auth"
 	"github.com/imgorigin/imgorigin/origin/config"
+	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
 // TestRenderNginxWatchHealth: with a static pool, render-nginx --watch marks a member whose
@@ -43,8 +44,9 @@ func TestRenderNginxWatchHealth(t *testing.T) {
 		t.Cleanup(func() { _ = srv.Close() })
 	}
 	cfg := config.Default()
-	cfg.Cluster.Pool = []cache.Peer{{Name: "127.0.0.1:18291", Internal: internal[0], Weight: 1}, {Name: "127.0.0.1:18292", Internal: internal[1], Weight: 1}}
+	cfg.Cluster.Pool = []pool.Member{{Name: "127.0.0.1:18291", Internal: internal[0], Weight: 1}, {Name: "127.0.0.1:18292", Internal: internal[1], Weight: 1}}
 	cfg.Cluster.Self = cfg.Cluster.Pool[0].Name
+	cfg.Auth.Mode = auth.ModeOff
 	cfg.Front.Listen = freeAddr(t)
 	cfg.Front.ErrorLog = "stderr"
 	cfg.Front.HealthCheck.Interval, cfg.Front.HealthCheck.Timeout = 200*time.Millisecond, 100*time.Millisecond

@@ -8,17 +8,18 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 
+	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/origin/autoformat"
-	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/discovery"
-	"github.com/imgorigin/imgorigin/origin/frontconf"
 	"github.com/imgorigin/imgorigin/origin/health"
+	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
 // renderNginx renders the front nginx configuration from the same pool list the cache's peer
@@ -35,17 +36,17 @@ func renderNginx(ctx context.Context, cfg config.Config) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return renderPool(cfg, poolOf(ms))
+	return renderPool(cfg, ms)
 }
 
-func renderPool(cfg config.Config, pool []cache.Peer) ([]byte, error) {
-	fc := cfg.Front.WithCluster(pool, cfg.Cluster.Cache).WithUploads(cfg.Upload.MaxBytes)
+func renderPool(cfg config.Config, members []pool.Member) ([]byte, error) {
+	fc := cfg.Front.WithCluster(members, cfg.Cluster.Cache).WithUploads(cfg.Upload.MaxBytes)
 	maps, err := renderFormats(cfg, formatsNginx)
 	if err != nil {
 		return nil, err
 	}
 	fc.FormatMaps = maps
-	return frontconf.Render(fc)
+	return nginx.Render(fc)
 }
 
 // The renderings of the f_auto rules.
@@ -128,10 +129,10 @@ func watchNginx(ctx context.Context, cfg config.Config, out, pidFile string, log
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d.Watch(ctx, log, func(ms []discovery.Member) error {
+			d.Watch(ctx, log, func(ms []pool.Member) error {
 				mu.Lock()
 				defer mu.Unlock()
-				members = poolOf(ms)
+				members = ms
 				return render()
 			})
 		}()
@@ -151,14 +152,10 @@ func watchNginx(ctx context.Context, cfg config.Config, out, pidFile string, log
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			hc.Run(ctx, func() []health.Target {
+			hc.Run(ctx, func() []pool.Member {
 				mu.Lock()
 				defer mu.Unlock()
-				ts := make([]health.Target, len(members))
-				for i, m := range members {
-					ts[i] = health.Target{Name: m.Name, Internal: m.Internal}
-				}
-				return ts
+				return slices.Clone(members)
 			}, func(d []string) {
 				mu.Lock()
 				defer mu.Unlock()

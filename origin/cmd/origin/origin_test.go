@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/auth"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/origin/source/local"
@@ -44,6 +45,9 @@ func startNode(t *testing.T, mutate func(*config.Config)) *testNode {
 	cfg.Sources = map[string]config.SourceConfig{"local": {Type: "local", Local: lc}}
 	if mutate != nil {
 		mutate(&cfg)
+	}
+	if !cfg.Auth.Configured() && cfg.Auth.Mode == "" {
+		cfg.Auth.Mode = auth.ModeOff // these tests exercise rendering; auth has its own tests
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("config: %v", err)

@@ -1,8 +1,4 @@
-// Package frontconf renders the front nginx configuration (template nginx/front.conf.tmpl)
-// from the pool list, the one list from which origin/cache also builds its peer ring, and the
-// legacy URL ACL (legacy/acl/patterns.txt). The origin binary exposes it as
-// `origin render-nginx -config X`.
-package frontconf
+package nginx
 
 import (
 	"bytes"
@@ -17,29 +13,20 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/legacy/acl"
-	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/health"
-	"github.com/imgorigin/imgorigin/origin/ring"
-)
-
-// Shard keys: what nginx hashes (and origin/cache hashes) to pick a request's node.
-const (
-	// ShardObject (= cache.ShardObject) hashes "{source}/{object key}" of /i/{variant}/{source}/{object key}
-	// (decoded), so all variants of an original live on the original's owner. The default.
-	ShardObject = cache.ShardObject
-	// ShardPath hashes the whole decoded path.
-	ShardPath = cache.ShardPath
+	"github.com/imgorigin/imgorigin/origin/hotlink"
+	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
 // Config configures the front nginx.
 type Config struct {
 	// Pool is the origin pool (cluster.pool); filled by the composition root, not read here.
-	Pool []ring.Server `mapstructure:"-"`
+	Pool []pool.Member `mapstructure:"-"`
 
 	Listen string `mapstructure:"listen"` // nginx listen argument, e.g. "127.0.0.1:8000" or "80"
-	// ShardKey is what nginx hashes: object or path. It must equal cluster.cache.shard_key;
+	// ShardKey is what nginx hashes: pool.ShardObject or pool.ShardPath. It must equal cluster.cache.shard_key;
 	// WithCluster sets it from there.
 	ShardKey            string        `mapstructure:"-"`
 	Legacy              []string      `mapstructure:"legacy"`                // legacy site host:port list; empty: legacy URLs get 404
@@ -70,6 +57,8 @@ type Config struct {
 	// FormatMaps are the f_auto negotiation maps (origin/autoformat), rendered from render.auto
 	// by the composition root; empty: the default rules.
 	FormatMaps string `mapstructure:"-"`
+	// Hotlink is the Referer allow-list of image answers (/i/ and legacy URLs); off by default.
+	Hotlink hotlink.Config `mapstructure:"hotlink"`
 	// HealthCheck is the active health checking of `origin render-nginx --watch`.
 	HealthCheck health.Config `mapstructure:"health_check"`
 	// Down names pool members the health checks found down (filled by the watcher): rendered
@@ -80,18 +69,18 @@ type Config struct {
 
 // FromPool returns the default configuration for a pool (cluster.pool). The shard key is the
 // cache's default; use FromCluster when cluster.cache.shard_key is set.
-func FromPool(pool []cache.Peer) Config {
+func FromPool(members []pool.Member) Config {
 	c := DefaultConfig()
-	c.Pool = cache.Servers(pool)
+	c.Pool = members
 	return c
 }
 
 // WithCluster returns c with the pool and the shard key of the cluster configuration: the
 // composition root renders `origin render-nginx` as
 //
-//	frontconf.Render(cfg.Front.WithCluster(cfg.Cluster.Pool, cfg.Cluster.Cache))
-func (c Config) WithCluster(pool []cache.Peer, cc cache.Config) Config {
-	c.Pool = cache.Servers(pool)
+//	nginx.Render(cfg.Front.WithCluster(cfg.Cluster.Pool, cfg.Cluster.Cache))
+func (c Config) WithCluster(members []pool.Member, cc cache.Config) Config {
+	c.Pool = members
 	c.ShardKey = cc.ShardKey
 	return c
 }
@@ -108,8 +97,8 @@ func (c Config) WithUploads(maxBytes int64) Config {
 
 // FromCluster returns the default configuration for a pool and its cache configuration, so
 // nginx hashes the same shard key the cache uses.
-func FromCluster(pool []cache.Peer, cc cache.Config) Config {
-	return DefaultConfig().WithCluster(pool, cc)
+func FromCluster(members []pool.Member, cc cache.Config) Config {
+	return DefaultConfig().WithCluster(members, cc)
 }
 
 // Internal lists the path prefixes of the nodes' internal endpoints that the front never routes.
@@ -165,11 +154,11 @@ func (c Config) Validate() error {
 	if !validListen(c.Listen) {
 		add("listen: %q is not host:port or port", c.Listen)
 	}
-	if c.ShardKey != ShardObject && c.ShardKey != ShardPath {
-		add("shard_key: must be %q or %q", ShardObject, ShardPath)
+	if err := pool.ValidateShard(c.ShardKey); err != nil {
+		add("shard_key: %w", err)
 	}
 	for i, l := range c.Legacy {
-		if (ring.Server{Name: l}).Validate() != nil {
+		if pool.ValidateName(l) != nil {
 			add("legacy[%d]: %q is not host:port", i, l)
 		}
 	}
@@ -237,6 +226,9 @@ func (c Config) Validate() error {
 	if c.WorkerConnections < 16 {
 		add("worker_connections: must be at least 16")
 	}
+	if err := c.Hotlink.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("hotlink.%w", err))
+	}
 	if c.HealthCheck.Enabled {
 		if err := c.HealthCheck.Validate(); err != nil {
 			errs = append(errs, err)
@@ -255,13 +247,8 @@ func validListen(l string) bool {
 
 var tmpl = template.Must(template.New("front.conf").Funcs(template.FuncMap{
 	"seconds": func(d time.Duration) string { return fmt.Sprintf("%ds", int(d/time.Second)) },
-	"weight": func(s ring.Server) int {
-		if s.Weight == 0 {
-			return 1
-		}
-		return s.Weight
-	},
-}).Parse(nginx.FrontTemplate))
+	"weight":  pool.Member.EffectiveWeight,
+}).Parse(frontTemplate))
 
 type view struct {
 	Config
@@ -287,17 +274,17 @@ func (c Config) downSet() map[string]bool {
 // Render returns the front nginx configuration for cfg.
 func Render(cfg Config) ([]byte, error) {
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("frontconf: %w", err)
+		return nil, fmt.Errorf("nginx: %w", err)
 	}
 	patterns := acl.Default()
 	if cfg.LegacyPatterns != "" {
 		f, err := os.Open(cfg.LegacyPatterns)
 		if err != nil {
-			return nil, fmt.Errorf("frontconf: legacy_patterns: %w", err)
+			return nil, fmt.Errorf("nginx: legacy_patterns: %w", err)
 		}
 		defer f.Close()
 		if patterns, err = acl.Parse(f); err != nil {
-			return nil, fmt.Errorf("frontconf: legacy_patterns: %s: %w", cfg.LegacyPatterns, err)
+			return nil, fmt.Errorf("nginx: legacy_patterns: %s: %w", cfg.LegacyPatterns, err)
 		}
 	}
 	if cfg.FormatMaps == "" {
@@ -305,7 +292,7 @@ func Render(cfg Config) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, view{Config: cfg, Patterns: patterns, Internal: internalPaths, DownSet: cfg.downSet()}); err != nil {
-		return nil, fmt.Errorf("frontconf: render: %w", err)
+		return nil, fmt.Errorf("nginx: render: %w", err)
 	}
 	return b.Bytes(), nil
 }

@@ -1,4 +1,4 @@
-package frontconf_test
+package nginx_test
 
 import (
 	"fmt"
@@ -7,36 +7,36 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/origin/cache"
-	"github.com/imgorigin/imgorigin/origin/frontconf"
-	"github.com/imgorigin/imgorigin/origin/ring"
+	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
-func valid() frontconf.Config {
-	c := frontconf.DefaultConfig()
-	c.Pool = []ring.Server{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080", Weight: 2}}
+func valid() nginx.Config {
+	c := nginx.DefaultConfig()
+	c.Pool = []pool.Member{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080", Weight: 2}}
 	return c
 }
 
 func TestValidate(t *testing.T) {
 	cases := []struct {
 		name string
-		edit func(*frontconf.Config)
+		edit func(*nginx.Config)
 		want string
 	}{
-		{"no pool", func(c *frontconf.Config) { c.Pool = nil }, "pool: must list"},
-		{"pool injection", func(c *frontconf.Config) { c.Pool[0].Name = "a:1; include /etc/passwd" }, "pool[0].name"},
-		{"listen", func(c *frontconf.Config) { c.Listen = "0.0.0.0:x" }, "listen:"},
-		{"shard", func(c *frontconf.Config) { c.ShardKey = "request_uri" }, "shard_key:"},
-		{"legacy", func(c *frontconf.Config) { c.Legacy = []string{"a b"} }, "legacy[0]:"},
-		{"real ip", func(c *frontconf.Config) { c.RealIPFrom = []string{"10.0.0.0/33"} }, "real_ip_from[0]:"},
-		{"real ip header", func(c *frontconf.Config) { c.RealIPHeader = "X-A;" }, "real_ip_header:"},
-		{"tries", func(c *frontconf.Config) { c.Tries = 0 }, "tries:"},
-		{"fail timeout", func(c *frontconf.Config) { c.FailTimeout = 0 }, "fail_timeout:"},
-		{"body size", func(c *frontconf.Config) { c.ClientMaxBodySize = "1 k" }, "client_max_body_size:"},
-		{"access log", func(c *frontconf.Config) { c.AccessLog = "logs/a.log;" }, "access_log:"},
-		{"workers", func(c *frontconf.Config) { c.WorkerProcesses = "many" }, "worker_processes:"},
-		{"health check", func(c *frontconf.Config) { c.HealthCheck.Fails = 0 }, "health_check.fails:"},
+		{"no pool", func(c *nginx.Config) { c.Pool = nil }, "pool: must list"},
+		{"pool injection", func(c *nginx.Config) { c.Pool[0].Name = "a:1; include /etc/passwd" }, "pool[0].name"},
+		{"listen", func(c *nginx.Config) { c.Listen = "0.0.0.0:x" }, "listen:"},
+		{"shard", func(c *nginx.Config) { c.ShardKey = "request_uri" }, "shard_key:"},
+		{"legacy", func(c *nginx.Config) { c.Legacy = []string{"a b"} }, "legacy[0]:"},
+		{"real ip", func(c *nginx.Config) { c.RealIPFrom = []string{"10.0.0.0/33"} }, "real_ip_from[0]:"},
+		{"real ip header", func(c *nginx.Config) { c.RealIPHeader = "X-A;" }, "real_ip_header:"},
+		{"tries", func(c *nginx.Config) { c.Tries = 0 }, "tries:"},
+		{"fail timeout", func(c *nginx.Config) { c.FailTimeout = 0 }, "fail_timeout:"},
+		{"body size", func(c *nginx.Config) { c.ClientMaxBodySize = "1 k" }, "client_max_body_size:"},
+		{"access log", func(c *nginx.Config) { c.AccessLog = "logs/a.log;" }, "access_log:"},
+		{"workers", func(c *nginx.Config) { c.WorkerProcesses = "many" }, "worker_processes:"},
+		{"health check", func(c *nginx.Config) { c.HealthCheck.Fails = 0 }, "health_check.fails:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,7 +46,7 @@ func TestValidate(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err %v, want %q", err, tc.want)
 			}
-			if _, err := frontconf.Render(c); err == nil {
+			if _, err := nginx.Render(c); err == nil {
 				t.Fatal("Render accepted an invalid configuration")
 			}
 		})
@@ -69,7 +69,7 @@ func TestRenderPatternsFile(t *testing.T) {
 	c := valid()
 	c.Legacy = []string{"10.0.1.1:8081"}
 	c.LegacyPatterns = good
-	out, err := frontconf.Render(c)
+	out, err := nginx.Render(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,16 +80,16 @@ func TestRenderPatternsFile(t *testing.T) {
 		t.Fatal("built-in patterns rendered although a file was given")
 	}
 	c.LegacyPatterns = bad
-	if _, err := frontconf.Render(c); err == nil || !strings.Contains(err.Error(), "line 1") {
+	if _, err := nginx.Render(c); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("err %v, want a line number", err)
 	}
 }
 
 func TestRenderNeverHashesTheQuery(t *testing.T) {
-	for _, shard := range []string{frontconf.ShardObject, frontconf.ShardPath} {
+	for _, shard := range []string{pool.ShardObject, pool.ShardPath} {
 		c := valid()
 		c.ShardKey = shard
-		out, err := frontconf.Render(c)
+		out, err := nginx.Render(c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,11 +107,11 @@ func TestRenderNeverHashesTheQuery(t *testing.T) {
 }
 
 func Example() {
-	cfg := frontconf.DefaultConfig()
-	cfg.Pool = []ring.Server{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080"}, {Name: "10.0.0.3:8080", Weight: 2}}
+	cfg := nginx.DefaultConfig()
+	cfg.Pool = []pool.Member{{Name: "10.0.0.1:8080"}, {Name: "10.0.0.2:8080"}, {Name: "10.0.0.3:8080", Weight: 2}}
 	cfg.Legacy = []string{"10.0.1.1:8081"}
 	cfg.RealIPFrom = []string{"101.226.0.0/16"}
-	conf, err := frontconf.Render(cfg)
+	conf, err := nginx.Render(cfg)
 	if err != nil {
 		panic(err)
 	}
@@ -132,14 +132,14 @@ func Example() {
 }
 
 func TestFromCluster(t *testing.T) {
-	pool := []cache.Peer{{Name: "10.0.0.1:8080", Internal: "10.0.0.1:9090"}, {Name: "10.0.0.2:8080", Weight: 3, Internal: "10.0.0.2:9090"}}
+	members := []pool.Member{{Name: "10.0.0.1:8080", Internal: "10.0.0.1:9090"}, {Name: "10.0.0.2:8080", Weight: 3, Internal: "10.0.0.2:9090"}}
 	cc := cache.DefaultConfig()
-	cc.ShardKey = cache.ShardPath
-	c := frontconf.FromCluster(pool, cc)
-	if c.ShardKey != frontconf.ShardPath || len(c.Pool) != 2 || c.Pool[1] != (ring.Server{Name: "10.0.0.2:8080", Weight: 3}) {
+	cc.ShardKey = pool.ShardPath
+	c := nginx.FromCluster(members, cc)
+	if c.ShardKey != pool.ShardPath || len(c.Pool) != 2 || c.Pool[1] != members[1] {
 		t.Fatalf("got %+v", c)
 	}
-	if frontconf.FromPool(pool).ShardKey != cache.DefaultConfig().ShardKey {
+	if nginx.FromPool(members).ShardKey != cache.DefaultConfig().ShardKey {
 		t.Fatal("FromPool must use the cache's default shard key")
 	}
 }
@@ -148,9 +148,9 @@ func TestFromCluster(t *testing.T) {
 // (the ring keeps their points); when the whole pool is down none is marked.
 func TestRenderDown(t *testing.T) {
 	c := valid()
-	c.Pool = append(c.Pool, ring.Server{Name: "10.0.0.3:8080"})
+	c.Pool = append(c.Pool, pool.Member{Name: "10.0.0.3:8080"})
 	c.Down = []string{"10.0.0.2:8080", "10.9.9.9:1"}
-	b, err := frontconf.Render(c)
+	b, err := nginx.Render(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestRenderDown(t *testing.T) {
 		t.Errorf("%d servers down, want 2", n)
 	}
 	c.Down = []string{"10.0.0.1:8080", "10.0.0.2:8080", "10.0.0.3:8080"}
-	if b, err = frontconf.Render(c); err != nil {
+	if b, err = nginx.Render(c); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(b), " down;") {

@@ -1,6 +1,7 @@
-// Package nginx holds the front nginx configuration template (front.conf.tmpl), rendered by
-// package origin/frontconf from the pool list, and the tests that run the rendered
-// configuration in real nginx.
+// Package nginx renders the front nginx configuration (template front.conf.tmpl) from the pool
+// list (package pool: the one list from which origin/cache also builds its peer ring) and the
+// legacy URL ACL (legacy/acl/patterns.txt); the origin binary exposes it as
+// `origin render-nginx -config X`. Its tests run the rendered configuration in real nginx.
 //
 // Location order (nginx's rules, which the template relies on):
 //
@@ -14,7 +15,7 @@ package nginx
 
 import _ "embed"
 
-// FrontTemplate is the text/template of the front nginx configuration.
+// frontTemplate is the text/template of the front nginx configuration.
 //
 //go:embed front.conf.tmpl
-var FrontTemplate string
+var frontTemplate string
