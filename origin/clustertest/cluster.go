@@ -100,6 +100,7 @@ type Cluster struct {
 	Keys         *signer.Ring // the origin's signing keys (kid "k1")
 	EdgeKey      string       // the edge's Aliyun type A key
 	OriginSecret string       // X-Origin-Secret value the edge adds to pulls
+	PeerSecret   string       // cluster.cache.peer_secret.current: signs /_groupcache/ requests
 	ConfigPath   string       // the origins' YAML
 
 	S3   *miniotest.Server // with Options.MinIO
@@ -165,7 +166,7 @@ func launch(t TB, opts Options) (*Cluster, error) {
 	c := &Cluster{
 		Dir: dir, LocalDir: filepath.Join(dir, "local"), LegacyDir: filepath.Join(dir, "legacy-site"),
 		t: t, bin: bin, env: opts.Env, disk: opts.Disk, ShardKey: cache.DefaultConfig().ShardKey,
-		EdgeKey: randomHex(12), OriginSecret: randomHex(16),
+		EdgeKey: randomHex(12), OriginSecret: randomHex(16), PeerSecret: randomHex(24),
 		Client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 	}
 	if opts.ShardKey != "" {
@@ -260,7 +261,7 @@ auth:
 admission: {max_wait: 20s}
 sources:
 %scluster:
-  cache: {shard_key: %s, originals_bytes: 67108864, variants_bytes: 67108864}
+  cache: {shard_key: %s, originals_bytes: 67108864, variants_bytes: 67108864, peer_secret: {current: %q}}
   pool:
 %sfront:
   listen: %q
@@ -271,7 +272,7 @@ sources:
   rate_limit: 100000
   rate_burst: 100000
   fail_timeout: 1s
-`, filepath.Join(dir, "keys.json"), c.OriginSecret, sources.String(), c.ShardKey, poolYAML.String(), c.FrontAddr, legacy, opts.FrontWorkers)
+`, filepath.Join(dir, "keys.json"), c.OriginSecret, sources.String(), c.ShardKey, c.PeerSecret, poolYAML.String(), c.FrontAddr, legacy, opts.FrontWorkers)
 	c.ConfigPath = filepath.Join(dir, "origin.yaml")
 	if err := os.WriteFile(c.ConfigPath, []byte(yaml), 0o600); err != nil {
 		return c, err

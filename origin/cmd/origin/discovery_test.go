@@ -77,7 +77,7 @@ auth: {mode: "off"}
 server: {listen: "%s", internal_listen: "%s"}
 cluster:
   self: "localhost:%d"
-  cache: {peer_timeout: 1s}
+  cache: {peer_timeout: 1s, peer_secret: {current: "discovery-test-cluster-secret-0123456789"}}
   discovery: {name: %s, resolver: "%s", interval: 1s, internal_port: %d}
 sources:
   local: {type: local, local: {root: "%s"}}
