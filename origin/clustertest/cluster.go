@@ -101,6 +101,7 @@ type Cluster struct {
 	EdgeKey      string       // the edge's Aliyun type A key
 	OriginSecret string       // X-Origin-Secret value the edge adds to pulls
 	PeerSecret   string       // cluster.cache.peer_secret.current: signs /_groupcache/ requests
+	PurgeToken   string       // the edge's purge API bearer token
 	ConfigPath   string       // the origins' YAML
 
 	S3   *miniotest.Server // with Options.MinIO
@@ -166,7 +167,7 @@ func launch(t TB, opts Options) (*Cluster, error) {
 	c := &Cluster{
 		Dir: dir, LocalDir: filepath.Join(dir, "local"), LegacyDir: filepath.Join(dir, "legacy-site"),
 		t: t, bin: bin, env: opts.Env, disk: opts.Disk, ShardKey: cache.DefaultConfig().ShardKey,
-		EdgeKey: randomHex(12), OriginSecret: randomHex(16), PeerSecret: randomHex(24),
+		EdgeKey: randomHex(12), OriginSecret: randomHex(16), PeerSecret: randomHex(24), PurgeToken: randomHex(16),
 		Client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 	}
 	if opts.ShardKey != "" {
@@ -341,6 +342,7 @@ func (c *Cluster) edgeConfig(listen, purge string) edge.Config {
 	ec.Listen, ec.PurgeListen, ec.Upstream = listen, purge, c.FrontAddr
 	ec.Auth.Type, ec.Auth.Keys, ec.Auth.TTL = edge.AuthAliyunA, []string{c.EdgeKey}, EdgeTTL
 	ec.OriginSecret.Header, ec.OriginSecret.Value = "X-Origin-Secret", c.OriginSecret
+	ec.PurgeToken = c.PurgeToken
 	ec.User = rootUser()
 	ec.AccessLog = "logs/edge-access.log"
 	return ec
