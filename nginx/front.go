@@ -16,6 +16,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/health"
+	"github.com/imgorigin/imgorigin/origin/hotlink"
 	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
@@ -59,6 +60,8 @@ type Config struct {
 	// FormatMaps are the f_auto negotiation maps (origin/autoformat), rendered from render.auto
 	// by the composition root; empty: the default rules.
 	FormatMaps string `mapstructure:"-"`
+	// Hotlink is the Referer allow-list of image answers (/i/ and legacy URLs); off by default.
+	Hotlink hotlink.Config `mapstructure:"hotlink"`
 	// HealthCheck is the active health checking of `origin render-nginx --watch`.
 	HealthCheck health.Config `mapstructure:"health_check"`
 	// Down names pool members the health checks found down (filled by the watcher): rendered
@@ -225,6 +228,9 @@ func (c Config) Validate() error {
 	}
 	if c.WorkerConnections < 16 {
 		add("worker_connections: must be at least 16")
+	}
+	if err := c.Hotlink.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("hotlink.%w", err))
 	}
 	if c.HealthCheck.Enabled {
 		if err := c.HealthCheck.Validate(); err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
+	"github.com/imgorigin/imgorigin/origin/hotlink"
 	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/ring"
@@ -38,6 +39,7 @@ func goldenConfigs() map[string]nginx.Config {
 	full.ShardKey = pool.ShardPath
 	full.PidFile = "nginx.pid"
 	full.Listen = "80"
+	full.Hotlink = hotlink.Config{Referers: []string{"example.com", "*.example.com", "example.*"}, AllowEmpty: true}
 
 	nolegacy := nginx.DefaultConfig()
 	nolegacy.Pool = []pool.Member{{Name: "127.0.0.1:9001"}}
@@ -492,6 +494,82 @@ func TestOwnAnswersNoStore(t *testing.T) {
 			b.Stop()
 		}
 		check(t, get(t, "GET", "/i/thumb/local/c.jpg"), 502, "no-store")
+	})
+}
+
+// TestHotlink drives front.hotlink through real nginx: image answers (/i/ and legacy URLs)
+// only for an allowed Referer (or none, when allowed), 403 private, no-store for the rest;
+// uploads are not subject to it.
+func TestHotlink(t *testing.T) {
+	cases := []struct {
+		referer string // "" = no Referer header
+		empty   bool   // hotlink.allow_empty
+		want    string // destination: pool, legacy or hotlink
+	}{
+		{"https://shop.example/p/1", false, "pool"},
+		{"http://SHOP.example/", false, "pool"},
+		{"https://img.cdn-example.net/x", false, "pool"},
+		{"https://a.b.cdn-example.net/x", false, "pool"},
+		{"https://partner.co.uk/", false, "pool"},
+		{"https://shop.example:8443/p", false, "pool"}, // nginx compares the host only
+		{"https://cdn-example.net/", false, "hotlink"}, // *. does not cover the bare domain
+		{"https://evil.example/shop.example", false, "hotlink"},
+		{"https://shop.example.evil.test/", false, "hotlink"},
+		{"shop.example", false, "hotlink"}, // no scheme ("blocked" by a proxy): not allowed
+		{"", false, "hotlink"},
+		{"", true, "pool"},
+		{"https://evil.example/", true, "hotlink"},
+	}
+	fronts := map[bool]*front{}
+	for _, empty := range []bool{false, true} {
+		fronts[empty] = startFront(t, func(c *nginx.Config) {
+			c.Hotlink = hotlink.Config{Referers: []string{"shop.example", "*.cdn-example.net", "partner.*"}, AllowEmpty: empty}
+		})
+	}
+	get := func(t *testing.T, f *front, method, path, referer string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, f.nginx.URL(path), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if referer != "" {
+			req.Header.Set("Referer", referer)
+		}
+		resp, err := f.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	for _, c := range cases {
+		for _, path := range []string{"/i/thumb/local/cat.jpg", "/static/img/logo.png"} {
+			t.Run(fmt.Sprintf("%s/empty=%t/%s", path, c.empty, c.referer), func(t *testing.T) {
+				resp := get(t, fronts[c.empty], "GET", path, c.referer)
+				dest := resp.Header.Get("X-Backend")
+				if dest == "" {
+					dest = resp.Header.Get("X-Front-Route")
+				}
+				switch {
+				case c.want == "hotlink":
+					if resp.StatusCode != http.StatusForbidden || dest != "hotlink" {
+						t.Fatalf("got %d from %q, want 403 from the front's hotlink check", resp.StatusCode, dest)
+					}
+					if cc := resp.Header.Values("Cache-Control"); len(cc) != 1 || cc[0] != "private, no-store" {
+						t.Fatalf("Cache-Control %q, want exactly \"private, no-store\"", cc)
+					}
+				case resp.StatusCode != http.StatusOK || dest == "hotlink" || dest == "":
+					t.Fatalf("got %d from %q, want 200 from a backend", resp.StatusCode, dest)
+				}
+			})
+		}
+	}
+	t.Run("uploads are not checked", func(t *testing.T) {
+		resp := get(t, fronts[false], "POST", "/u/local/a.jpg", "https://evil.example/")
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Backend") == "" {
+			t.Fatalf("upload: %d, want 200 from a backend", resp.StatusCode)
+		}
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
+	"github.com/imgorigin/imgorigin/origin/hotlink"
 )
 
 // Config is the edge stand-in's configuration.
@@ -53,7 +54,11 @@ type Config struct {
 	// front nginx sends when no origin is left. The default therefore lists the 5xx statuses.
 	UseStale []string `mapstructure:"use_stale"`
 
-	Auth         AuthConfig         `mapstructure:"auth"`
+	Auth AuthConfig `mapstructure:"auth"`
+	// Hotlink is the Referer allow-list, checked on every request of the cached location
+	// (hits included), before the token: the same setting as the front's front.hotlink and
+	// the CDN consoles' Referer lists (package origin/hotlink). Off by default.
+	Hotlink      hotlink.Config     `mapstructure:"hotlink"`
 	OriginSecret OriginSecretConfig `mapstructure:"origin_secret"`
 
 	TempDir         string `mapstructure:"temp_dir"`
@@ -260,6 +265,9 @@ func (c Config) Validate() error {
 		}
 	default:
 		add("auth.type: must be empty or %q", AuthAliyunA)
+	}
+	if err := c.Hotlink.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("hotlink.%w", err))
 	}
 	if c.OriginSecret.Header != "" && !headerRe.MatchString(c.OriginSecret.Header) {
 		add("origin_secret.header: must be a header name")

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/nginx/nginxtest"
+	"github.com/imgorigin/imgorigin/origin/hotlink"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -872,5 +873,43 @@ func TestUploadsPassThrough(t *testing.T) {
 	}
 	if r := e.do(t, http.MethodGet, p, nil); r.status != 403 {
 		t.Fatalf("GET /u/: status %d", r.status)
+	}
+}
+
+// TestEdgeHotlink: hotlink.referers at the edge refuses other sites' Referers on every
+// request, cached objects included, before any pull and before the token is looked at.
+func TestEdgeHotlink(t *testing.T) {
+	t.Parallel()
+	be := newBackend(t)
+	e := startEdge(t, be, func(c *Config) {
+		c.Hotlink = hotlink.Config{Referers: []string{"shop.example", "*.shop.example"}}
+	})
+	const p = "/i/w_300,f_webp/s3/a/hot.jpg"
+	ref := func(r string) http.Header {
+		if r == "" {
+			return nil
+		}
+		return http.Header{"Referer": {r}}
+	}
+	if r := e.do(t, "GET", p, ref("https://shop.example/item/1")); r.status != 200 || r.cache() != "MISS" {
+		t.Fatalf("allowed Referer: %d %q", r.status, r.cache())
+	}
+	if r := e.do(t, "GET", p, ref("https://m.shop.example/")); r.status != 200 || r.cache() != "HIT" {
+		t.Fatalf("allowed subdomain: %d %q", r.status, r.cache())
+	}
+	for _, bad := range []string{"https://evil.example/", "https://shop.example.evil.example/", "shop.example", ""} {
+		t.Run("refused "+bad, func(t *testing.T) {
+			before := be.pulls.Load()
+			r := e.do(t, "GET", p, ref(bad))
+			if r.status != 403 || r.header.Get("X-Edge-Auth") != "referer" || r.header.Get("Cache-Control") != "private, no-store" {
+				t.Fatalf("cached object, Referer %q: %d X-Edge-Auth=%q Cache-Control=%q", bad, r.status, r.header.Get("X-Edge-Auth"), r.header.Get("Cache-Control"))
+			}
+			if n := be.pulls.Load() - before; n != 0 {
+				t.Fatalf("%d pulls for a refused request", n)
+			}
+		})
+	}
+	if n := len(be.pullsOf(p)); n != 1 {
+		t.Fatalf("%d pulls, want 1", n)
 	}
 }

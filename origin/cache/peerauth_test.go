@@ -152,7 +152,7 @@ func TestPeerSecretRotation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := o == cache.OutcomePeer; got != tt.peerHit {
+			if got := o == render.OutcomePeer; got != tt.peerHit {
 				t.Fatalf("outcome %q, want a peer fetch: %v", o, tt.peerHit)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Config configures the engine. Concurrency, CacheMaxOperations, CacheMaxMemory and LogLevel
@@ -59,6 +60,12 @@ type Config struct {
 	// LogLevel is the minimum level of libvips messages routed to slog: off, error, warning,
 	// info. Default warning.
 	LogLevel string `mapstructure:"log_level"`
+	// MallocTrimInterval, when above zero and the C allocator is glibc's, calls glibc's
+	// malloc_trim that often, giving back what glibc's per-thread arenas keep of freed libvips
+	// buffers. Process-wide: the first New fixes it. Default 0 (off): the shipped start paths
+	// preload jemalloc instead, which measured flatter at the same throughput (BENCHMARKS.md,
+	// "Memory that stays flat").
+	MallocTrimInterval time.Duration `mapstructure:"malloc_trim_interval"`
 }
 
 // Quality holds the default quality (1..100) of each lossy output format.
@@ -137,6 +144,9 @@ func (c Config) Validate() error {
 		if q.v < 1 || q.v > 100 {
 			bad(q.key, "must be 1..100")
 		}
+	}
+	if c.MallocTrimInterval < 0 || (c.MallocTrimInterval > 0 && c.MallocTrimInterval < 100*time.Millisecond) {
+		bad("malloc_trim_interval", "must be 0 (off) or at least 100ms")
 	}
 	if c.PNGCompression < 0 || c.PNGCompression > 9 {
 		bad("png_compression", "must be 0..9")

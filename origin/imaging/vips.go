@@ -50,6 +50,8 @@ func startVips(cfg Config) error {
 		return fmt.Errorf("cache_max_operations: libvips already runs with %d in this process", p.CacheMaxOperations)
 	case p.CacheMaxMemory != cfg.CacheMaxMemory:
 		return fmt.Errorf("cache_max_memory: libvips already runs with %d in this process", p.CacheMaxMemory)
+	case p.MallocTrimInterval != cfg.MallocTrimInterval:
+		return fmt.Errorf("malloc_trim_interval: this process already runs with %s", p.MallocTrimInterval)
 	}
 	return nil
 }
@@ -82,6 +84,7 @@ func startOnce(cfg Config) (err error) {
 		MaxCacheSize:     cfg.CacheMaxOperations,
 	})
 	C.block_loaders()
+	startTrimmer(cfg.MallocTrimInterval)
 	return nil
 }
 

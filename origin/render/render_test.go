@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/origin/source"
 	"github.com/imgorigin/imgorigin/origin/source/sourcetest"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -31,9 +33,16 @@ func (p *recordingProcessor) Admit(in imgprobe.Info, opts imgurl.Options) (int64
 	return int64(in.Width * in.Height / 1e6), p.admitErr
 }
 
-func (p *recordingProcessor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Output, error) {
+func (p *recordingProcessor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (Output, error) {
 	p.calls.Add(1)
-	return Output{Data: []byte(fmt.Sprintf("%s %dx%d <- %s %dx%d", opts.Format, opts.Width, opts.Height, in.Format, in.Width, in.Height)), Format: opts.Format}, nil
+	s := fmt.Sprintf("%s %dx%d <- %s %dx%d", opts.Format, opts.Width, opts.Height, in.Format, in.Width, in.Height)
+	if marks.Image != nil {
+		s += fmt.Sprintf(" + mark %s %dx%d", marks.Image.Info.Format, marks.Image.Info.Width, marks.Image.Info.Height)
+	}
+	if marks.Text != nil {
+		s += fmt.Sprintf(" + text %q", marks.Text.Text)
+	}
+	return Output{Data: []byte(s), Format: opts.Format}, nil
 }
 
 type admitter struct{ err error }
@@ -178,6 +187,24 @@ func TestFailureKinds(t *testing.T) {
 	}
 }
 
+// TestTruncatedWording: a truncated original is refused in its own format's terms; only a
+// JPEG "ends before its last marker".
+func TestTruncatedWording(t *testing.T) {
+	mem := sourcetest.NewMemory()
+	whole := pngBytes(t, 64, 64)
+	mem.Put("cut.png", whole[:len(whole)-20]) // the header is whole, IEND is gone
+	r := newRenderer(t, DefaultConfig(), mem, &recordingProcessor{}, admitter{})
+	p, err := r.Parse("/i/thumb/mem/cut.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Render(context.Background(), p, "")
+	msg := failure.PublicMessage(err)
+	if failure.KindOf(err) != failure.KindUnprocessable || !strings.Contains(msg, "IEND") || strings.Contains(err.Error(), "marker") {
+		t.Errorf("truncated PNG: %v (public %q); want 422 naming IEND, no marker", err, msg)
+	}
+}
+
 func TestNonCanonicalPathNamesTheCanonicalOne(t *testing.T) {
 	r := newRenderer(t, DefaultConfig(), sourcetest.NewMemory(), &recordingProcessor{}, admitter{})
 	_, err := r.Parse("/i/f_webp,w_300/mem/a.jpg")
@@ -308,9 +335,9 @@ type stuckProcessor struct {
 	unblock chan struct{}
 }
 
-func (p *stuckProcessor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Output, error) {
+func (p *stuckProcessor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (Output, error) {
 	<-p.unblock
-	return p.recordingProcessor.Process(ctx, data, in, opts)
+	return p.recordingProcessor.Process(ctx, data, in, opts, marks)
 }
 
 type countingAdmitter struct{ held atomic.Int64 }

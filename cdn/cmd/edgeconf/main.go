@@ -59,12 +59,15 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.DemoRoot, "demo-root", cfg.DemoRoot, "directory served as static files under /demo/ (local runs only)")
 	fs.StringVar(&cfg.UploadMaxBody, "upload-max-body", cfg.UploadMaxBody, "body bound of the write path /u/ (nginx size)")
 	fs.StringVar(&cfg.FormatHeader, "format-header", cfg.FormatHeader, "header carrying the f_auto bucket on pulls (the origin's render.auto.header)")
+	referers := fs.String("referers", "", "hotlink protection: allowed Referer hosts, comma-separated (*.example.com, example.*); empty: off")
+	fs.BoolVar(&cfg.Hotlink.AllowEmpty, "referer-allow-empty", cfg.Hotlink.AllowEmpty, "with -referers: let requests without a Referer through")
 	formatMaps := fs.String("format-maps", "", "file of f_auto maps from `origin render-formats` (default: the default rules)")
 	out := fs.String("o", "", "output file (default stdout)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	cfg.UseStale = splitList(*useStale)
+	cfg.Hotlink.Referers = splitList(*referers)
 	cfg.Auth.Keys = splitList(getenv("EDGE_AUTH_KEYS"))
 	cfg.OriginSecret.Value = getenv("EDGE_ORIGIN_SECRET")
 	cfg.PurgeToken = getenv("EDGE_PURGE_TOKEN")
