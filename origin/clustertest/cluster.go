@@ -171,6 +171,13 @@ func launch(t TB, opts Options) (*Cluster, error) {
 	if opts.ShardKey != "" {
 		c.ShardKey = opts.ShardKey
 	}
+	// Nodes allocate with jemalloc, as every start path has them (`origin allocator-env`);
+	// Options.Env comes after, so a test can still override it.
+	alloc, err := exec.Command(filepath.Join(bin, "origin"), "allocator-env").Output()
+	if err != nil {
+		return nil, fmt.Errorf("clustertest: origin allocator-env (libjemalloc2 missing? scripts/install-deps): %w", err)
+	}
+	c.env = append(strings.Fields(string(alloc)), opts.Env...)
 	for _, d := range []string{c.LocalDir, c.LegacyDir, filepath.Join(dir, "logs")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err

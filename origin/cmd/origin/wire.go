@@ -69,6 +69,15 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	if err != nil {
 		return nil, err
 	}
+	switch alloc := imaging.Allocator(); {
+	case alloc == imaging.AllocatorJemalloc:
+		log.Info("C allocator", "allocator", alloc)
+	case cfg.Imaging.MallocTrimInterval > 0:
+		log.Info("C allocator", "allocator", alloc, "malloc_trim_interval", cfg.Imaging.MallocTrimInterval.String())
+	default:
+		log.Warn("C allocator is glibc's without trimming: its per-thread arenas keep freed libvips buffers and RSS grows far past the Go heap; start the origin with `env $(origin allocator-env)` (jemalloc) or set imaging.malloc_trim_interval",
+			"allocator", alloc)
+	}
 	adm, err := admission.New(cfg.Admission)
 	if err != nil {
 		return nil, err
