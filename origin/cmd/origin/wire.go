@@ -90,6 +90,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 		return nil, err
 	}
 	n.auth = az
+	// What the token checks protect, per mode (auth.Config.Protects): behind a caching CDN a
+	// check at the origin sees cache misses only, and an operator must know it.
+	log.Info("authorization", "protects", cfg.Auth.Protects(), "per_view", cfg.Auth.PerView)
 	if !az.Enabled() {
 		log.Warn("SIGNATURE CHECKS ARE OFF (auth.mode: off): every well-formed URL is served. Configure auth.keys and remove auth.mode: off before exposing this node.")
 	}
