@@ -45,6 +45,10 @@ func TestExampleConfigLoads(t *testing.T) {
 	if len(c.Cluster.Pool) != 3 || c.Cluster.Pool[2].Internal != "127.0.0.1:9103" {
 		t.Errorf("pool: %+v", c.Cluster.Pool)
 	}
+	if wm := c.Render.Watermarks; wm.Images["logo"].Key != "marks/logo.png" || wm.Images["logo"].Opacity != 70 ||
+		!wm.Texts["sample"].Shadow || wm.Texts["sample"].Text != "样品 sample 見本 견본" || wm.Texts["sample"].Size != 0.05 {
+		t.Errorf("watermarks not as written: %+v", wm)
+	}
 }
 
 // unsigned is the environment of a node that serves unsigned URLs, written explicitly.

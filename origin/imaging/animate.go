@@ -12,7 +12,7 @@ import (
 // animate decodes every frame (in.Frames, already within the frame budget) as one tall strip,
 // runs the still pipeline's steps on each frame, and joins the frames again with the source's
 // delays and loop count.
-func (e *Engine) animate(data []byte, in imgprobe.Info, opts imgurl.Options, p plan) (*vips.ImageRef, error) {
+func (e *Engine) animate(data []byte, in imgprobe.Info, opts imgurl.Options, g geometry, p plan, ov overlays) (*vips.ImageRef, error) {
 	params := vips.NewImportParams()
 	params.FailOnError.Set(e.cfg.FailOnWarning)
 	params.NumPages.Set(in.Frames)
@@ -55,10 +55,19 @@ func (e *Engine) animate(data []byte, in imgprobe.Info, opts imgurl.Options, p p
 		if err := f.SetPageHeight(ph); err != nil {
 			return nil, loadFailure(err)
 		}
-		if err := resizeTo(f, p.rw, p.rh); err != nil {
+		if !g.region.IsZero() {
+			if err := f.ExtractArea(g.region.X, g.region.Y, g.region.W, g.region.H); err != nil {
+				return nil, loadFailure(err)
+			}
+		}
+		tw, th := g.beforeTurn(p.rw, p.rh)
+		if err := resizeTo(f, tw, th); err != nil {
 			return nil, loadFailure(err)
 		}
-		if err := e.finish(f, opts, p); err != nil {
+		if err := g.turn(f); err != nil {
+			return nil, vipsFailure("rotate", err)
+		}
+		if err := e.finish(f, opts, p, ov); err != nil {
 			return nil, err
 		}
 	}

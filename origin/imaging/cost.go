@@ -16,6 +16,7 @@ import (
 // Decoder factors: JPEG 1, GIF 1, PNG 2, WebP 2, AVIF/HEIF 4. Encoder factors: JPEG 1, PNG 2,
 // GIF 2, WebP 3, AVIF 8. A 12 MP JPEG → 300 px JPEG costs 13; a 4096×4096 AVIF output 135;
 // 200 frames of 800×600 WebP 288 (both above the default admission capacity: they run alone).
+// Operations beyond a resize add their own terms (operationsCost).
 func cost(in imgprobe.Info, opts imgurl.Options, p plan) int64 {
 	frames := 1.0
 	if animatedOutput(in, opts) {
@@ -23,7 +24,7 @@ func cost(in imgprobe.Info, opts imgurl.Options, p plan) int64 {
 	}
 	src := float64(in.Pixels()) / 1e6 * frames
 	out := float64(p.cw) * float64(p.ch) / 1e6 * frames
-	c := math.Ceil(src*decodeFactor(in.Format) + out*encodeFactor(opts.Format))
+	c := math.Ceil(src*decodeFactor(in.Format) + out*encodeFactor(opts.Format) + operationsCost(src, out, opts))
 	if c < 1 || math.IsNaN(c) {
 		return 1
 	}
@@ -53,4 +54,39 @@ func encodeFactor(f imgurl.Format) float64 {
 		return 3
 	}
 	return 8 // AVIF and anything else
+}
+
+// operationsCost prices the operations beyond a plain resize, from src and out megapixels
+// (frames included), as measured by BenchmarkOperations (BENCHMARKS.md §9: a 1600×1200 JPEG to
+// an 800 px JPEG, where one cost unit is about 7 ms of CPU):
+//
+//	c_ region, rot_     the source is decoded whole for random access (no streaming through
+//	                    vips_thumbnail): +1 × source MP for a region, +2 × for a turn
+//	flip_h, g_fp        within the noise of a plain resize: 0
+//	blur_               +0.5 × output MP × sigma (the Gaussian mask grows with sigma)
+//	sh_                 +(8 + sigma) × output MP (sRGB → LAB → sRGB around the convolution)
+//	wm_                 +2 × output MP (decode, scale and composite the mark), tiled +6;
+//	                    Admit does not see the mark's settings, so every wm_ is priced at 6
+//	tm_                 +1 + 1 × output MP (Pango layout and rasterising, composite)
+func operationsCost(src, out float64, opts imgurl.Options) float64 {
+	var c float64
+	switch {
+	case opts.Rotate != 0:
+		c += 2 * src
+	case !opts.Crop.IsZero():
+		c += src
+	}
+	if opts.Blur > 0 {
+		c += 0.5 * out * opts.Blur
+	}
+	if opts.Sharpen > 0 {
+		c += (8 + opts.Sharpen) * out
+	}
+	if opts.Watermark != "" {
+		c += 6 * out
+	}
+	if opts.Text != "" {
+		c += 1 + out
+	}
+	return c
 }

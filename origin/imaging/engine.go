@@ -9,14 +9,23 @@ import (
 	"github.com/davidbyttow/govips/v2/vips"
 
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
+	"github.com/imgorigin/imgorigin/origin/render"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// Error kinds; Process wraps one of them with %w (or returns the context's error).
+// Error causes; Admit and Process return a failure kind wrapping one of them (failure.go), or
+// the context's error.
 var (
 	ErrLimits      = errors.New("imaging: image exceeds the processing limits")
 	ErrUnsupported = errors.New("imaging: unsupported image or option")
 	ErrCorrupt     = errors.New("imaging: corrupt image")
+	// ErrBadOption: the options do not fit this image (a crop region outside it) or name a
+	// mark the caller did not resolve. The request, not the image, is at fault.
+	ErrBadOption = errors.New("imaging: option does not fit the image")
+	// ErrBadMark: a watermark's image or text cannot be drawn (not an image, over the limits,
+	// a font that cannot render). No variant is made without its mark.
+	ErrBadMark = errors.New("imaging: watermark cannot be drawn")
 )
 
 // OutputError is the error of a request whose output is above Config.MaxOutputPixels. It is
@@ -38,16 +47,9 @@ func (e *OutputError) Error() string {
 // Is makes an OutputError match ErrLimits.
 func (e *OutputError) Is(target error) bool { return target == ErrLimits }
 
-// Result is an encoded output image.
-type Result struct {
-	Data          []byte
-	Format        imgurl.Format
-	Width, Height int // of one frame
-	// Decode is the time spent loading the header and building the pipeline, Encode the
-	// time spent making the output. libvips is demand-driven: the pixels are decoded,
-	// resized and encoded as the encoder pulls them, so that work counts as Encode.
-	Decode, Encode time.Duration
-}
+// Result is an encoded output image: the render use case's Output, which the engine produces
+// as its render.Processor.
+type Result = render.Output
 
 // Engine processes images. It is safe for concurrent use; bound concurrency with package
 // admission.
@@ -73,9 +75,9 @@ func (e *Engine) Config() Config { return e.cfg }
 // returns the admission cost (see Cost): the input limits, the plan (extreme aspect ratios)
 // and the output budget.
 func (e *Engine) Admit(in imgprobe.Info, opts imgurl.Options) (int64, error) {
-	p, err := e.checkLimits(in, opts)
+	_, p, err := e.checkLimits(in, opts)
 	if err != nil {
-		return 0, err
+		return 0, failureOf(err)
 	}
 	return cost(in, opts, p), nil
 }
@@ -85,24 +87,29 @@ func animatedOutput(in imgprobe.Info, opts imgurl.Options) bool {
 		(opts.Format == imgurl.GIF || opts.Format == imgurl.WebP)
 }
 
-// checkLimits checks the header and the options against the limits and returns the plan.
-func (e *Engine) checkLimits(in imgprobe.Info, opts imgurl.Options) (plan, error) {
+// checkLimits checks the header and the options against the limits and returns the
+// geometry (crop region, turn) and the plan.
+func (e *Engine) checkLimits(in imgprobe.Info, opts imgurl.Options) (geometry, plan, error) {
 	if err := e.checkInput(in, opts); err != nil {
-		return plan{}, err
+		return geometry{}, plan{}, err
 	}
 	uw, uh := in.Upright()
-	p, err := makePlan(uw, uh, opts, e.cfg.MaxOutputSide)
+	g, err := makeGeometry(uw, uh, opts)
 	if err != nil {
-		return plan{}, err
+		return geometry{}, plan{}, err
+	}
+	p, err := makePlan(g.w, g.h, opts, e.cfg.MaxOutputSide)
+	if err != nil {
+		return geometry{}, plan{}, err
 	}
 	frames := 1
 	if animatedOutput(in, opts) {
 		frames = in.Frames
 	}
 	if int64(p.cw)*int64(p.ch)*int64(frames) > e.cfg.MaxOutputPixels {
-		return plan{}, &OutputError{Width: p.cw, Height: p.ch, Frames: frames, Max: e.cfg.MaxOutputPixels}
+		return geometry{}, plan{}, &OutputError{Width: p.cw, Height: p.ch, Frames: frames, Max: e.cfg.MaxOutputPixels}
 	}
-	return p, nil
+	return g, p, nil
 }
 
 func (e *Engine) checkInput(in imgprobe.Info, opts imgurl.Options) error {
@@ -137,26 +144,37 @@ func (e *Engine) checkInput(in imgprobe.Info, opts imgurl.Options) error {
 }
 
 // Process decodes data (whose header was probed as in), transforms it as opts says and
-// encodes it. Limits are checked before anything is decoded. ctx is checked between steps: a
-// running libvips operation cannot be interrupted, so callers bound the work with admission
-// and the limits rather than with deadlines alone.
+// encodes it, with no watermark (ProcessMarked draws them).
 func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Result, error) {
+	return e.ProcessMarked(ctx, data, in, opts, watermark.Set{})
+}
+
+// processMarked is ProcessMarked before its errors are mapped to failure kinds.
+func (e *Engine) processMarked(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
-	p, err := e.checkLimits(in, opts)
+	g, p, err := e.checkLimits(in, opts)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := e.checkMarks(opts, marks); err != nil {
 		return Result{}, err
 	}
 	if !matchesFormat(data, in.Format) {
 		return Result{}, fmt.Errorf("%w: bytes are not %s", ErrCorrupt, in.Format)
 	}
 	t0 := time.Now()
+	ov, err := prepareMarks(marks, p.cw, p.ch, e.cfg.FailOnWarning)
+	if err != nil {
+		return Result{}, err
+	}
+	defer ov.close()
 	var img *vips.ImageRef
 	if animatedOutput(in, opts) {
-		img, err = e.animate(data, in, opts, p)
+		img, err = e.animate(data, in, opts, g, p, ov)
 	} else {
-		img, err = e.still(data, in, opts, p)
+		img, err = e.still(data, in, opts, g, p, ov)
 	}
 	if err != nil {
 		return Result{}, err
@@ -187,31 +205,57 @@ func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opt
 }
 
 // still produces the single output frame, ready to encode.
-func (e *Engine) still(data []byte, in imgprobe.Info, opts imgurl.Options, p plan) (*vips.ImageRef, error) {
+func (e *Engine) still(data []byte, in imgprobe.Info, opts imgurl.Options, g geometry, p plan, ov overlays) (*vips.ImageRef, error) {
 	var (
 		img *vips.ImageRef
 		err error
 	)
-	if p.crop && p.gravity == imgurl.GravitySmart {
+	tw, th := g.beforeTurn(p.rw, p.rh)
+	smart := p.crop && p.gravity == imgurl.GravitySmart
+	switch {
+	case !g.region.IsZero() || g.rotate != 0:
+		// A region needs random access to the decoded image, and so does a turn (libvips
+		// rotates by reading the whole input): vips_thumbnail streams, so these load whole
+		// (with JPEG shrink-on-load).
+		img, err = scaleRegion(data, in, g, tw, th, e.cfg.FailOnWarning)
+	case smart:
 		// Attention needs random access to the scaled image: vips_thumbnail does scale and
 		// crop in one, with shrink-on-load.
-		img, err = scaleSmart(data, p, e.cfg.FailOnWarning)
-		p.rw, p.rh, p.crop = p.cw, p.ch, false
-	} else {
-		img, err = e.scale(data, in, p)
+		sp := p
+		sp.cw, sp.ch = g.beforeTurn(p.cw, p.ch)
+		img, err = scaleSmart(data, sp, e.cfg.FailOnWarning)
+		p.rw, p.rh, p.crop, smart = p.cw, p.ch, false, false
+	default:
+		sp := p
+		sp.rw, sp.rh = tw, th
+		img, err = e.scale(data, in, sp)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := e.finish(img, opts, p); err != nil {
+	if err := g.turn(img); err != nil {
+		img.Close()
+		return nil, vipsFailure("rotate", err)
+	}
+	if smart { // after a region: attention on the scaled, turned region
+		if err := fitExact(img, p.rw, p.rh); err == nil {
+			err = img.SmartCrop(p.cw, p.ch, vips.InterestingAttention)
+		}
+		if err != nil {
+			img.Close()
+			return nil, vipsFailure("crop", err)
+		}
+		p.rw, p.rh, p.crop = p.cw, p.ch, false
+	}
+	if err := e.finish(img, opts, p, ov); err != nil {
 		img.Close()
 		return nil, err
 	}
 	return img, nil
 }
 
-// finish runs the steps after scaling on one frame: crop, pad, alpha.
-func (e *Engine) finish(img *vips.ImageRef, opts imgurl.Options, p plan) error {
+// finish runs the steps after scaling on one frame: crop, pad, blur and sharpen, marks, alpha.
+func (e *Engine) finish(img *vips.ImageRef, opts imgurl.Options, p plan, ov overlays) error {
 	if err := fitExact(img, p.rw, p.rh); err != nil {
 		return vipsFailure("resize", err)
 	}
@@ -229,6 +273,12 @@ func (e *Engine) finish(img *vips.ImageRef, opts imgurl.Options, p plan) error {
 		if err := pad(img, p, bg, keepAlpha); err != nil {
 			return vipsFailure("pad", err)
 		}
+	}
+	if err := effects(img, opts); err != nil {
+		return err
+	}
+	if err := composite(img, ov); err != nil {
+		return err
 	}
 	if img.HasAlpha() && !keepAlpha {
 		if err := img.Flatten(&vips.Color{R: bg.R, G: bg.G, B: bg.B}); err != nil {

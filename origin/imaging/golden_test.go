@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/davidbyttow/govips/v2/vips"
 
 	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -33,29 +35,52 @@ func TestGoldens(t *testing.T) {
 	rotated := imagingtest.JPEG(imagingtest.Stored(imagingtest.Photo(480, 640, 12), 6), 90, 6)
 	alpha := imagingtest.PNG(imagingtest.Translucent(300, 200))
 	anim := imagingtest.AnimatedGIF(120, 90, 8)
+	logo := imagingtest.PNG(imagingtest.Translucent(120, 80))
+	logoMark := watermark.ImageConfig{Source: "local", Key: "logo.png", X: 8, Y: 8, Opacity: 80}.Resolve(logo, probe(t, logo))
+	cjk := watermark.TextConfig{Text: "水印 見本 견본", Size: 0.08, Colour: "ffffff", Gravity: "sw", X: 10, Y: 10, Shadow: true}.Resolve()
+	tiled := watermark.ImageConfig{Source: "local", Key: "logo.png", Size: 0.15, Tile: true, X: 20, Y: 20, Opacity: 40}.Resolve(logo, probe(t, logo))
 	cases := []struct {
-		name string
-		src  []byte
-		o    imgurl.Options
+		name  string
+		src   []byte
+		o     imgurl.Options
+		marks watermark.Set
 	}{
-		{"photo-w300.jpeg", photo, imgurl.Options{Width: 300, Format: imgurl.JPEG}},
-		{"photo-cover-ne.webp", photo, imgurl.Options{Width: 200, Height: 200, Gravity: imgurl.GravityNorthEast, Format: imgurl.WebP}},
-		{"photo-cover-sw.png", photo, imgurl.Options{Width: 200, Height: 200, Gravity: imgurl.GravitySouthWest, Format: imgurl.PNG}},
-		{"photo-cover-smart.avif", photo, imgurl.Options{Width: 200, Height: 300, Gravity: imgurl.GravitySmart, Format: imgurl.AVIF}},
-		{"photo-pad.png", photo, imgurl.Options{Width: 300, Height: 300, Fit: imgurl.FitPad, Background: "203040", Format: imgurl.PNG}},
-		{"photo-fill.gif", photo, imgurl.Options{Width: 200, Height: 100, Fit: imgurl.FitFill, Format: imgurl.GIF}},
-		{"photo-contain-dpr2.jpeg", photo, imgurl.Options{Width: 100, Height: 100, Fit: imgurl.FitContain, DPR: 2, Format: imgurl.JPEG}},
-		{"rotated6-h200.jpeg", rotated, imgurl.Options{Height: 200, Format: imgurl.JPEG}},
-		{"alpha-on-white.jpeg", alpha, imgurl.Options{Width: 150, Format: imgurl.JPEG}},
-		{"alpha-pad.webp", alpha, imgurl.Options{Width: 150, Height: 150, Fit: imgurl.FitPad, Format: imgurl.WebP}},
-		{"anim-w60.gif", anim, imgurl.Options{Width: 60, Format: imgurl.GIF}},
-		{"anim-first-frame.jpeg", anim, imgurl.Options{Width: 60, Format: imgurl.JPEG}},
+		{"photo-w300.jpeg", photo, imgurl.Options{Width: 300, Format: imgurl.JPEG}, watermark.Set{}},
+		{"photo-cover-ne.webp", photo, imgurl.Options{Width: 200, Height: 200, Gravity: imgurl.GravityNorthEast, Format: imgurl.WebP}, watermark.Set{}},
+		{"photo-cover-sw.png", photo, imgurl.Options{Width: 200, Height: 200, Gravity: imgurl.GravitySouthWest, Format: imgurl.PNG}, watermark.Set{}},
+		{"photo-cover-smart.avif", photo, imgurl.Options{Width: 200, Height: 300, Gravity: imgurl.GravitySmart, Format: imgurl.AVIF}, watermark.Set{}},
+		{"photo-pad.png", photo, imgurl.Options{Width: 300, Height: 300, Fit: imgurl.FitPad, Background: "203040", Format: imgurl.PNG}, watermark.Set{}},
+		{"photo-fill.gif", photo, imgurl.Options{Width: 200, Height: 100, Fit: imgurl.FitFill, Format: imgurl.GIF}, watermark.Set{}},
+		{"photo-contain-dpr2.jpeg", photo, imgurl.Options{Width: 100, Height: 100, Fit: imgurl.FitContain, DPR: 2, Format: imgurl.JPEG}, watermark.Set{}},
+		{"rotated6-h200.jpeg", rotated, imgurl.Options{Height: 200, Format: imgurl.JPEG}, watermark.Set{}},
+		{"alpha-on-white.jpeg", alpha, imgurl.Options{Width: 150, Format: imgurl.JPEG}, watermark.Set{}},
+		{"alpha-pad.webp", alpha, imgurl.Options{Width: 150, Height: 150, Fit: imgurl.FitPad, Format: imgurl.WebP}, watermark.Set{}},
+		{"anim-w60.gif", anim, imgurl.Options{Width: 60, Format: imgurl.GIF}, watermark.Set{}},
+		{"anim-first-frame.jpeg", anim, imgurl.Options{Width: 60, Format: imgurl.JPEG}, watermark.Set{}},
+		{"photo-crop-region.jpeg", photo, imgurl.Options{Crop: imgurl.Region{X: 320, Y: 0, W: 320, H: 240}, Width: 200, Format: imgurl.JPEG}, watermark.Set{}},
+		{"photo-rot90.webp", photo, imgurl.Options{Rotate: 90, Width: 150, Format: imgurl.WebP}, watermark.Set{}},
+		{"photo-rot270-flip.png", photo, imgurl.Options{Rotate: 270, Flip: imgurl.FlipHorizontal, Height: 200, Format: imgurl.PNG}, watermark.Set{}},
+		{"rotated6-rot180.jpeg", rotated, imgurl.Options{Rotate: 180, Height: 200, Format: imgurl.JPEG}, watermark.Set{}},
+		{"photo-focus.jpeg", photo, imgurl.Options{Width: 150, Height: 300, Gravity: imgurl.GravityFocus, FocusX: 0.8, FocusY: 0.3, Format: imgurl.JPEG}, watermark.Set{}},
+		{"photo-blur.jpeg", photo, imgurl.Options{Width: 300, Blur: 4, Format: imgurl.JPEG}, watermark.Set{}},
+		{"photo-sharpen.webp", photo, imgurl.Options{Width: 300, Sharpen: 1.5, Format: imgurl.WebP}, watermark.Set{}},
+		{"alpha-on-bg.jpeg", alpha, imgurl.Options{Width: 150, Background: "203040", Format: imgurl.JPEG}, watermark.Set{}},
+		{"photo-wm.jpeg", photo, imgurl.Options{Width: 400, Watermark: "logo", Format: imgurl.JPEG}, watermark.Set{Image: logoMark}},
+		{"photo-wm-tiled.png", photo, imgurl.Options{Width: 300, Watermark: "tiles", Format: imgurl.PNG}, watermark.Set{Image: tiled}},
+		{"photo-text-cjk.jpeg", photo, imgurl.Options{Width: 400, Text: "cjk", Format: imgurl.JPEG}, watermark.Set{Text: cjk}},
+		{"photo-everything.jpeg", photo, imgurl.Options{Crop: imgurl.Region{X: 40, Y: 40, W: 560, H: 400}, Rotate: 90, Width: 240, Height: 240,
+			Gravity: imgurl.GravityFocus, FocusX: 0.5, FocusY: 0.2, Sharpen: 0.8, Watermark: "logo", Text: "cjk", Quality: 85, Format: imgurl.JPEG},
+			watermark.Set{Image: logoMark, Text: cjk}},
+		{"anim-rot90-text.gif", anim, imgurl.Options{Rotate: 90, Width: 60, Text: "cjk", Format: imgurl.GIF}, watermark.Set{Text: cjk}},
 	}
 	want := readGoldens(t)
 	got := map[string]uint64{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := process(t, e, c.src, c.o)
+			r, err := e.ProcessMarked(context.Background(), c.src, probe(t, c.src), c.o, c.marks)
+			if err != nil {
+				t.Fatal(err)
+			}
 			h := dHash(t, r.Data)
 			got[c.name] = h
 			if *update {

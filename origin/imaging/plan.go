@@ -18,6 +18,7 @@ type plan struct {
 	crop    bool // cover: cut cw×ch out of rw×rh at gravity
 	pad     bool // pad: embed rw×rh in cw×ch at gravity
 	gravity imgurl.Gravity
+	fx, fy  float64 // the focal point, with GravityFocus
 }
 
 // makePlan computes the geometry. DPR multiplies the requested size; a request larger than
@@ -47,7 +48,7 @@ func makePlan(sw, sh int, o imgurl.Options, maxSide int) (plan, error) {
 		}
 	}
 	fw, fh := float64(sw), float64(sh)
-	p := plan{gravity: o.Gravity}
+	p := plan{gravity: o.Gravity, fx: o.FocusX, fy: o.FocusY}
 	switch {
 	case W == 0 && H == 0:
 		p.rw, p.rh = sw, sh

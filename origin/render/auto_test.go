@@ -13,6 +13,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/origin/source/sourcetest"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -27,7 +28,7 @@ var signatures = map[imgurl.Format]string{
 
 func (p *signatureProcessor) Admit(imgprobe.Info, imgurl.Options) (int64, error) { return 1, nil }
 
-func (p *signatureProcessor) Process(_ context.Context, _ []byte, _ imgprobe.Info, o imgurl.Options) (Output, error) {
+func (p *signatureProcessor) Process(_ context.Context, _ []byte, _ imgprobe.Info, o imgurl.Options, _ watermark.Set) (Output, error) {
 	p.asked = append(p.asked, o.Format)
 	return Output{Data: []byte(signatures[o.Format] + "pixels"), Format: o.Format}, nil
 }

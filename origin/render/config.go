@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -28,6 +29,8 @@ type Config struct {
 	StatTTL time.Duration `mapstructure:"stat_ttl"`
 	// Limits bound every number in a URL.
 	Limits LimitsConfig `mapstructure:"limits"`
+	// Watermarks are the named image and text marks URLs apply with wm_{name} and tm_{name}.
+	Watermarks watermark.Config `mapstructure:"watermarks"`
 	// Auto is the f_auto negotiation: format order, the fallback-only switch, the CDN's
 	// bucket header. The front and edge maps are rendered from it.
 	Auto autoformat.Config `mapstructure:"auto"`
@@ -40,11 +43,14 @@ type LimitsConfig struct {
 	MaxDPR     float64 `mapstructure:"max_dpr"`
 	MaxKeyLen  int     `mapstructure:"max_key_len"`
 	MaxPathLen int     `mapstructure:"max_path_len"`
+	MaxBlur    float64 `mapstructure:"max_blur"`    // largest blur_ sigma
+	MaxSharpen float64 `mapstructure:"max_sharpen"` // largest sh_ sigma
 }
 
 // Grammar returns the limits as the grammar package wants them.
 func (l LimitsConfig) Grammar() imgurl.Limits {
-	return imgurl.Limits{MaxWidth: l.MaxWidth, MaxHeight: l.MaxHeight, MaxDPR: l.MaxDPR, MaxKeyLen: l.MaxKeyLen, MaxPathLen: l.MaxPathLen}
+	return imgurl.Limits{MaxWidth: l.MaxWidth, MaxHeight: l.MaxHeight, MaxDPR: l.MaxDPR, MaxKeyLen: l.MaxKeyLen, MaxPathLen: l.MaxPathLen,
+		MaxBlur: l.MaxBlur, MaxSharpen: l.MaxSharpen}
 }
 
 // DefaultConfig returns the defaults.
@@ -61,8 +67,10 @@ func DefaultConfig() Config {
 		PipelineVersion: "1",
 		Timeout:         30 * time.Second,
 		StatTTL:         10 * time.Second,
-		Limits:          LimitsConfig{MaxWidth: d.MaxWidth, MaxHeight: d.MaxHeight, MaxDPR: d.MaxDPR, MaxKeyLen: d.MaxKeyLen, MaxPathLen: d.MaxPathLen},
-		Auto:            autoformat.DefaultConfig(),
+		Limits: LimitsConfig{MaxWidth: d.MaxWidth, MaxHeight: d.MaxHeight, MaxDPR: d.MaxDPR, MaxKeyLen: d.MaxKeyLen, MaxPathLen: d.MaxPathLen,
+			MaxBlur: d.MaxBlur, MaxSharpen: d.MaxSharpen},
+		Watermarks: watermark.DefaultConfig(),
+		Auto:       autoformat.DefaultConfig(),
 	}
 }
 
@@ -96,6 +104,15 @@ func (c Config) Validate() error {
 	if l.MaxDPR < 1 || l.MaxDPR > 8 {
 		errs = append(errs, errors.New("render.limits.max_dpr: must be 1..8"))
 	}
+	if !(l.MaxBlur >= 0.1 && l.MaxBlur <= 100) {
+		errs = append(errs, errors.New("render.limits.max_blur: must be 0.1..100"))
+	}
+	if !(l.MaxSharpen >= 0.1 && l.MaxSharpen <= 20) {
+		errs = append(errs, errors.New("render.limits.max_sharpen: must be 0.1..20"))
+	}
+	if err := c.Watermarks.Validate("render.watermarks"); err != nil {
+		errs = append(errs, err)
+	}
 	if l.MaxKeyLen < 1 || l.MaxPathLen < 16 {
 		errs = append(errs, errors.New("render.limits.max_key_len, max_path_len: must be positive (path at least 16)"))
 	}
@@ -108,8 +125,16 @@ func (c Config) Validate() error {
 				errs = append(errs, fmt.Errorf("render.presets.%s: preset names are [a-z0-9][a-z0-9-]{0,31}", name))
 				continue
 			}
-			if _, err := parsePreset(spec, l.Grammar()); err != nil {
+			o, err := parsePreset(spec, l.Grammar())
+			if err != nil {
 				errs = append(errs, fmt.Errorf("render.presets.%s: %w", name, err))
+				continue
+			}
+			if _, ok := c.Watermarks.Images[o.Watermark]; o.Watermark != "" && !ok {
+				errs = append(errs, fmt.Errorf("render.presets.%s: no image watermark %q in render.watermarks.images", name, o.Watermark))
+			}
+			if _, ok := c.Watermarks.Texts[o.Text]; o.Text != "" && !ok {
+				errs = append(errs, fmt.Errorf("render.presets.%s: no text watermark %q in render.watermarks.texts", name, o.Text))
 			}
 		}
 	}

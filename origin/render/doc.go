@@ -7,10 +7,13 @@
 //
 // Cache keys never need invalidation. A variant key is
 //
-//	{canonical escaped path} "#" {pipeline version} "#" [ {format bucket} "#" ] {source identity}
+//	{canonical escaped path} "#" {pipeline version} "#" [ {format bucket} "#" ] [ {marks} "#" ]
+//	{source identity}
 //
 // where the format bucket (avif, webp, fallback: package autoformat) is present exactly when the
-// path's options (explicit or through a preset) are f_auto. The path, not the bucket, decides the
+// path's options (explicit or through a preset) are f_auto, and marks (watermark.Identity: the
+// hash of the marks' settings and of the mark image's source identity) exactly when they name a
+// watermark, so a changed mark gets new variant keys. The path, not the bucket, decides the
 // shard key, so all buckets of a variant live on the original's owner and each is rendered once
 // per cluster; the ETag hashes the whole key, so it differs per bucket.
 // An f_auto answer's Content-Type is read from the rendered bytes (Sniff). An original key is

@@ -13,24 +13,34 @@ import (
 // The cache keys (formats in the package documentation). Each is built by its String method
 // and read back by its parse function, here and nowhere else; FuzzKeys checks the round trip.
 
-// variantKey is a variants cache key. bucket is set for f_auto variants only.
+// variantKey is a variants cache key. bucket is set for f_auto variants only, marks for
+// variants with a watermark (wm_ or tm_) only.
 type variantKey struct {
 	path     string // canonical escaped path (imgurl.Path.String)
 	version  string // render.pipeline_version
 	bucket   autoformat.Bucket
+	marks    string // watermark.Identity of the variant's marks: base64url, no '#'
 	identity string // the source's identity of the original
 }
 
 func (k variantKey) String() string {
-	if k.bucket == "" {
-		return k.path + "#" + k.version + "#" + k.identity
+	s := k.path + "#" + k.version + "#"
+	if k.bucket != "" {
+		s += string(k.bucket) + "#"
 	}
-	return k.path + "#" + k.version + "#" + string(k.bucket) + "#" + k.identity
+	if k.marks != "" {
+		s += k.marks + "#"
+	}
+	return s + k.identity
 }
 
+// marked reports whether options draw a watermark, which puts a marks field in the key.
+func marked(o imgurl.Options) bool { return o.Watermark != "" || o.Text != "" }
+
 // parseVariantKey reads a variant key made with pipeline version version. Whether a bucket
-// field follows the version is decided by the path's options (f_auto or not), which options
-// resolves (presets), so an identity may itself contain '#'. It returns the parsed path and
+// field follows the version, and a marks field after it, is decided by the path's options
+// (f_auto or not, a watermark or not), which options resolves (presets), so an identity may
+// itself contain '#'. It returns the parsed path and
 // its resolved options too. Failures are failure.KindBadRequest (or options' own).
 func parseVariantKey(s, version string, lim imgurl.Limits, options func(imgurl.Variant) (imgurl.Options, error)) (variantKey, imgurl.Path, imgurl.Options, error) {
 	bad := func() (variantKey, imgurl.Path, imgurl.Options, error) {
@@ -61,6 +71,11 @@ func parseVariantKey(s, version string, lim imgurl.Limits, options func(imgurl.V
 		switch k.bucket = autoformat.Bucket(b); k.bucket {
 		case autoformat.AVIF, autoformat.WebP, autoformat.Fallback:
 		default:
+			return bad()
+		}
+	}
+	if marked(opts) {
+		if k.marks, rest, ok = strings.Cut(rest, "#"); !ok || k.marks == "" {
 			return bad()
 		}
 	}

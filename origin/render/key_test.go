@@ -20,6 +20,8 @@ func TestVariantKey(t *testing.T) {
 		{path: "/i/w_32,f_auto/mem/a.png", version: cfg.PipelineVersion, bucket: autoformat.WebP, identity: `"etag#1"`},
 		{path: "/i/w_32,f_webp/mem/a.png", version: cfg.PipelineVersion, identity: `"etag#1"`},
 		{path: "/i/thumb/mem/a%20b.png", version: cfg.PipelineVersion, identity: "1"},
+		{path: "/i/w_32,wm_logo,f_jpeg/mem/a.png", version: cfg.PipelineVersion, marks: "AbC-_9", identity: `"etag#1"`},
+		{path: "/i/w_32,tm_shop,f_auto/mem/a.png", version: cfg.PipelineVersion, bucket: autoformat.AVIF, marks: "x", identity: "#"},
 	} {
 		got, _, _, err := parseVariantKey(k.String(), cfg.PipelineVersion, r.lim, r.Options)
 		if err != nil || got != k {
@@ -33,6 +35,8 @@ func TestVariantKey(t *testing.T) {
 		"/i/f_webp,w_32/mem/a.png#" + cfg.PipelineVersion + "#id",
 		"/i/nosuchpreset/mem/a.png#" + cfg.PipelineVersion + "#id",
 		"/i/w_32,f_webp/mem/a.png",
+		"/i/w_32,wm_logo,f_jpeg/mem/a.png#" + cfg.PipelineVersion + "#id",
+		"/i/w_32,wm_logo,f_jpeg/mem/a.png#" + cfg.PipelineVersion + "##id",
 	} {
 		if _, _, _, err := parseVariantKey(bad, cfg.PipelineVersion, r.lim, r.Options); err == nil {
 			t.Errorf("parse(%q) accepted", bad)

@@ -44,6 +44,10 @@ func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error)
 	if opts.Format == imgurl.Auto {
 		opts.Format = autoFormat(k.bucket, in)
 	}
+	marks, err := r.loadMarks(ctx, opts, k.marks)
+	if err != nil {
+		return nil, err
+	}
 	cost, err := r.proc.Admit(in, opts)
 	if err != nil {
 		return nil, err
@@ -70,7 +74,7 @@ func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error)
 	t2 := time.Now()
 	go func() {
 		defer release()
-		out, err := r.proc.Process(ctx, data, in, opts)
+		out, err := r.proc.Process(ctx, data, in, opts, marks)
 		r.obs.Rendered(opts.Format, time.Since(t2), err)
 		done <- processed{out, err}
 	}()

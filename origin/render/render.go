@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -17,16 +18,19 @@ import (
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/origin/source"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// Output is what a Processor produces.
+// Output is what a Processor produces: an encoded image.
 type Output struct {
 	Data          []byte
 	Format        imgurl.Format
-	Width, Height int
-	Decode        time.Duration
-	Encode        time.Duration
+	Width, Height int // of one frame
+	// Decode is the time spent loading the header and building the pipeline, Encode the
+	// time spent making the output. libvips is demand-driven: the pixels are decoded,
+	// resized and encoded as the encoder pulls them, so that work counts as Encode.
+	Decode, Encode time.Duration
 }
 
 // Processor turns an original into a variant. Implementations map their errors to failure kinds.
@@ -34,8 +38,9 @@ type Processor interface {
 	// Admit checks the probed original against the processing limits, without decoding it,
 	// and returns the cost of processing it (for admission control).
 	Admit(in imgprobe.Info, opts imgurl.Options) (cost int64, err error)
-	// Process decodes, transforms and encodes.
-	Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Output, error)
+	// Process decodes, transforms, draws the marks and encodes. Options that name a mark
+	// missing from marks must fail, never render an unmarked image.
+	Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (Output, error)
 }
 
 // Admitter bounds concurrent processing cost; Acquire fails fast when overloaded.
@@ -95,7 +100,7 @@ type Rendition struct {
 
 // Timings of the steps that ran on this node for this request. Decode is loading the header
 // and building the libvips pipeline; Encode is the pixel work (decode, resize, encode), which
-// libvips runs as the encoder pulls (see imaging.Result).
+// libvips runs as the encoder pulls (see Output).
 type Timings struct {
 	Stat, Fetch, Queue, Decode, Encode time.Duration
 	OriginalOutcome                    Outcome
@@ -129,6 +134,11 @@ func New(cfg Config, sources *source.Registry, proc Processor, adm Admitter, new
 			return nil, fmt.Errorf("render.presets.%s: %w", name, err)
 		}
 		r.presets[name] = o
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Watermarks.Images)) {
+		if m := cfg.Watermarks.Images[name]; !slices.Contains(sources.Names(), m.Source) {
+			return nil, fmt.Errorf("render.watermarks.images.%s.source: no source %q", name, m.Source)
+		}
 	}
 	r.stats = newStatCache(cfg.StatTTL, 10000)
 	r.probes = newLRU[imgprobe.Info](probeMemo)
@@ -216,7 +226,11 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 		return nil, sourceFailure(err)
 	}
 	info := st.info
-	vkey := variantKey{path: p.String(), version: r.cfg.PipelineVersion, bucket: bucket, identity: info.Identity}.String()
+	marks, err := r.markIdentity(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	vkey := variantKey{path: p.String(), version: r.cfg.PipelineVersion, bucket: bucket, marks: marks, identity: info.Identity}.String()
 	data, outcome, err := r.cache.Variant(ctx, vkey)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/origin/source"
 	"github.com/imgorigin/imgorigin/origin/source/sourcetest"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -31,9 +32,16 @@ func (p *recordingProcessor) Admit(in imgprobe.Info, opts imgurl.Options) (int64
 	return int64(in.Width * in.Height / 1e6), p.admitErr
 }
 
-func (p *recordingProcessor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Output, error) {
+func (p *recordingProcessor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (Output, error) {
 	p.calls.Add(1)
-	return Output{Data: []byte(fmt.Sprintf("%s %dx%d <- %s %dx%d", opts.Format, opts.Width, opts.Height, in.Format, in.Width, in.Height)), Format: opts.Format}, nil
+	s := fmt.Sprintf("%s %dx%d <- %s %dx%d", opts.Format, opts.Width, opts.Height, in.Format, in.Width, in.Height)
+	if marks.Image != nil {
+		s += fmt.Sprintf(" + mark %s %dx%d", marks.Image.Info.Format, marks.Image.Info.Width, marks.Image.Info.Height)
+	}
+	if marks.Text != nil {
+		s += fmt.Sprintf(" + text %q", marks.Text.Text)
+	}
+	return Output{Data: []byte(s), Format: opts.Format}, nil
 }
 
 type admitter struct{ err error }
@@ -283,9 +291,9 @@ type stuckProcessor struct {
 	unblock chan struct{}
 }
 
-func (p *stuckProcessor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (Output, error) {
+func (p *stuckProcessor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (Output, error) {
 	<-p.unblock
-	return p.recordingProcessor.Process(ctx, data, in, opts)
+	return p.recordingProcessor.Process(ctx, data, in, opts, marks)
 }
 
 type countingAdmitter struct{ held atomic.Int64 }

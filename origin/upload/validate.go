@@ -10,6 +10,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/origin/render"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -74,7 +75,7 @@ func (s *Service) validate(ctx context.Context, p signer.UploadPolicy, data []by
 		}
 		return image{}, failure.New(failure.KindOverloaded, "the origin is busy, retry shortly", err)
 	}
-	out, err := s.d.Proc.Process(ctx, data, in, opts)
+	out, err := s.d.Proc.Process(ctx, data, in, opts, watermark.Set{})
 	release()
 	if err != nil {
 		return image{}, err

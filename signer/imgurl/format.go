@@ -6,7 +6,7 @@ import (
 )
 
 // String returns the canonical options segment, e.g. "w_300,h_200,fit_pad,bg_ffffff,f_jpeg".
-// Zero fields are left out; the order is fixed: w h fit g dpr q bg f.
+// Zero fields are left out; the order is fixed: c rot flip w h fit g dpr blur sh wm tm q bg f.
 func (o Options) String() string {
 	b := make([]byte, 0, 48)
 	sep := func() {
@@ -14,7 +14,26 @@ func (o Options) String() string {
 			b = append(b, ',')
 		}
 	}
+	num := func(v float64) { b = strconv.AppendFloat(b, v, 'f', -1, 64) }
+	if !o.Crop.IsZero() {
+		b = append(b, "c_"...)
+		for i, v := range [4]int{o.Crop.X, o.Crop.Y, o.Crop.W, o.Crop.H} {
+			if i > 0 {
+				b = append(b, '_')
+			}
+			b = strconv.AppendInt(b, int64(v), 10)
+		}
+	}
+	if o.Rotate != 0 {
+		sep()
+		b = strconv.AppendInt(append(b, "rot_"...), int64(o.Rotate), 10)
+	}
+	if o.Flip != FlipNone {
+		sep()
+		b = append(append(b, "flip_"...), o.Flip...)
+	}
 	if o.Width != 0 {
+		sep()
 		b = strconv.AppendInt(append(b, "w_"...), int64(o.Width), 10)
 	}
 	if o.Height != 0 {
@@ -28,10 +47,35 @@ func (o Options) String() string {
 	if o.Gravity != GravityDefault {
 		sep()
 		b = append(append(b, "g_"...), o.Gravity...)
+		if o.Gravity == GravityFocus {
+			b = append(b, '_')
+			num(o.FocusX)
+			b = append(b, '_')
+			num(o.FocusY)
+		}
 	}
 	if o.DPR != 0 {
 		sep()
-		b = strconv.AppendFloat(append(b, "dpr_"...), o.DPR, 'f', -1, 64)
+		b = append(b, "dpr_"...)
+		num(o.DPR)
+	}
+	if o.Blur != 0 {
+		sep()
+		b = append(b, "blur_"...)
+		num(o.Blur)
+	}
+	if o.Sharpen != 0 {
+		sep()
+		b = append(b, "sh_"...)
+		num(o.Sharpen)
+	}
+	if o.Watermark != "" {
+		sep()
+		b = append(append(b, "wm_"...), o.Watermark...)
+	}
+	if o.Text != "" {
+		sep()
+		b = append(append(b, "tm_"...), o.Text...)
 	}
 	if o.Quality != 0 {
 		sep()

@@ -44,7 +44,7 @@ func FuzzParse(f *testing.F) {
 var (
 	fuzzFits      = []Fit{FitDefault, FitContain, FitFill, FitInside, FitPad}
 	fuzzGravities = []Gravity{GravityDefault, GravityNorth, GravityNorthEast, GravityEast, GravitySouthEast,
-		GravitySouth, GravitySouthWest, GravityWest, GravityNorthWest, GravitySmart}
+		GravitySouth, GravitySouthWest, GravityWest, GravityNorthWest, GravitySmart, GravityFocus}
 	fuzzFormats = []Format{JPEG, PNG, WebP, AVIF, GIF, Auto}
 )
 
@@ -53,21 +53,33 @@ func pick[T any](s []T, i uint8) T { return s[int(i)%len(s)] }
 // FuzzBuild builds a Path from fuzzed fields; every one that validates must survive
 // Parse(Build(x)) == x.
 func FuzzBuild(f *testing.F) {
-	f.Add(uint16(300), uint16(200), uint8(4), uint8(0), uint16(150), uint8(80), uint32(0xffffff), uint8(0), "", "local", "a b/c.jpg")
-	f.Add(uint16(0), uint16(0), uint8(0), uint8(0), uint16(0), uint8(0), uint32(0), uint8(2), "thumb", "s3", "group1/M00/00/00/x.jpg")
-	f.Add(uint16(64), uint16(64), uint8(0), uint8(9), uint16(275), uint8(1), uint32(0), uint8(3), "", "fdfs", "é/%/?/#")
+	f.Add(uint16(300), uint16(200), uint8(4), uint8(0), uint16(150), uint8(80), uint32(0xffffff), uint8(0), "", "local", "a b/c.jpg", uint64(0), uint8(0), uint32(0), uint32(0), "", "")
+	f.Add(uint16(0), uint16(0), uint8(0), uint8(0), uint16(0), uint8(0), uint32(0), uint8(2), "thumb", "s3", "group1/M00/00/00/x.jpg", uint64(0), uint8(0), uint32(0), uint32(0), "", "")
+	f.Add(uint16(64), uint16(64), uint8(0), uint8(9), uint16(275), uint8(1), uint32(0), uint8(3), "", "fdfs", "é/%/?/#", uint64(0), uint8(0), uint32(0), uint32(0), "", "")
+	f.Add(uint16(64), uint16(64), uint8(0), uint8(10), uint16(0), uint8(0), uint32(0x102030), uint8(0), "", "local", "a.png",
+		uint64(10)<<48|uint64(20)<<32|uint64(300)<<16|200, uint8(7), uint32(250)<<16|800, uint32(45)<<16|5, "logo", "shop-cn")
 	lim := DefaultLimits()
-	f.Fuzz(func(t *testing.T, w, h uint16, fit, g uint8, dpr100 uint16, q uint8, bg uint32, format uint8, preset, source, key string) {
+	f.Fuzz(func(t *testing.T, w, h uint16, fit, g uint8, dpr100 uint16, q uint8, bg uint32, format uint8, preset, source, key string,
+		crop uint64, rotFlip uint8, focus1000 uint32, blurSharp10 uint32, wm, tm string) {
 		var v Variant
 		if preset != "" {
 			v.Preset = preset
 		} else {
 			o := Options{Width: int(w), Height: int(h), Fit: pick(fuzzFits, fit), Gravity: pick(fuzzGravities, g),
-				DPR: float64(dpr100) / 100, Quality: int(q), Format: pick(fuzzFormats, format)}
+				DPR: float64(dpr100) / 100, Quality: int(q), Format: pick(fuzzFormats, format),
+				Crop:   Region{X: int(crop >> 48), Y: int(crop >> 32 & 0xffff), W: int(crop >> 16 & 0xffff), H: int(crop & 0xffff)},
+				Rotate: 90 * int(rotFlip&3), Blur: float64(blurSharp10>>16) / 10, Sharpen: float64(blurSharp10&0xffff) / 10,
+				Watermark: wm, Text: tm}
+			if rotFlip&4 != 0 {
+				o.Flip = FlipHorizontal
+			}
+			if o.Gravity == GravityFocus {
+				o.FocusX, o.FocusY = float64(focus1000>>16)/1000, float64(focus1000&0xffff)/1000
+			}
 			if o.DPR == 1 {
 				o.DPR = 0
 			}
-			if o.Fit == FitPad && bg != 0 {
+			if (o.Fit == FitPad || o.Format == JPEG) && bg != 0 {
 				o.Background = hex6(bg)
 			}
 			v.Options = o

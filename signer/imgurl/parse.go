@@ -60,7 +60,7 @@ func whyNotCanonical(p Path, vseg, src string) string {
 	case p.Variant.String() != vseg && p.Variant.Preset != "":
 		return "preset names are lower case"
 	case p.Variant.String() != vseg:
-		return "options have one spelling: order w,h,fit,g,dpr,q,bg,f; defaults left out; lower case; plain numbers"
+		return "options have one spelling: order " + optionOrder + "; defaults left out; lower case; plain numbers; a vertical flip is rot_180,flip_h"
 	case p.Source != src:
 		return "source names are lower case"
 	}
@@ -105,12 +105,13 @@ func parseVariant(seg string) (Variant, error) {
 	if !strings.ContainsAny(seg, "_,") {
 		low := strings.ToLower(seg)
 		if !validName(low) {
-			return Variant{}, invalid("variant: preset names are [a-z0-9][a-z0-9-]{0,31}; options are key_value,… (w, h, fit, g, dpr, q, bg, f)")
+			return Variant{}, invalid("variant: preset names are [a-z0-9][a-z0-9-]{0,31}; options are key_value,… (" + optionList + ")")
 		}
 		return Variant{Preset: low}, nil
 	}
 	var o Options
 	var seen uint
+	var halfTurns int // flip_v and flip_hv, folded into rot after the loop
 	for item := range strings.SplitSeq(seg, ",") {
 		if item == "" {
 			continue
@@ -122,20 +123,41 @@ func parseVariant(seg string) (Variant, error) {
 		k = strings.ToLower(k)
 		bit, known := optionBits[k]
 		if !known {
-			return Variant{}, invalid("unknown option " + strconv.Quote(k) + " (w, h, fit, g, dpr, q, bg, f)")
+			return Variant{}, invalid("unknown option " + strconv.Quote(k) + " (" + optionList + ")")
 		}
 		if seen&bit != 0 {
 			return Variant{}, invalid("option " + k + " given twice")
 		}
 		seen |= bit
+		if k == "flip" {
+			switch strings.ToLower(v) {
+			case "h":
+				o.Flip = FlipHorizontal
+			case "v":
+				o.Flip, halfTurns = FlipHorizontal, 1
+			case "hv", "vh":
+				halfTurns = 1
+			default:
+				return Variant{}, invalid("flip: h (a vertical flip is rot_180,flip_h)")
+			}
+			continue
+		}
 		if err := setOption(&o, k, v); err != nil {
 			return Variant{}, err
 		}
 	}
+	o.Rotate = (o.Rotate + 180*halfTurns) % 360
 	return Variant{Options: o}, nil
 }
 
-var optionBits = map[string]uint{"w": 1, "h": 2, "fit": 4, "g": 8, "dpr": 16, "q": 32, "bg": 64, "f": 128}
+// optionOrder is the canonical order of the options; optionList names them for messages.
+const (
+	optionOrder = "c,rot,flip,w,h,fit,g,dpr,blur,sh,wm,tm,q,bg,f"
+	optionList  = "c, rot, flip, w, h, fit, g, dpr, blur, sh, wm, tm, q, bg, f"
+)
+
+var optionBits = map[string]uint{"w": 1, "h": 2, "fit": 4, "g": 8, "dpr": 16, "q": 32, "bg": 64, "f": 128,
+	"c": 256, "rot": 512, "flip": 1024, "blur": 2048, "sh": 4096, "wm": 8192, "tm": 16384}
 
 func setOption(o *Options, k, v string) error {
 	var err error
@@ -153,14 +175,57 @@ func setOption(o *Options, k, v string) error {
 		} else if !knownFit(o.Fit) {
 			return invalid("fit: unknown mode " + strconv.Quote(v) + " (contain, fill, inside, pad; cover is the default)")
 		}
+	case "c":
+		o.Crop, err = parseRegion(v)
+	case "rot":
+		var n int
+		if n, err = parseCount(k, v, 0); err == nil {
+			if n%90 != 0 {
+				return invalid("rot: 90, 180 or 270 (degrees clockwise)")
+			}
+			o.Rotate = n % 360
+		}
+	case "blur":
+		o.Blur, err = parseDecimal(k, v)
+	case "sh":
+		o.Sharpen, err = parseDecimal(k, v)
+	case "wm", "tm":
+		name := strings.ToLower(v)
+		if !validName(name) {
+			return invalid(k + ": watermark names are [a-z0-9][a-z0-9-]{0,31}")
+		}
+		if k == "wm" {
+			o.Watermark = name
+		} else {
+			o.Text = name
+		}
 	case "g":
 		switch g := strings.ToLower(v); g {
 		case "c", "center", "centre":
 			o.Gravity = GravityDefault
+		case "fp":
+			return invalid("g: a focal point is g_fp_{x}_{y}, x and y in 0..1")
 		default:
+			if fp, ok := strings.CutPrefix(g, "fp_"); ok {
+				xs, ys, ok := strings.Cut(fp, "_")
+				if !ok {
+					return invalid("g: a focal point is g_fp_{x}_{y}, x and y in 0..1")
+				}
+				if o.FocusX, err = parseDecimal("g_fp x", xs); err != nil {
+					return err
+				}
+				if o.FocusY, err = parseDecimal("g_fp y", ys); err != nil {
+					return err
+				}
+				o.Gravity = GravityFocus
+				if o.FocusX == 0.5 && o.FocusY == 0.5 {
+					o.Gravity, o.FocusX, o.FocusY = GravityDefault, 0, 0 // the centre is the default
+				}
+				return nil
+			}
 			o.Gravity = Gravity(g)
 			if !knownGravity(o.Gravity) {
-				return invalid("g: unknown gravity " + strconv.Quote(v) + " (n, ne, e, se, s, sw, w, nw, smart; centre is the default)")
+				return invalid("g: unknown gravity " + strconv.Quote(v) + " (n, ne, e, se, s, sw, w, nw, smart, fp_{x}_{y}; centre is the default)")
 			}
 		}
 	case "dpr":
@@ -213,6 +278,39 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// parseRegion reads x_y_w_h as four decimal counts.
+func parseRegion(v string) (Region, error) {
+	parts := strings.Split(v, "_")
+	if len(parts) != 4 {
+		return Region{}, invalid("c: a crop region is c_{x}_{y}_{width}_{height} in source pixels")
+	}
+	var n [4]int
+	for i, s := range parts {
+		var err error
+		if n[i], err = parseCount("c", s, 0); err != nil {
+			return Region{}, err
+		}
+	}
+	if n[2] == 0 || n[3] == 0 {
+		return Region{}, outOfRange("c: width and height must be at least 1")
+	}
+	return Region{X: n[0], Y: n[1], W: n[2], H: n[3]}, nil
+}
+
+// parseDecimal reads digits with an optional decimal point (as dpr does); the bounds and the
+// number of decimals are Validate's.
+func parseDecimal(k, v string) (float64, error) {
+	intPart, frac, _ := strings.Cut(v, ".")
+	if intPart == "" && frac == "" || len(v) > 12 || !allDigits(intPart) || !allDigits(frac) {
+		return 0, invalid(k + ": must be a decimal number like 2 or 0.5")
+	}
+	d, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, invalid(k + ": must be a decimal number like 2 or 0.5")
+	}
+	return d, nil
 }
 
 // parseDPR reads digits with an optional decimal point. 1 (the default) becomes 0.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,15 @@ var goldenInputs = []string{
 	"/i/thumb-2x/my-store/%C3%A9t%C3%A9/caf%C3%A9.jpg",
 	"/i/thumb/local/a%2Cb%3Bc%3Fd%25e%21/f$&+:=@g~h_i.j-k",
 	"/i/thumb/local/..a/a..",
+	"/i/c_10_20_300_200,w_150,f_jpeg/local/a.jpg",
+	"/i/rot_90,flip_h,w_300,f_webp/local/a.jpg",
+	"/i/w_300,h_300,g_fp_0.25_0.8,f_jpeg/local/a.jpg",
+	"/i/w_300,h_300,g_fp_0_1,f_jpeg/local/a.jpg",
+	"/i/w_300,blur_4.5,f_jpeg/local/a.jpg",
+	"/i/w_300,sh_0.5,q_85,f_webp/local/a.jpg",
+	"/i/w_600,wm_logo,tm_shop-cn,f_auto/local/a.jpg",
+	"/i/w_300,bg_102030,f_jpeg/local/a.png",
+	"/i/c_0_0_100_100,rot_270,flip_h,w_50,h_50,g_fp_0.1_0.9,dpr_2,blur_1,sh_1,wm_logo,tm_shop,q_90,bg_ffffff,f_jpeg/local/a.png",
 	// not canonical
 	"/i/f_webp,w_300/local/a.jpg",
 	"/i/w_0300,f_webp/local/a.jpg",
@@ -57,6 +67,21 @@ var goldenInputs = []string{
 	"/i/thumb/local/a b.jpg",
 	"/i/thumb/local/%61.jpg",
 	"/i/thumb/local/a!.jpg",
+	"/i/w_300,rot_90,f_webp/local/a.jpg",
+	"/i/flip_v,w_300,f_webp/local/a.jpg",
+	"/i/rot_90,flip_v,f_webp/local/a.jpg",
+	"/i/flip_hv,f_webp/local/a.jpg",
+	"/i/rot_0,f_webp/local/a.jpg",
+	"/i/rot_450,f_webp/local/a.jpg",
+	"/i/w_3,h_3,g_fp_0.50_0.2,f_webp/local/a.jpg",
+	"/i/w_3,h_3,g_fp_.5_0.2,f_webp/local/a.jpg",
+	"/i/w_3,h_3,g_fp_0.5_0.5,f_webp/local/a.jpg",
+	"/i/w_3,h_3,g_FP_1.0_0,f_webp/local/a.jpg",
+	"/i/blur_2.0,f_webp/local/a.jpg",
+	"/i/blur_0,f_webp/local/a.jpg",
+	"/i/c_01_0_5_5,f_webp/local/a.jpg",
+	"/i/wm_Logo,f_webp/local/a.jpg",
+	"/i/tm_x,wm_y,f_webp/local/a.jpg",
 	// invalid
 	"/x/thumb/local/a.jpg",
 	"/i/thumb",
@@ -88,6 +113,20 @@ var goldenInputs = []string{
 	"/i/-thumb/local/a.jpg",
 	"/i/thumb/lo.cal/a.jpg",
 	"/i/averyveryveryveryveryverylongpresetname/local/a.jpg",
+	"/i/rot_45,f_webp/local/a.jpg",
+	"/i/rot_-90,f_webp/local/a.jpg",
+	"/i/flip_x,f_webp/local/a.jpg",
+	"/i/c_1_2_3,f_webp/local/a.jpg",
+	"/i/c_a_2_3_4,f_webp/local/a.jpg",
+	"/i/w_3,h_3,g_fp,f_webp/local/a.jpg",
+	"/i/w_3,h_3,g_fp_0.5,f_webp/local/a.jpg",
+	"/i/w_3,g_fp_0.2_0.2,f_webp/local/a.jpg",
+	"/i/w_3,h_3,fit_pad,g_fp_0.2_0.2,f_webp/local/a.jpg",
+	"/i/blur_x,f_webp/local/a.jpg",
+	"/i/wm_-x,f_webp/local/a.jpg",
+	"/i/tm_a.b,f_webp/local/a.jpg",
+	"/i/bg_ffffff,f_png/local/a.jpg",
+	"/i/bg_ffffff80,f_jpeg/local/a.jpg",
 	// out of range
 	"/i/w_4097,f_webp/local/a.jpg",
 	"/i/h_5000,f_webp/local/a.jpg",
@@ -97,6 +136,13 @@ var goldenInputs = []string{
 	"/i/w_9999999999,f_webp/local/a.jpg",
 	"/i/w_300,dpr_4.01,f_webp/local/a.jpg",
 	"/i/w_300,dpr_0,f_webp/local/a.jpg",
+	"/i/c_0_0_0_5,f_webp/local/a.jpg",
+	"/i/c_65535_0_1_5,f_webp/local/a.jpg",
+	"/i/w_3,h_3,g_fp_1.5_0,f_webp/local/a.jpg",
+	"/i/w_3,h_3,g_fp_0.1234_0,f_webp/local/a.jpg",
+	"/i/blur_50.1,f_webp/local/a.jpg",
+	"/i/blur_0.25,f_webp/local/a.jpg",
+	"/i/sh_10.5,f_webp/local/a.jpg",
 	"/i/thumb/local/" + strings.Repeat("k", 1025),
 	"/i/thumb/local/" + strings.Repeat("%20", 700),
 }
@@ -202,6 +248,25 @@ func TestKinds(t *testing.T) {
 		{"q 0", "/i/q_0,f_webp/local/a.jpg", ErrOutOfRange, ""},
 		{"dpr too big", "/i/w_300,dpr_4.01,f_webp/local/a.jpg", ErrOutOfRange, ""},
 		{"key too long", "/i/thumb/local/" + strings.Repeat("k", 1025), ErrOutOfRange, ""},
+		{"all new options", "/i/c_0_0_100_100,rot_270,flip_h,w_50,h_50,g_fp_0.1_0.9,blur_1,sh_1,wm_logo,tm_shop,bg_ffffff,f_jpeg/local/a.png", nil, ""},
+		{"rotate order", "/i/w_300,rot_90,f_webp/local/a.jpg", ErrNotCanonical, "/i/rot_90,w_300,f_webp/local/a.jpg"},
+		{"vertical flip", "/i/flip_v,f_webp/local/a.jpg", ErrNotCanonical, "/i/rot_180,flip_h,f_webp/local/a.jpg"},
+		{"vertical flip of a quarter turn", "/i/rot_90,flip_v,f_webp/local/a.jpg", ErrNotCanonical, "/i/rot_270,flip_h,f_webp/local/a.jpg"},
+		{"both flips", "/i/flip_hv,f_webp/local/a.jpg", ErrNotCanonical, "/i/rot_180,f_webp/local/a.jpg"},
+		{"full turn", "/i/rot_360,f_webp/local/a.jpg", ErrNotCanonical, "/i/f_webp/local/a.jpg"},
+		{"focal centre", "/i/w_3,h_3,g_fp_0.5_0.5,f_webp/local/a.jpg", ErrNotCanonical, "/i/w_3,h_3,f_webp/local/a.jpg"},
+		{"focal zeros", "/i/w_3,h_3,g_fp_0.30_1.0,f_webp/local/a.jpg", ErrNotCanonical, "/i/w_3,h_3,g_fp_0.3_1,f_webp/local/a.jpg"},
+		{"focal out of range", "/i/w_3,h_3,g_fp_1.5_0,f_webp/local/a.jpg", ErrOutOfRange, ""},
+		{"focal on pad", "/i/w_3,h_3,fit_pad,g_fp_0.2_0.2,f_webp/local/a.jpg", ErrInvalid, ""},
+		{"rot 45", "/i/rot_45,f_webp/local/a.jpg", ErrInvalid, ""},
+		{"crop empty", "/i/c_0_0_0_5,f_webp/local/a.jpg", ErrOutOfRange, ""},
+		{"crop beyond", "/i/c_65535_0_1_5,f_webp/local/a.jpg", ErrOutOfRange, ""},
+		{"blur two decimals", "/i/blur_0.25,f_webp/local/a.jpg", ErrOutOfRange, ""},
+		{"blur too strong", "/i/blur_50.1,f_webp/local/a.jpg", ErrOutOfRange, ""},
+		{"sharpen too strong", "/i/sh_10.5,f_webp/local/a.jpg", ErrOutOfRange, ""},
+		{"watermark case", "/i/wm_Logo,f_webp/local/a.jpg", ErrNotCanonical, "/i/wm_logo,f_webp/local/a.jpg"},
+		{"bg without pad on png", "/i/bg_ffffff,f_png/local/a.jpg", ErrInvalid, ""},
+		{"flatten bg with alpha", "/i/bg_ffffff80,f_jpeg/local/a.jpg", ErrInvalid, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -248,6 +313,16 @@ func TestValidateOptions(t *testing.T) {
 		{"dpr three decimals", Options{Width: 3, DPR: 1.234, Format: JPEG}, ErrInvalid},
 		{"negative width", Options{Width: -1, Format: JPEG}, ErrOutOfRange},
 		{"upper bg", Options{Width: 3, Height: 3, Fit: FitPad, Background: "FFFFFF", Format: JPEG}, ErrInvalid},
+		{"focus without fp", Options{Width: 3, Height: 3, FocusX: 0.2, Format: JPEG}, ErrInvalid},
+		{"focus centre", Options{Width: 3, Height: 3, Gravity: GravityFocus, FocusX: 0.5, FocusY: 0.5, Format: JPEG}, ErrInvalid},
+		{"focus corner", Options{Width: 3, Height: 3, Gravity: GravityFocus, Format: JPEG}, nil},
+		{"rotate 45", Options{Rotate: 45, Format: JPEG}, ErrInvalid},
+		{"flip v", Options{Flip: "v", Format: JPEG}, ErrInvalid},
+		{"crop negative", Options{Crop: Region{X: -1, W: 3, H: 3}, Format: JPEG}, ErrOutOfRange},
+		{"crop overflow", Options{Crop: Region{X: 1 << 62, W: 1 << 62, H: 3}, Format: JPEG}, ErrOutOfRange},
+		{"blur NaN", Options{Blur: math.NaN(), Format: JPEG}, ErrOutOfRange},
+		{"sharpen negative", Options{Sharpen: -1, Format: JPEG}, ErrOutOfRange},
+		{"bad watermark name", Options{Watermark: "A", Format: JPEG}, ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

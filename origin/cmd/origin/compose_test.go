@@ -496,7 +496,7 @@ func TestComposeHygiene(t *testing.T) {
 		}
 	}
 	df := string(readRepoFile(t, "origin/Dockerfile"))
-	for _, want := range []string{"AS build", "libvips-dev", "FROM debian:bookworm-slim", "libvips42", "USER 10001"} {
+	for _, want := range []string{"AS build", "libvips-dev", "FROM debian:bookworm-slim", "libvips42", "fonts-noto-cjk", "USER 10001"} {
 		if !strings.Contains(df, want) {
 			t.Errorf("origin/Dockerfile: no %q (multi-stage, libvips runtime, non-root)", want)
 		}

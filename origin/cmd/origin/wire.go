@@ -14,9 +14,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/discovery"
-	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/imaging"
-	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/server"
@@ -27,7 +25,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/source/s3"
 	"github.com/imgorigin/imgorigin/origin/telemetry"
 	"github.com/imgorigin/imgorigin/origin/upload"
-	"github.com/imgorigin/imgorigin/signer/imgurl"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 )
 
 // node is one wired origin node.
@@ -46,15 +44,19 @@ func (n *node) Close() {
 }
 
 // build wires a node from its configuration.
-func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, error) {
+func build(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *node, err error) {
 	n := &node{}
+	defer func() {
+		if err != nil {
+			n.Close() // the sources and the cache opened so far
+		}
+	}()
 	metrics := telemetry.New()
 
 	sources := map[string]source.Source{}
 	for name, sc := range cfg.Sources {
 		src, closer, err := openSource(ctx, name, sc, log, metrics)
 		if err != nil {
-			n.Close()
 			return nil, fmt.Errorf("sources.%s: %w", name, err)
 		}
 		metrics.Source(name)
@@ -77,6 +79,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	default:
 		log.Warn("C allocator is glibc's without trimming: its per-thread arenas keep freed libvips buffers and RSS grows far past the Go heap; start the origin with `env $(origin allocator-env)` (jemalloc) or set imaging.malloc_trim_interval",
 			"allocator", alloc)
+	}
+	if err := checkFonts(cfg.Render.Watermarks); err != nil {
+		return nil, err
 	}
 	adm, err := admission.New(cfg.Admission)
 	if err != nil {
@@ -103,17 +108,20 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	}
 	var cc *cache.Cache
 	factory := func(loadOriginal, loadVariant render.Loader) (render.Cache, error) {
-		c, err := cache.New(cfg.Cluster.Cache, self, cfg.Cluster.Pool, render.Shard(cfg.Cluster.Cache.ShardKey), cache.Loader(loadOriginal), cache.Loader(loadVariant), cache.WithLogger(log))
+		c, err := cache.New(cfg.Cluster.Cache, self, cfg.Cluster.Pool, render.Shard(cfg.Cluster.Cache.ShardKey), loadOriginal, loadVariant, cache.WithLogger(log))
 		if err != nil {
 			return nil, err
 		}
 		cc = c
 		n.closers = append(n.closers, c.Close)
-		return cacheAdapter{c}, nil
+		return c, nil
 	}
-	rd, err := render.New(cfg.Render, source.NewRegistry(sources), processor{engine}, adm, factory)
+	rd, err := render.New(cfg.Render, source.NewRegistry(sources), imaging.Processor{Engine: engine}, adm, factory)
 	if err != nil {
 		return nil, err
+	}
+	if cc == nil {
+		return nil, errors.New("render.New returned without building the cluster cache")
 	}
 	rd.Observe(metrics)
 	if err := metrics.Register(cc.Collectors()...); err != nil {
@@ -138,7 +146,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 			})
 		}
 	}
-	uploads, err := buildUploads(cfg, sources, az, processor{engine}, adm, rd.PresetNames(), metrics, log)
+	uploads, err := buildUploads(cfg, sources, az, imaging.Processor{Engine: engine}, adm, rd.PresetNames(), metrics, log)
 	if err != nil {
 		return nil, err
 	}
@@ -211,51 +219,14 @@ func openSource(ctx context.Context, name string, sc config.SourceConfig, log *s
 	return nil, nil, fmt.Errorf("unknown type %q", sc.Type)
 }
 
-// processor adapts the imaging engine to render.Processor, mapping its errors to failure kinds.
-type processor struct{ e *imaging.Engine }
-
-func (p processor) Admit(in imgprobe.Info, opts imgurl.Options) (int64, error) {
-	cost, err := p.e.Admit(in, opts)
-	if err != nil {
-		return 0, imagingFailure(err)
+// checkFonts makes sure every text watermark's font is installed: Pango would draw the text
+// in some other font without a word.
+func checkFonts(c watermark.Config) error {
+	var errs []error
+	for name, t := range c.Texts {
+		if f := t.Resolve().Font; !imaging.FontInstalled(f) {
+			errs = append(errs, fmt.Errorf("render.watermarks.texts.%s.font: no installed font family %q (fc-list : family lists them; CJK text needs e.g. fonts-noto-cjk)", name, f))
+		}
 	}
-	return cost, nil
-}
-
-func (p processor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options) (render.Output, error) {
-	res, err := p.e.Process(ctx, data, in, opts)
-	if err != nil {
-		return render.Output{}, imagingFailure(err)
-	}
-	return render.Output{Data: res.Data, Format: res.Format, Width: res.Width, Height: res.Height, Decode: res.Decode, Encode: res.Encode}, nil
-}
-
-func imagingFailure(err error) error {
-	var oe *imaging.OutputError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return err
-	case errors.As(err, &oe):
-		return failure.New(failure.KindUnprocessable, "the requested output is too large: "+oe.Error()+" (imaging.max_output_pixels); ask for a smaller size or a still format", err)
-	case errors.Is(err, imaging.ErrLimits):
-		return failure.New(failure.KindUnprocessable, "the original exceeds this origin's limits", err)
-	case errors.Is(err, imaging.ErrUnsupported):
-		return failure.New(failure.KindUnsupported, "this origin cannot read or write that format", err)
-	case errors.Is(err, imaging.ErrCorrupt):
-		return failure.New(failure.KindUnprocessable, "the original is not a valid image", err)
-	}
-	return failure.New(failure.KindInternal, "image processing failed", err)
-}
-
-// cacheAdapter adapts the cluster cache to render.Cache.
-type cacheAdapter struct{ c *cache.Cache }
-
-func (a cacheAdapter) Original(ctx context.Context, key string) ([]byte, render.Outcome, error) {
-	b, o, err := a.c.Original(ctx, key)
-	return b, render.Outcome(o), err
-}
-
-func (a cacheAdapter) Variant(ctx context.Context, key string) ([]byte, render.Outcome, error) {
-	b, o, err := a.c.Variant(ctx, key)
-	return b, render.Outcome(o), err
+	return errors.Join(errs...)
 }
