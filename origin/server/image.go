@@ -37,6 +37,36 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.answer(w, r, rd, auto, start)
+	return nil
+}
+
+// info serves GET and HEAD /info/{source}/{key}: JSON facts about the original, signed,
+// cached and answered like an image (the same Cache-Control, ETag and purge tag).
+func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
+	esc, err := requestPath(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.deps.Renderer.ParseInfo(esc)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Auth.Check(r, esc); err != nil {
+		return failure.New(failure.KindForbidden, "forbidden: "+err.Error(), err)
+	}
+	start := time.Now()
+	rd, err := s.deps.Renderer.Info(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	s.answer(w, r, rd, false, start)
+	return nil
+}
+
+// answer writes a rendition: the CDN's headers, then the body (or ServeContent's answer to a
+// conditional or range request).
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, rd *render.Rendition, auto bool, start time.Time) {
 	info := infoOf(w)
 	info.outcome = string(rd.Outcome)
 	s.observe(rd)
@@ -62,7 +92,7 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 	if conditional(r) {
 		// Range, If-None-Match, If-Modified-Since and the rest: net/http's rules.
 		http.ServeContent(w, r, "", rd.LastModified, bytes.NewReader(rd.Data))
-		return nil
+		return
 	}
 	// A plain GET or HEAD (what CDN pulls are): the same answer ServeContent gives, written in
 	// one call without its per-response copy buffer.
@@ -75,7 +105,6 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodHead {
 		writeCorked(w, r, rd.Data)
 	}
-	return nil
 }
 
 // Shared read-only header values (net/http never modifies a header's value slice).

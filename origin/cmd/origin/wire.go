@@ -223,6 +223,22 @@ func (p processor) Process(ctx context.Context, data []byte, in imgprobe.Info, o
 	return render.Output{Data: res.Data, Format: res.Format, Width: res.Width, Height: res.Height, Decode: res.Decode, Encode: res.Encode}, nil
 }
 
+func (p processor) AdmitDescribe(in imgprobe.Info) (int64, error) {
+	cost, err := p.e.AdmitDescribe(in)
+	if err != nil {
+		return 0, imagingFailure(err)
+	}
+	return cost, nil
+}
+
+func (p processor) Describe(ctx context.Context, data []byte, in imgprobe.Info) (render.Details, error) {
+	d, err := p.e.Describe(ctx, data, in)
+	if err != nil {
+		return render.Details{}, imagingFailure(err)
+	}
+	return render.Details{ColourSpace: d.ColourSpace, Average: d.Average, BlurHash: d.BlurHash, Placeholder: d.Placeholder}, nil
+}
+
 func imagingFailure(err error) error {
 	var oe *imaging.OutputError
 	switch {
