@@ -21,7 +21,6 @@ package nginxtest
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -34,6 +33,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imgorigin/imgorigin/nginx"
 )
 
 // StartTimeout bounds how long Start waits for the listen addresses, and Reload for new workers.
@@ -59,23 +60,9 @@ type Instance struct {
 	once   sync.Once
 }
 
-// Binary returns the nginx binary to use: $NGINX_BIN, /usr/sbin/nginx, or nginx on PATH.
-func Binary() (string, error) {
-	if b := os.Getenv("NGINX_BIN"); b != "" {
-		if _, err := os.Stat(b); err != nil {
-			return "", fmt.Errorf("nginxtest: NGINX_BIN: %w (run make deps)", err)
-		}
-		return b, nil
-	}
-	if _, err := os.Stat("/usr/sbin/nginx"); err == nil {
-		return "/usr/sbin/nginx", nil
-	}
-	b, err := exec.LookPath("nginx")
-	if err != nil {
-		return "", errors.New("nginxtest: nginx binary not found (run make deps)")
-	}
-	return b, nil
-}
+// Binary returns the nginx binary to use: $NGINX_BIN, /usr/sbin/nginx, or nginx on PATH
+// (nginx.Binary).
+func Binary() (string, error) { return nginx.Binary() }
 
 // TempPaths returns http-block directives that keep every temp path and the access log under
 // the prefix.

@@ -46,7 +46,7 @@ func TestDiskTierSurvivesRestart(t *testing.T) {
 	n := newDiskNode(t, dir)
 	ctx := context.Background()
 	for _, k := range []string{"a", "b"} {
-		if _, o, err := n.c.Variant(ctx, k); err != nil || o != cache.OutcomeMiss {
+		if _, o, err := n.c.Variant(ctx, k); err != nil || o != render.OutcomeMiss {
 			t.Fatalf("first get %s: %v %v", k, o, err)
 		}
 		if _, _, err := n.c.Original(ctx, k); err != nil {
@@ -61,14 +61,14 @@ func TestDiskTierSurvivesRestart(t *testing.T) {
 	defer n2.c.Close()
 	for _, k := range []string{"a", "b"} {
 		v, o, err := n2.c.Variant(ctx, k)
-		if err != nil || o != cache.OutcomeDisk || string(v) != "variant of "+k {
+		if err != nil || o != render.OutcomeDisk || string(v) != "variant of "+k {
 			t.Fatalf("variant %s after restart: %q %v %v", k, v, o, err)
 		}
 		v, o, err = n2.c.Original(ctx, k)
-		if err != nil || o != cache.OutcomeDisk || string(v) != "original of "+k {
+		if err != nil || o != render.OutcomeDisk || string(v) != "original of "+k {
 			t.Fatalf("original %s after restart: %q %v %v", k, v, o, err)
 		}
-		if _, o, _ := n2.c.Variant(ctx, k); o != cache.OutcomeHit {
+		if _, o, _ := n2.c.Variant(ctx, k); o != render.OutcomeHit {
 			t.Fatalf("second get after restart: %v, want a memory hit", o)
 		}
 	}

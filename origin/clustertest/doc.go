@@ -1,12 +1,7 @@
-// Package clustertest starts a real imgorigin cluster on 127.0.0.1 for end-to-end tests:
-// N origin processes (the real origin binary, built once per test process) peered through
-// groupcache, the front nginx rendered by `origin render-nginx` from the same pool list, and
-// optionally the legacy site (legacy/site), the CDN edge stand-in (cdn/edge), a real MinIO
-// (source "s3") and the FastDFS protocol stand-in process (source "fdfs"). It follows
-// scripts/run: the same generated YAML shape, the same nginx flags
-// (nginx -p <prefix> -c nginx.conf -e stderr -g 'daemon off; pid …; error_log stderr;'),
-// `user root;` only when running as root. Every port is picked at run time; nothing listens
-// beyond loopback; every process stops at cleanup and the logs of a failed test are printed.
+// Package clustertest is the tests' handle on origin/stack: Start starts a stack in the test's
+// temporary directory and stops it at t.Cleanup (printing the logs of a failed test), and the
+// helpers fail the test instead of returning errors. Everything else — what runs, on which
+// ports, with which configuration — is package stack's (see its doc).
 //
 // Usage:
 //
@@ -25,16 +20,12 @@
 // With Options.Disk every origin keeps a disk tier (cluster.cache.disk) in Node.DiskDir, which
 // survives Kill and Restart as a node's volume does.
 //
+// With Options.Disk every origin keeps a disk tier (cluster.cache.disk) in Node.DiskDir, which
+// survives Kill and Restart as a node's volume does.
+//
 // The source "local" reads Cluster.LocalDir, which tests fill at any time (before the first
 // request for a key: the origin remembers a missing original for cluster.cache.negative_ttl).
-//
-// The generated configuration differs from scripts/run's only where tests need it: the front's
-// rate limit is out of the way (100000 r/s), front.fail_timeout is 1 s (a restarted node gets
-// its keys back quickly), admission.max_wait is 20 s (a shared 2-core machine), the cache
-// budgets are 64 MiB each, and nginx logs its errors to stderr (logs/<name>.log). Options.Env
-// overrides any key for every origin (and for render-nginx), e.g.
-// IMGORIGIN_SERVER_CACHE_CONTROL_NOT_FOUND_MAX_AGE=2s.
-//
-// Start takes a TB (testing.TB satisfies it) so a command (cdn/cmd/offload) can run a
-// cluster too; MinIO needs a real testing.TB.
+// Options.Env overrides any key for every origin, e.g.
+// IMGORIGIN_SERVER_CACHE_CONTROL_NOT_FOUND_MAX_AGE=2s; Options.OriginConfig changes the
+// configuration before it is written.
 package clustertest

@@ -22,13 +22,15 @@ import (
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// Output is what a Processor produces.
+// Output is what a Processor produces: an encoded image.
 type Output struct {
 	Data          []byte
 	Format        imgurl.Format
-	Width, Height int
-	Decode        time.Duration
-	Encode        time.Duration
+	Width, Height int // of one frame
+	// Decode is the time spent loading the header and building the pipeline, Encode the
+	// time spent making the output. libvips is demand-driven: the pixels are decoded,
+	// resized and encoded as the encoder pulls them, so that work counts as Encode.
+	Decode, Encode time.Duration
 }
 
 // Processor turns an original into a variant. Implementations map their errors to failure kinds.
@@ -98,7 +100,7 @@ type Rendition struct {
 
 // Timings of the steps that ran on this node for this request. Decode is loading the header
 // and building the libvips pipeline; Encode is the pixel work (decode, resize, encode), which
-// libvips runs as the encoder pulls (see imaging.Result).
+// libvips runs as the encoder pulls (see Output).
 type Timings struct {
 	Stat, Fetch, Queue, Decode, Encode time.Duration
 	OriginalOutcome                    Outcome

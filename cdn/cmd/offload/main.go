@@ -1,6 +1,6 @@
 // Command offload measures how much of a Zipf-distributed image workload the CDN edge keeps
 // away from the origin. It starts a real cluster on 127.0.0.1 with ports picked at run time
-// (origin/clustertest: three origin processes peered through groupcache, the front nginx
+// (origin/stack: three origin processes peered through groupcache, the front nginx
 // rendered by `origin render-nginx`, the edge stand-in of cdn/edge in front), writes the
 // originals into the local source, replays the workload through the edge with Aliyun type A
 // URLs whose expiries and uids vary per request (so no two URLs of one variant need be equal),
@@ -40,7 +40,8 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
-	"github.com/imgorigin/imgorigin/origin/clustertest"
+	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/stack"
 	"github.com/imgorigin/imgorigin/signer"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -106,9 +107,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "offload:", err)
 		return 2
 	}
-	r := &runner{stderr: stderr, keep: cfg.Keep}
-	defer clustertest.RemoveBinaries()
-	return r.do(func() int { return measure(r, cfg, stdout, stderr) })
+	defer stack.RemoveBinaries()
+	code, err := measure(cfg, stdout, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "offload:", err)
+		return 1
+	}
+	return code
 }
 
 // variant is one entry of the catalogue.
@@ -189,15 +194,32 @@ type result struct {
 	latencies                             []time.Duration
 }
 
-func measure(r *runner, cfg Config, stdout, stderr io.Writer) int {
+func measure(cfg Config, stdout, stderr io.Writer) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer cancel()
 	start := time.Now()
 	fmt.Fprintf(stderr, "offload: starting the cluster (3 origins, front nginx, edge) on 127.0.0.1 …\n")
-	c := clustertest.Start(r, clustertest.Options{Nodes: 3, Edge: true, BinDir: cfg.BinDir})
+	opts := stack.Options{Nodes: 3, Edge: true, BinDir: cfg.BinDir, Logf: func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) }}
+	if cfg.Keep {
+		dir, err := os.MkdirTemp("", "imgorigin-offload-")
+		if err != nil {
+			return 1, err
+		}
+		opts.Dir = dir
+		fmt.Fprintf(stderr, "offload: keeping %s\n", dir)
+	}
+	c, err := stack.Start(ctx, opts)
+	if c != nil {
+		defer c.Close()
+	}
+	if err != nil {
+		return 1, err
+	}
 	fmt.Fprintf(stderr, "offload: cluster up in %v (%s); writing %d originals\n", time.Since(start).Round(time.Millisecond), c.Dir, cfg.Originals)
 	for o := 0; o < cfg.Originals; o++ {
-		c.WriteLocal(r, originalKey(o), clustertest.JPEG(480, 360, o))
+		if err := c.WriteLocal(originalKey(o), original(o)); err != nil {
+			return 1, err
+		}
 	}
 
 	// The workload: Zipf ranks over a shuffled catalogue, expiries 1..24 h and uids varying.
@@ -208,7 +230,7 @@ func measure(r *runner, cfg Config, stdout, stderr io.Writer) int {
 	now := time.Now()
 	rules, err := autoformat.New(autoformat.DefaultConfig())
 	if err != nil {
-		r.Fatalf("%v", err)
+		return 1, err
 	}
 	targets := make([]target, cfg.Requests)
 	distinctV, distinctO, accepts := map[string]bool{}, map[int]bool{}, map[string]bool{}
@@ -229,10 +251,10 @@ func measure(r *runner, cfg Config, stdout, stderr io.Writer) int {
 		} else {
 			rawAccept[v.path] = true
 		}
-		a := signer.AliyunA{Key: c.EdgeKey, ValidFor: clustertest.EdgeTTL, UID: strconv.Itoa(rng.IntN(1000))}
+		a := signer.AliyunA{Key: c.EdgeKey, ValidFor: stack.EdgeTTL, UID: strconv.Itoa(rng.IntN(1000))}
 		q, err := a.Query(v.path, now.Add(time.Duration(60+rng.IntN(23*60))*time.Minute).Unix())
 		if err != nil {
-			r.Fatalf("sign: %v", err)
+			return 1, fmt.Errorf("sign: %w", err)
 		}
 		targets[i] = target{url: c.EdgeURL + v.path + "?" + q, accept: accept, contentType: ct}
 	}
@@ -241,14 +263,27 @@ func measure(r *runner, cfg Config, stdout, stderr io.Writer) int {
 		cfg.Requests, len(distinctV), len(distinctO), len(accepts), cfg.Concurrency)
 	res := replay(ctx, targets, cfg.Concurrency)
 	if ctx.Err() != nil {
-		r.Fatalf("timed out after %v", cfg.Timeout)
+		return 1, fmt.Errorf("timed out after %v", cfg.Timeout)
 	}
 
 	// A node counts a request just after answering it: wait (bounded) for the last counts.
-	pulls := c.SumAtLeast(r, "imgorigin_requests_total", nil, float64(len(distinctV)), 5*time.Second)
-	renders := c.Sum(r, "imgorigin_renders_total", map[string]string{"result": "ok"})
-	fetches := c.Sum(r, "imgorigin_source_fetches_total", map[string]string{"result": "ok"})
-	peerHits := c.Sum(r, "imgorigin_cache_peer_hits_total", nil)
+	pulls, err := c.SumAtLeast("imgorigin_requests_total", nil, float64(len(distinctV)), 5*time.Second)
+	if err != nil {
+		return 1, err
+	}
+	sum := func(name string, labels map[string]string) float64 {
+		v, e := c.Sum(name, labels)
+		if e != nil && err == nil {
+			err = e
+		}
+		return v
+	}
+	renders := sum("imgorigin_renders_total", map[string]string{"result": "ok"})
+	fetches := sum("imgorigin_source_fetches_total", map[string]string{"result": "ok"})
+	peerHits := sum("imgorigin_cache_peer_hits_total", nil)
+	if err != nil {
+		return 1, err
+	}
 
 	pullsOK := int(pulls) == len(distinctV)
 	rendersOK := renders == pulls
@@ -280,9 +315,9 @@ func measure(r *runner, cfg Config, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "replay: %v, %.0f requests/s; latency p50 %v p99 %v max %v\n",
 		res.elapsed.Round(time.Millisecond), float64(res.requests)/res.elapsed.Seconds(), q(0.5), q(0.99), q(1))
 	if !pullsOK || !rendersOK || !fetchesOK || res.failed > 0 || res.wrongFormat > 0 {
-		return 1
+		return 1, nil
 	}
-	return 0
+	return 0, nil
 }
 
 func replay(ctx context.Context, targets []target, concurrency int) result {
@@ -346,4 +381,10 @@ func replay(ctx context.Context, targets []target, concurrency int) result {
 	return result{requests: int64(len(targets)), hits: hits.Load(), misses: misses.Load(), other: other.Load(), failed: failed.Load(),
 		wrongFormat: wrongFormat.Load(),
 		xcache:      xcache, elapsed: time.Since(start), latencies: latencies}
+}
+
+// original returns the JPEG of original o: a 480×360 photo-like picture whose content depends
+// on o, so every original is distinct.
+func original(o int) []byte {
+	return imagingtest.JPEG(imagingtest.Photo(480, 360, uint64(o)), 85, 0)
 }

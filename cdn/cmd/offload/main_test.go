@@ -2,14 +2,19 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/imgorigin/imgorigin/origin/clustertest"
+	"github.com/imgorigin/imgorigin/origin/stack"
 )
 
-func TestMain(m *testing.M) { clustertest.Main(m) }
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stack.RemoveBinaries()
+	os.Exit(code)
+}
 
 func TestValidate(t *testing.T) {
 	ok := Config{Requests: 100, Variants: 20, Originals: 10, ZipfS: 1.1, Concurrency: 4, Timeout: time.Minute}

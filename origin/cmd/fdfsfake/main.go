@@ -1,5 +1,5 @@
 // Command fdfsfake runs an in-memory FastDFS cluster stand-in for tests and the local stack:
-// trackers and one storage speaking the real wire protocol (package fdfstest) on 127.0.0.1,
+// trackers and one storage speaking the real wire protocol (package origin/source/fastdfs/fdfsfake) on 127.0.0.1,
 // optionally the storage's HTTP interface. It is not a storage system: files live in memory
 // and are lost on exit.
 //
@@ -27,7 +27,7 @@ import (
 	"syscall"
 
 	"github.com/imgorigin/imgorigin/origin/source/fastdfs"
-	"github.com/imgorigin/imgorigin/origin/source/fastdfs/fdfstest"
+	"github.com/imgorigin/imgorigin/origin/source/fastdfs/fdfsfake"
 )
 
 const note = "fdfsfake: in-memory FastDFS test stand-in, not a storage system"
@@ -64,7 +64,7 @@ func run() error {
 	}
 	flag.Parse()
 
-	srv, err := fdfstest.New(fdfstest.Options{
+	srv, err := fdfsfake.New(fdfsfake.Options{
 		Group:         *group,
 		IPWidth:       *ipWidth,
 		TrackerListen: strings.Split(*trackers, ","),

@@ -1,4 +1,4 @@
-package clustertest
+package stack
 
 import (
 	"fmt"
@@ -20,30 +20,31 @@ type Node struct {
 	URL          string // http://Addr
 	InternalURL  string // http://InternalAddr
 
-	c    *Cluster
+	s    *Stack
 	mu   sync.Mutex
 	proc *proc
 }
 
 // LogPath is the node's log file (all its runs, appended).
-func (n *Node) LogPath() string { return filepath.Join(n.c.Dir, "logs", n.Name+".log") }
+func (n *Node) LogPath() string { return filepath.Join(n.s.Dir, "logs", n.Name+".log") }
 
 // DiskDir is the node's disk tier (with Options.Disk).
-func (n *Node) DiskDir() string { return filepath.Join(n.c.Dir, "disk", n.Name) }
+func (n *Node) DiskDir() string { return filepath.Join(n.s.Dir, "disk", n.Name) }
 
 func (n *Node) start() error {
-	env := n.c.env
-	if n.c.disk {
+	env := n.s.env
+	if n.s.disk {
 		env = append(env[:len(env):len(env)], "IMGORIGIN_CLUSTER_CACHE_DISK_PATH="+n.DiskDir())
 	}
-	p, err := startProc(n.Name, n.LogPath(), env, filepath.Join(n.c.bin, "origin"),
-		"-c", n.c.ConfigPath, "--node", n.Name, "--listen", n.Addr, "--internal-listen", n.InternalAddr, "--self", n.Addr)
+	p, err := startProc(n.Name, n.LogPath(), env, filepath.Join(n.s.bin, "origin"),
+		"-c", n.s.ConfigPath, "--node", n.Name, "--listen", n.Addr, "--internal-listen", n.InternalAddr, "--self", n.Addr)
 	if err != nil {
 		return err
 	}
 	n.mu.Lock()
 	n.proc = p
 	n.mu.Unlock()
+	n.s.trackPid(n.Name, p.cmd.Process.Pid)
 	return nil
 }
 
@@ -59,11 +60,6 @@ func (n *Node) waitReady() error {
 		return err
 	}
 	return p.waitFor("listen "+n.Addr, tcpReady(n.Addr))
-}
-
-func (n *Node) fatal(err error) {
-	n.c.t.Helper()
-	n.c.t.Fatalf("%v", err)
 }
 
 // Alive reports whether the process runs.
@@ -87,28 +83,22 @@ func (n *Node) Stop() {
 }
 
 // Restart starts a stopped or killed node again on the same addresses and waits until it is
-// ready; a running node is stopped first. It fails the test when the node does not come up.
-func (n *Node) Restart() {
-	n.c.t.Helper()
+// ready; a running node is stopped first.
+func (n *Node) Restart() error {
 	n.Stop()
 	if err := n.start(); err != nil {
-		n.fatal(err)
+		return err
 	}
-	if err := n.waitReady(); err != nil {
-		n.fatal(err)
-	}
+	return n.waitReady()
 }
 
 // Signal sends sig to the running process (SIGHUP reloads the keys).
-func (n *Node) Signal(sig os.Signal) {
-	n.c.t.Helper()
+func (n *Node) Signal(sig os.Signal) error {
 	p := n.current()
 	if p == nil {
-		n.fatal(fmt.Errorf("clustertest: %s never started", n.Name))
+		return fmt.Errorf("stack: %s never started", n.Name)
 	}
-	if err := p.signal(sig); err != nil {
-		n.fatal(err)
-	}
+	return p.signal(sig)
 }
 
 // Wait blocks until the process exits or d passes; it reports whether it exited.
@@ -136,19 +126,19 @@ func (n *Node) Metrics() (Metrics, error) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Get(n.InternalURL + "/metrics")
 	if err != nil {
-		return nil, fmt.Errorf("clustertest: %s metrics: %w", n.Name, err)
+		return nil, fmt.Errorf("stack: %s metrics: %w", n.Name, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("clustertest: %s metrics: %w", n.Name, err)
+		return nil, fmt.Errorf("stack: %s metrics: %w", n.Name, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("clustertest: %s metrics: status %d", n.Name, resp.StatusCode)
+		return nil, fmt.Errorf("stack: %s metrics: status %d", n.Name, resp.StatusCode)
 	}
 	m, err := ParseMetrics(string(b))
 	if err != nil {
-		return nil, fmt.Errorf("clustertest: %s metrics: %w", n.Name, err)
+		return nil, fmt.Errorf("stack: %s metrics: %w", n.Name, err)
 	}
 	return m, nil
 }

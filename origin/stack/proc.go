@@ -1,4 +1,4 @@
-package clustertest
+package stack
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 
 // errPortInUse marks a start that failed because its port was taken between picking it and
 // binding it.
-var errPortInUse = errors.New("clustertest: port taken by another process")
+var errPortInUse = errors.New("stack: port taken by another process")
 
 // StartTimeout bounds how long any one process may take to become ready.
 const StartTimeout = 30 * time.Second
@@ -42,7 +42,7 @@ func startProc(name, logPath string, env []string, bin string, args ...string) (
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("clustertest: start %s: %w", name, err)
+		return nil, fmt.Errorf("stack: start %s: %w", name, err)
 	}
 	go func() {
 		p.err = p.cmd.Wait()
@@ -64,7 +64,7 @@ func (p *proc) alive() bool {
 // signal sends sig to the process (not its group).
 func (p *proc) signal(sig os.Signal) error {
 	if !p.alive() {
-		return fmt.Errorf("clustertest: %s is not running", p.name)
+		return fmt.Errorf("stack: %s is not running", p.name)
 	}
 	return p.cmd.Process.Signal(sig)
 }
@@ -97,7 +97,7 @@ func (p *proc) waitFor(what string, ready func() bool) error {
 	defer tick.Stop()
 	for !ready() {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("clustertest: %s: %s not ready within %v\n%s", p.name, what, StartTimeout, tail(p.log, 30))
+			return fmt.Errorf("stack: %s: %s not ready within %v\n%s", p.name, what, StartTimeout, tail(p.log, 30))
 		}
 		select {
 		case <-p.exited:
@@ -107,7 +107,7 @@ func (p *proc) waitFor(what string, ready func() bool) error {
 				// package runs in parallel) before this one bound it: the caller retries.
 				return fmt.Errorf("%w: %s exited during start (%v)\n%s", errPortInUse, p.name, p.err, log)
 			}
-			return fmt.Errorf("clustertest: %s exited during start (%v)\n%s", p.name, p.err, log)
+			return fmt.Errorf("stack: %s exited during start (%v)\n%s", p.name, p.err, log)
 		case <-tick.C:
 		}
 	}
@@ -141,7 +141,7 @@ func httpReady(url string) func() bool {
 func freeAddr() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", fmt.Errorf("clustertest: free port: %w", err)
+		return "", fmt.Errorf("stack: free port: %w", err)
 	}
 	defer l.Close()
 	return l.Addr().String(), nil

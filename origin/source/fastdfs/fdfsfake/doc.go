@@ -1,4 +1,4 @@
-// Package fdfstest is a protocol-level fake of a FastDFS cluster for tests: one or more
+// Package fdfsfake is a protocol-level fake of a FastDFS cluster for tests and the local stack: one or more
 // trackers and one storage server speaking the real wire format over TCP on 127.0.0.1
 // (random ports), optionally the storage's HTTP interface as fastdfs-nginx-module serves it.
 //
@@ -14,5 +14,7 @@
 // accepted connections and served requests. The encoding here is written independently of
 // package fastdfs so that each checks the other.
 //
-// This is a test stand-in, not a storage system: files live in memory.
-package fdfstest
+// This is a test stand-in, not a storage system: files live in memory. It imports no testing
+// code: origin/cmd/fdfsfake runs it as a process, and origin/source/fastdfs/fdfstest wraps New
+// with t.Cleanup for tests.
+package fdfsfake

@@ -1,4 +1,4 @@
-package fdfstest_test
+package fdfsfake_test
 
 import (
 	"bytes"

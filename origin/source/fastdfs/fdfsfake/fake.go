@@ -1,4 +1,4 @@
-package fdfstest
+package fdfsfake
 
 import (
 	"encoding/base64"
@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 )
 
@@ -137,17 +136,6 @@ type Server struct {
 	trackerRequests, storageRequests atomic.Int64
 	activeTests, httpRequests        atomic.Int64
 	storageOpen, storagePeak         atomic.Int64
-}
-
-// Start starts a fake cluster stopped by t.Cleanup; it fails the test on error.
-func Start(t testing.TB, opts Options) *Server {
-	t.Helper()
-	s, err := New(opts)
-	if err != nil {
-		t.Fatalf("fdfstest: %v", err)
-	}
-	t.Cleanup(s.Close)
-	return s
 }
 
 // New starts a fake cluster on 127.0.0.1. Close stops it.

@@ -1,4 +1,4 @@
-package clustertest
+package stack
 
 import (
 	"errors"
@@ -7,26 +7,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"testing"
 )
 
 // binaries builds the origin and fdfsfake binaries once per process. It is the package's one
-// piece of process-wide state, like a TestMain's: building per test would cost seconds each.
+// piece of process-wide state: building per stack would cost seconds each.
 var binaries struct {
 	once sync.Once
 	dir  string
 	err  error
 }
 
-// Main runs the tests and then removes the binaries Start built. Use it from TestMain.
-func Main(m *testing.M) {
-	code := m.Run()
-	RemoveBinaries()
-	os.Exit(code)
-}
-
 // RemoveBinaries removes the binaries Start built in this process (not Options.BinDir). Call
-// it once no cluster runs any more: at the end of TestMain (Main does) or of a command.
+// it once no stack runs any more: at the end of TestMain (clustertest.Main does) or of a command.
 func RemoveBinaries() {
 	if binaries.dir != "" {
 		_ = os.RemoveAll(binaries.dir)
@@ -49,7 +41,7 @@ func ModuleRoot() (string, error) {
 		}
 		dir = parent
 	}
-	return "", errors.New("clustertest: go.mod not found above the working directory")
+	return "", errors.New("stack: go.mod not found above the working directory")
 }
 
 // buildBinaries returns a directory holding origin and fdfsfake: binDir when set (prebuilt,
@@ -58,7 +50,7 @@ func buildBinaries(binDir string) (string, error) {
 	if binDir != "" {
 		for _, b := range []string{"origin", "fdfsfake"} {
 			if _, err := os.Stat(filepath.Join(binDir, b)); err != nil {
-				return "", fmt.Errorf("clustertest: %w (run make build)", err)
+				return "", fmt.Errorf("stack: %w (run make build)", err)
 			}
 		}
 		return binDir, nil
@@ -78,7 +70,7 @@ func buildBinaries(binDir string) (string, error) {
 		cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./origin/cmd/origin", "./origin/cmd/fdfsfake")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			binaries.err = fmt.Errorf("clustertest: go build: %w\n%s", err, out)
+			binaries.err = fmt.Errorf("stack: go build: %w\n%s", err, out)
 		}
 	})
 	return binaries.dir, binaries.err
