@@ -267,6 +267,7 @@ func (g *group) PickPeer(key string) (groupcache.ProtoGetter, bool) {
 // Interface guards.
 var (
 	_ render.Cache           = (*Cache)(nil)
+	_ render.FileCache       = (*Cache)(nil)
 	_ groupcache.PeerPicker  = (*group)(nil)
 	_ groupcache.ProtoGetter = (*peerGetter)(nil)
 )

@@ -12,6 +12,7 @@ import (
 	"github.com/davidbyttow/govips/v2/vips"
 
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -164,3 +165,24 @@ func interpretationName(i vips.Interpretation, f vips.BandFormat) string {
 	}
 	return "unknown"
 }
+
+// AdmitDescribe is Engine.AdmitDescribe with its errors as failure kinds.
+func (p Processor) AdmitDescribe(in imgprobe.Info) (int64, error) {
+	c, err := p.Engine.AdmitDescribe(in)
+	if err != nil {
+		return 0, failureOf(err)
+	}
+	return c, nil
+}
+
+// Describe is Engine.Describe as the render use case's Describer: its errors are failure kinds.
+func (p Processor) Describe(ctx context.Context, data []byte, in imgprobe.Info) (render.Details, error) {
+	d, err := p.Engine.Describe(ctx, data, in)
+	if err != nil {
+		return render.Details{}, failureOf(err)
+	}
+	return render.Details{ColourSpace: d.ColourSpace, Average: d.Average, BlurHash: d.BlurHash, Placeholder: d.Placeholder}, nil
+}
+
+// Interface guard.
+var _ render.Describer = Processor{}

@@ -165,6 +165,8 @@ func (e *Engine) processMarked(ctx context.Context, data []byte, in imgprobe.Inf
 		return Result{}, fmt.Errorf("%w: bytes are not %s", ErrCorrupt, in.Format)
 	}
 	t0 := time.Now()
+	ks := newKillSwitch(ctx)
+	defer ks.stop()
 	ov, err := prepareMarks(marks, p.cw, p.ch, e.cfg.FailOnWarning)
 	if err != nil {
 		return Result{}, err
@@ -172,7 +174,7 @@ func (e *Engine) processMarked(ctx context.Context, data []byte, in imgprobe.Inf
 	defer ov.close()
 	var img *vips.ImageRef
 	if animatedOutput(in, opts) {
-		img, err = e.animate(data, in, opts, g, p, ov)
+		img, err = e.animate(data, in, opts, g, p, ov, ks)
 	} else {
 		img, err = e.still(data, in, opts, g, p, ov)
 	}
@@ -180,6 +182,7 @@ func (e *Engine) processMarked(ctx context.Context, data []byte, in imgprobe.Inf
 		return Result{}, err
 	}
 	defer img.Close()
+	ks.watch(img)
 	// No pixel is asked for before encoding: doing so (vips_getpoint) would split the timing
 	// into decoding and encoding, but it runs the decode as a second long cgo call, and each
 	// long cgo call costs the Go scheduler a P hand-off and its sysmon thread a burst of
@@ -191,6 +194,11 @@ func (e *Engine) processMarked(ctx context.Context, data []byte, in imgprobe.Inf
 	}
 	t1 := time.Now()
 	out, err := e.encode(img, opts)
+	if ks.stop() {
+		// Killed (the encoder fails with "killed for image"), or the deadline came just as
+		// the encode finished: either way the caller has stopped waiting.
+		return Result{}, fmt.Errorf("imaging: render stopped after %s: %w", time.Since(t0).Round(time.Millisecond), context.Cause(ctx))
+	}
 	if err != nil {
 		return Result{}, err
 	}

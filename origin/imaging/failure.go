@@ -15,10 +15,10 @@ import (
 // ProcessMarked decodes data (whose header was probed as in), transforms it as opts says,
 // draws the marks opts names (resolved by the caller into marks) and encodes it. Limits are
 // checked before anything is decoded; options that name a mark absent from marks fail
-// (ErrBadOption) rather than render an unmarked image. ctx is checked between steps: a running
-// libvips operation cannot be interrupted, so callers bound the work with admission and the
-// limits rather than with deadlines alone. Errors are failure kinds (failureOf), or the
-// context's error.
+// (ErrBadOption) rather than render an unmarked image. When ctx ends, libvips' evaluation is
+// killed (killSwitch): it returns ctx's error within one tile's work, or one output frame's
+// encode where a codec library encodes a frame in one call. Errors are failure kinds
+// (failureOf), or the context's error.
 func (e *Engine) ProcessMarked(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (Result, error) {
 	res, err := e.processMarked(ctx, data, in, opts, marks)
 	if err != nil {

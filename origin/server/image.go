@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,8 +38,7 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.answer(w, r, rd, auto, start)
-	return nil
+	return s.answer(w, r, rd, auto, start)
 }
 
 // info serves GET and HEAD /info/{source}/{key}: JSON facts about the original, signed,
@@ -60,13 +60,15 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.answer(w, r, rd, false, start)
-	return nil
+	return s.answer(w, r, rd, false, start)
 }
 
 // answer writes a rendition: the CDN's headers, then the body (or ServeContent's answer to a
 // conditional or range request).
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, rd *render.Rendition, auto bool, start time.Time) {
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, rd *render.Rendition, auto bool, start time.Time) error {
+	if rd.File != nil {
+		defer rd.File.Close()
+	}
 	info := infoOf(w)
 	info.outcome = string(rd.Outcome)
 	s.observe(rd)
@@ -91,8 +93,16 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rd *render.Rendi
 	h["Server-Timing"] = []string{serverTiming(rd, time.Since(start), auto)}
 	if conditional(r) {
 		// Range, If-None-Match, If-Modified-Since and the rest: net/http's rules.
-		http.ServeContent(w, r, "", rd.LastModified, bytes.NewReader(rd.Data))
-		return
+		var body io.ReadSeeker = bytes.NewReader(rd.Data)
+		if rd.File != nil {
+			pos, err := rd.File.Seek(0, io.SeekCurrent)
+			if err != nil {
+				return fmt.Errorf("server: disk hit: %w", err)
+			}
+			body = io.NewSectionReader(rd.File, pos, rd.Size)
+		}
+		http.ServeContent(w, r, "", rd.LastModified, body)
+		return nil
 	}
 	// A plain GET or HEAD (what CDN pulls are): the same answer ServeContent gives, written in
 	// one call without its per-response copy buffer.
@@ -100,11 +110,23 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rd *render.Rendi
 		h["Last-Modified"] = []string{rd.LastModifiedHTTP}
 	}
 	h["Accept-Ranges"] = headerBytes
-	h["Content-Length"] = []string{strconv.Itoa(len(rd.Data))}
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		writeCorked(w, r, rd.Data)
+	size := int64(len(rd.Data))
+	if rd.File != nil {
+		size = rd.Size
 	}
+	h["Content-Length"] = []string{strconv.FormatInt(size, 10)}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if rd.File != nil {
+		// A large disk hit: net/http hands an *os.File behind an io.LimitedReader to the
+		// kernel (sendfile), so the bytes go from the page cache to the socket.
+		_, _ = io.Copy(w, &io.LimitedReader{R: rd.File, N: rd.Size})
+		return nil
+	}
+	writeCorked(w, r, rd.Data)
+	return nil
 }
 
 // Shared read-only header values (net/http never modifies a header's value slice).

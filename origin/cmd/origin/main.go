@@ -109,12 +109,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	level, _ := config.ParseLevel(cfg.Log.Level)
-	var h slog.Handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
-	if cfg.Log.Format == "text" {
-		h = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
-	}
-	log := slog.New(h).With("node", cfg.Node.Name)
+	log := newLogger(cfg, stderr)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -152,4 +147,19 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// newLogger builds the node's logger (JSON unless log.format is text, every line with the
+// node's name) and makes it the process's default logger, so that what logs through the
+// default — libvips' messages (package imaging routes them to slog.Default), the standard
+// log package, libraries — reaches the same log with the node name, not stderr as plain text.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	level, _ := config.ParseLevel(cfg.Log.Level)
+	var h slog.Handler = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
+	if cfg.Log.Format == "text" {
+		h = slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})
+	}
+	log := slog.New(h).With("node", cfg.Node.Name)
+	slog.SetDefault(log)
+	return log
 }
