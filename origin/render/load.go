@@ -7,6 +7,7 @@ package render
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/failure"
@@ -17,6 +18,9 @@ import (
 
 // loadVariant is the variants cache's loader: it runs on the key's owner node.
 func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error) {
+	if strings.HasPrefix(vkey, imgurl.InfoPrefix) {
+		return r.loadInfo(ctx, vkey)
+	}
 	k, p, opts, err := parseVariantKey(vkey, r.cfg.PipelineVersion, r.lim, r.Options)
 	if err != nil {
 		return nil, err
