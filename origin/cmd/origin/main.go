@@ -10,6 +10,7 @@
 //	origin render-formats -c config.yaml [--cloudfront|--varnish]   print the f_auto maps (edge), CDN function or VCL
 //	origin check-config -c config.yaml                              validate and exit
 //	origin config-reference                                         every key, default and env name
+//	origin allocator-env                                            LD_PRELOAD and MALLOC_CONF for jemalloc
 //
 // SIGTERM or SIGINT drains and stops the node; SIGHUP reloads the signing keys.
 package main
@@ -22,11 +23,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/pflag"
 
 	"github.com/imgorigin/imgorigin/origin/config"
+	"github.com/imgorigin/imgorigin/origin/imaging"
 )
 
 func main() {
@@ -50,6 +53,17 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if cmd == "allocator-env" {
+		// The environment every start path gives the origin (imaging.AllocatorEnv), one
+		// VAR=value a line: `env $(origin allocator-env) origin -c …`.
+		env, err := imaging.AllocatorEnv()
+		if err != nil {
+			fmt.Fprintln(stderr, "origin:", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, strings.Join(env, "\n"))
+		return 0
 	}
 	if cmd == "config-reference" {
 		if err := config.WriteReference(stdout); err != nil {
@@ -105,7 +119,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return 0
 	case "serve":
 	default:
-		fmt.Fprintf(stderr, "origin: unknown command %q (serve, render-nginx, render-formats, check-config, config-reference)\n", cmd)
+		fmt.Fprintf(stderr, "origin: unknown command %q (serve, render-nginx, render-formats, check-config, config-reference, allocator-env)\n", cmd)
 		return 2
 	}
 

@@ -73,7 +73,7 @@ func TestHostilePaths(t *testing.T) {
 		{"%2f encoded slash", "/i/w_100,f_jpeg/local/..%2f..%2fetc%2fpasswd", 400},
 		{"%2F encoded slash in a name", "/i/w_100,f_jpeg/local/dir%2Fphoto.jpg", 400},
 		{"double-encoded %252e is a literal name", "/i/w_100,f_jpeg/local/%252e%252e/%252e%252e/etc/passwd", 404},
-		{"raw backslashes are one literal name", `/i/w_100,f_jpeg/local/..\..\etc\passwd`, 404}, // '\' is no separator in keys
+		{"raw backslashes are a second spelling", `/i/w_100,f_jpeg/local/..\..\etc\passwd`, 400}, // a raw '\' is refused: the target must be the canonical path
 		{"%5c backslashes are not canonical", "/i/w_100,f_jpeg/local/..%5c..%5cetc%5cpasswd", 400},
 		{"overlong UTF-8 dot %c0%ae", "/i/w_100,f_jpeg/local/%c0%ae%c0%ae/etc/passwd", 400},
 		{"overlong UTF-8 slash %c0%af", "/i/w_100,f_jpeg/local/..%c0%af..%c0%afetc/passwd", 400},
@@ -91,6 +91,8 @@ func TestHostilePaths(t *testing.T) {
 		{"width overflow", "/i/w_99999999999999999999,f_jpeg/local/photo.jpg", 400},
 		{"quality 101", "/i/w_100,q_101,f_jpeg/local/photo.jpg", 400},
 		{"dpr 9", "/i/w_100,dpr_9,f_jpeg/local/photo.jpg", 400},
+		{"width × dpr over max_output_side", "/i/w_4000,dpr_4,f_jpeg/local/photo.jpg", 422},
+		{"height × dpr over max_output_side", "/i/h_2100,dpr_2,f_webp/local/photo.jpg", 422},
 		{"dpr NaN", "/i/w_100,dpr_NaN,f_jpeg/local/photo.jpg", 400},
 		{"bad colour", "/i/w_100,fit_pad,bg_zzzzzz,f_jpeg/local/photo.jpg", 400},
 		{"format bmp", "/i/w_100,f_bmp/local/photo.jpg", 400},

@@ -71,6 +71,15 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *node, e
 	if err != nil {
 		return nil, err
 	}
+	switch alloc := imaging.Allocator(); {
+	case alloc == imaging.AllocatorJemalloc:
+		log.Info("C allocator", "allocator", alloc)
+	case cfg.Imaging.MallocTrimInterval > 0:
+		log.Info("C allocator", "allocator", alloc, "malloc_trim_interval", cfg.Imaging.MallocTrimInterval.String())
+	default:
+		log.Warn("C allocator is glibc's without trimming: its per-thread arenas keep freed libvips buffers and RSS grows far past the Go heap; start the origin with `env $(origin allocator-env)` (jemalloc) or set imaging.malloc_trim_interval",
+			"allocator", alloc)
+	}
 	if err := checkFonts(cfg.Render.Watermarks); err != nil {
 		return nil, err
 	}
@@ -86,6 +95,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *node, e
 		return nil, err
 	}
 	n.auth = az
+	// What the token checks protect, per mode (auth.Config.Protects): behind a caching CDN a
+	// check at the origin sees cache misses only, and an operator must know it.
+	log.Info("authorization", "protects", cfg.Auth.Protects(), "per_view", cfg.Auth.PerView)
 	if !az.Enabled() {
 		log.Warn("SIGNATURE CHECKS ARE OFF (auth.mode: off): every well-formed URL is served. Configure auth.keys and remove auth.mode: off before exposing this node.")
 	}
@@ -164,7 +176,7 @@ func buildUploads(cfg config.Config, sources map[string]source.Source, az *auth.
 	}
 	var purger upload.Purger
 	if len(cfg.Upload.PurgeURLs) > 0 {
-		purger = upload.NewHTTPPurger(cfg.Upload.PurgeURLs, cfg.Upload.PurgeTimeout)
+		purger = upload.NewHTTPPurger(cfg.Upload.PurgeURLs, cfg.Upload.PurgeToken, cfg.Upload.PurgeTimeout)
 	}
 	return upload.New(cfg.Upload, upload.Deps{
 		Stores: stores, Keys: az, Proc: proc, Adm: adm, Purger: purger, Presets: presets,
