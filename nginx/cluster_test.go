@@ -72,7 +72,7 @@ func startCacheCluster(t *testing.T, n int) (*cacheCluster, []pool.Member) {
 			if err != nil {
 				return nil, err
 			}
-			if o == cache.OutcomePeer {
+			if o == render.OutcomePeer {
 				cc.peerOutcomes.Add(1)
 			}
 			return append([]byte("variant of "), orig...), nil
@@ -92,7 +92,7 @@ func startCacheCluster(t *testing.T, n int) (*cacheCluster, []pool.Member) {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return
 			}
-			if o == cache.OutcomePeer {
+			if o == render.OutcomePeer {
 				cc.peerOutcomes.Add(1)
 			}
 			w.Header().Set("X-Backend", nd.name)

@@ -17,13 +17,15 @@ import (
 // the CDN's own expiry is exactly exp (both CDNs document a timestamp moved into the future
 // like this). Keys are the CDN console's key strings, not ring keys.
 
-// AliyunA is Alibaba Cloud CDN type A: auth_key={ts}-{rand}-{uid}-{md5hash}, md5hash =
-// md5("{path}-{ts}-{rand}-{uid}-{key}") in lower-case hex, ts in decimal.
-type AliyunA struct {
+// DashA is a CDN token of the form {ts}-{rand}-{uid}-{md5hash}, md5hash =
+// md5("{path}-{ts}-{rand}-{uid}-{key}") in lower-case hex, ts in decimal, carried in one query
+// parameter. Aliyun type A and Tencent type A are this one format; they differ only in the
+// parameter's default name, which F supplies. Use it as AliyunA or TencentA.
+type DashA[F dashFormat] struct {
 	Key       string        // the console's primary key
 	BackupKey string        // optional; Verify accepts it too (for rotating the console key)
 	ValidFor  time.Duration // the console's "validity period of signed URL"
-	Param     string        // "" means "auth_key"
+	Param     string        // "" means the format's name: "auth_key" (Aliyun), "sign" (Tencent)
 	Rand      string        // "" means "0": nothing random enters a URL
 	UID       string        // "" means "0"
 	// MaxLifetime, when positive, makes Verify refuse a timestamp whose expiry (timestamp +
@@ -32,18 +34,23 @@ type AliyunA struct {
 	MaxLifetime time.Duration
 }
 
+// AliyunA is Alibaba Cloud CDN type A: auth_key={ts}-{rand}-{uid}-{md5hash}.
+type AliyunA = DashA[aliyunA]
+
 // TencentA is Tencent Cloud CDN type A: sign={ts}-{rand}-{uid}-{md5hash}, with the same hash
-// as AliyunA: md5("{path}-{ts}-{rand}-{uid}-{key}"), ts in decimal.
-type TencentA struct {
-	Key       string
-	BackupKey string
-	ValidFor  time.Duration
-	Param     string // "" means "sign"
-	Rand      string // "" means "0"
-	UID       string // "" means "0"
-	// MaxLifetime is AliyunA's.
-	MaxLifetime time.Duration
-}
+// as AliyunA.
+type TencentA = DashA[tencentA]
+
+// dashFormat names a DashA format by its default parameter.
+type dashFormat interface{ defaultParam() string }
+
+type aliyunA struct{}
+
+func (aliyunA) defaultParam() string { return "auth_key" }
+
+type tencentA struct{}
+
+func (tencentA) defaultParam() string { return "sign" }
 
 // TencentD is Tencent Cloud CDN type D: sign={md5hash}&t={ts}, md5hash =
 // md5("{key}{path}{ts}") with ts as written in the URL: lower-case hex (no 0x) by default,
@@ -66,61 +73,14 @@ func orDefault(s, d string) string {
 	return s
 }
 
-// dashA is the common body of the "ts-rand-uid-md5" formats.
-type dashA struct {
-	key, backup, param, rand, uid string
-	validFor, maxLife             time.Duration
-}
-
-func (a AliyunA) dash() dashA {
-	return dashA{a.Key, a.BackupKey, orDefault(a.Param, "auth_key"), orDefault(a.Rand, "0"), orDefault(a.UID, "0"), a.ValidFor, a.MaxLifetime}
-}
-
-func (a TencentA) dash() dashA {
-	return dashA{a.Key, a.BackupKey, orDefault(a.Param, "sign"), orDefault(a.Rand, "0"), orDefault(a.UID, "0"), a.ValidFor, a.MaxLifetime}
-}
-
 // ParamName returns the query parameter carrying the token.
-func (a AliyunA) ParamName() string { return a.dash().param }
-
-// ParamName returns the query parameter carrying the token.
-func (a TencentA) ParamName() string { return a.dash().param }
-
-// Validate checks the configuration.
-func (a AliyunA) Validate() error { return a.dash().validate() }
-
-// Validate checks the configuration.
-func (a TencentA) Validate() error { return a.dash().validate() }
-
-// Value returns the auth_key value for escapedPath expiring at exp.
-func (a AliyunA) Value(escapedPath string, exp int64) (string, error) {
-	return a.dash().value(escapedPath, exp)
+func (d DashA[F]) ParamName() string {
+	var f F
+	return orDefault(d.Param, f.defaultParam())
 }
 
-// Value returns the sign value for escapedPath expiring at exp.
-func (a TencentA) Value(escapedPath string, exp int64) (string, error) {
-	return a.dash().value(escapedPath, exp)
-}
-
-// Query implements Tokener.
-func (a AliyunA) Query(escapedPath string, exp int64) (string, error) {
-	return a.dash().query(escapedPath, exp)
-}
-
-// Query implements Tokener.
-func (a TencentA) Query(escapedPath string, exp int64) (string, error) {
-	return a.dash().query(escapedPath, exp)
-}
-
-// Verify checks an auth_key value for escapedPath at now, allowing skew.
-func (a AliyunA) Verify(escapedPath, value string, now time.Time, skew time.Duration) error {
-	return a.dash().verify(escapedPath, value, now, skew)
-}
-
-// Verify checks a sign value for escapedPath at now, allowing skew.
-func (a TencentA) Verify(escapedPath, value string, now time.Time, skew time.Duration) error {
-	return a.dash().verify(escapedPath, value, now, skew)
-}
+func (d DashA[F]) rand() string { return orDefault(d.Rand, "0") }
+func (d DashA[F]) uid() string  { return orDefault(d.UID, "0") }
 
 func alnum(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -147,19 +107,21 @@ func validParam(s string) bool {
 // validCDNKey: the consoles take 6 to 40 letters and digits.
 func validCDNKey(k string) bool { return len(k) >= 6 && len(k) <= 40 && alnum(k) }
 
-func (d dashA) validate() error {
+// Validate checks the configuration.
+func (d DashA[F]) Validate() error {
+	rand, uid := d.rand(), d.uid()
 	switch {
-	case !validCDNKey(d.key):
+	case !validCDNKey(d.Key):
 		return errors.New("key: 6 to 40 letters and digits")
-	case d.backup != "" && !validCDNKey(d.backup):
+	case d.BackupKey != "" && !validCDNKey(d.BackupKey):
 		return errors.New("backup_key: 6 to 40 letters and digits")
-	case d.validFor < time.Second:
+	case d.ValidFor < time.Second:
 		return errors.New("valid_for: at least 1s (the CDN console's validity period)")
-	case !validParam(d.param):
+	case !validParam(d.ParamName()):
 		return errors.New("param: 1 to 100 of [A-Za-z0-9_]")
-	case len(d.rand) > 100 || !alnum(d.rand):
+	case len(rand) > 100 || !alnum(rand):
 		return errors.New("rand: up to 100 letters and digits")
-	case len(d.uid) > 64 || d.uid == "" || !alnum(d.uid):
+	case len(uid) > 64 || uid == "" || !alnum(uid):
 		return errors.New("uid: letters and digits")
 	}
 	return nil
@@ -173,35 +135,38 @@ func md5hex(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (d dashA) ts(exp int64) (int64, error) {
-	ts := exp - int64(d.validFor/time.Second)
+func (d DashA[F]) ts(exp int64) (int64, error) {
+	ts := exp - int64(d.ValidFor/time.Second)
 	if ts < 0 || exp > maxExp {
 		return 0, fmt.Errorf("signer: expiry %d out of range", exp)
 	}
 	return ts, nil
 }
 
-func (d dashA) value(escapedPath string, exp int64) (string, error) {
-	if err := d.validate(); err != nil {
+// Value returns the token's value (auth_key's, sign's) for escapedPath expiring at exp.
+func (d DashA[F]) Value(escapedPath string, exp int64) (string, error) {
+	if err := d.Validate(); err != nil {
 		return "", fmt.Errorf("signer: %w", err)
 	}
 	ts, err := d.ts(exp)
 	if err != nil {
 		return "", err
 	}
-	t := strconv.FormatInt(ts, 10)
-	return t + "-" + d.rand + "-" + d.uid + "-" + md5hex(escapedPath, "-", t, "-", d.rand, "-", d.uid, "-", d.key), nil
+	t, rand, uid := strconv.FormatInt(ts, 10), d.rand(), d.uid()
+	return t + "-" + rand + "-" + uid + "-" + md5hex(escapedPath, "-", t, "-", rand, "-", uid, "-", d.Key), nil
 }
 
-func (d dashA) query(escapedPath string, exp int64) (string, error) {
-	v, err := d.value(escapedPath, exp)
+// Query implements Tokener.
+func (d DashA[F]) Query(escapedPath string, exp int64) (string, error) {
+	v, err := d.Value(escapedPath, exp)
 	if err != nil {
 		return "", err
 	}
-	return d.param + "=" + v, nil
+	return d.ParamName() + "=" + v, nil
 }
 
-func (d dashA) verify(escapedPath, value string, now time.Time, skew time.Duration) error {
+// Verify checks a token value for escapedPath at now, allowing skew.
+func (d DashA[F]) Verify(escapedPath, value string, now time.Time, skew time.Duration) error {
 	parts := strings.Split(value, "-")
 	if len(parts) != 4 || len(parts[3]) != 32 || !alnum(parts[1]) || len(parts[1]) > 100 || parts[2] == "" || !alnum(parts[2]) {
 		return ErrMalformed
@@ -210,12 +175,12 @@ func (d dashA) verify(escapedPath, value string, now time.Time, skew time.Durati
 	if !ok {
 		return ErrMalformed
 	}
-	if !md5Match(parts[3], d.key, d.backup, func(key string) string {
+	if !md5Match(parts[3], d.Key, d.BackupKey, func(key string) string {
 		return md5hex(escapedPath, "-", parts[0], "-", parts[1], "-", parts[2], "-", key)
 	}) {
 		return ErrBadMAC
 	}
-	return checkLife(now, ts+int64(d.validFor/time.Second), skew, d.maxLife)
+	return checkLife(now, ts+int64(d.ValidFor/time.Second), skew, d.MaxLifetime)
 }
 
 // checkLife checks an authentic CDN token's expiry exp (unix seconds) at now: ErrExpired after

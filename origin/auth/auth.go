@@ -22,6 +22,9 @@ var ErrDenied = errors.New("denied")
 var (
 	ErrMissingToken    = errors.New("missing token")
 	ErrBadOriginSecret = errors.New("bad origin secret")
+	// ErrNotFromCDN refuses, under auth.per_view, a request without the origin secret: only
+	// the CDN, which verified the viewer, may be served.
+	ErrNotFromCDN = errors.New("per-view authorization: only pulls from the CDN that verified this view are served")
 )
 
 // Denial is a refusal. Its text is the public reason; errors.Is matches ErrDenied and the
@@ -39,7 +42,7 @@ func (d *Denial) Unwrap() []error { return []error{ErrDenied, d.Reason} }
 var denials = func() map[error]*Denial {
 	m := map[error]*Denial{}
 	for _, e := range []error{signer.ErrMalformed, signer.ErrUnknownKey, signer.ErrRetiredKey, signer.ErrBadMAC,
-		signer.ErrExpired, signer.ErrTooLongLife, ErrMissingToken, ErrBadOriginSecret} {
+		signer.ErrExpired, signer.ErrTooLongLife, ErrMissingToken, ErrBadOriginSecret, ErrNotFromCDN} {
 		m[e] = &Denial{Reason: e}
 	}
 	return m
@@ -63,6 +66,7 @@ type Authorizer struct {
 
 type state struct {
 	mode        string
+	perView     bool
 	param       string
 	verifier    *signer.Verifier // nil without keys
 	aliyun      *signer.AliyunA
@@ -103,6 +107,8 @@ func (a *Authorizer) Reload(cfg Config) error {
 	}
 	if old := a.state.Load(); old.mode != st.mode {
 		return fmt.Errorf("auth: reload cannot change mode from %s to %s; restart instead", old.mode, st.mode)
+	} else if old.perView != st.perView {
+		return errors.New("auth: reload cannot change per_view; restart instead")
 	}
 	a.state.Store(st)
 	return nil
@@ -112,7 +118,7 @@ func (a *Authorizer) build(cfg Config) (*state, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	st := &state{mode: cfg.EffectiveMode(), param: cfg.Param, skew: cfg.ClockSkew}
+	st := &state{mode: cfg.EffectiveMode(), perView: cfg.PerView, param: cfg.Param, skew: cfg.ClockSkew}
 	keys, _ := cfg.inlineKeys()
 	if cfg.KeyFile != "" {
 		var err error
@@ -154,6 +160,16 @@ func (a *Authorizer) Check(r *http.Request, escapedPath string) error {
 	st := a.state.Load()
 	if st.mode == ModeOff {
 		return nil
+	}
+	if st.perView {
+		// Every view was verified by the CDN, or it is not served: a token checked here
+		// would authorize one miss and, through the CDN's cache, every later view.
+		if vals := r.Header[st.header]; len(vals) == 1 && st.secretMatches(vals[0]) {
+			return nil
+		} else if len(vals) > 0 {
+			return deny(ErrBadOriginSecret)
+		}
+		return deny(ErrNotFromCDN)
 	}
 	raw := r.URL.RawQuery
 	if tok, n := queryValue(raw, st.param); n > 0 {

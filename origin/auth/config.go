@@ -38,6 +38,13 @@ type Config struct {
 	OriginSecret OriginSecretConfig `mapstructure:"origin_secret"`
 	// AliyunA accepts Aliyun CDN type A auth_key tokens at the origin too.
 	AliyunA AliyunAConfig `mapstructure:"aliyun_a"`
+	// PerView chooses what a token protects (see Protects). false (the default): tokens are
+	// verified when a request reaches the origin, which behind a caching CDN is a cache miss
+	// only. true: every view must be authorized, so the origin serves only pulls carrying the
+	// origin secret, from a CDN that verifies its own token (Aliyun/Tencent type A, Tencent type
+	// D) on every request, hits included; tokens at the origin are refused. Needs
+	// origin_secret.current.
+	PerView bool `mapstructure:"per_view"`
 }
 
 // KeyConfig is one signing key: secret in base64url without padding (imgsign keygen).
@@ -117,6 +124,26 @@ func (c Config) EffectiveMode() string {
 
 const minOriginSecret = 16
 
+// What a configuration protects (Protects).
+const (
+	ProtectsNothing  = "nothing: auth.mode is off, every well-formed URL is served"
+	ProtectsMisses   = "cache misses only: a token is verified when a request reaches the origin; a CDN that forwards the query and caches publicly then serves its copy to anyone, with no token or an expired one, until the copy expires. Per-view authorization: verify at the CDN (Aliyun/Tencent type A, Tencent type D), pull with the origin secret, and set auth.per_view: true"
+	ProtectsEachView = "every view: only pulls carrying the CDN origin secret are served (tokens at the origin are refused); the CDN must verify its token (Aliyun/Tencent type A, Tencent type D) on every request, hits included"
+)
+
+// Protects says what this configuration's checks protect: ProtectsNothing, ProtectsMisses or
+// ProtectsEachView. The composition root logs it at startup; README.md and cdn/README.md
+// ("What a token protects") say the same per mode.
+func (c Config) Protects() string {
+	switch {
+	case c.EffectiveMode() == ModeOff:
+		return ProtectsNothing
+	case c.PerView:
+		return ProtectsEachView
+	}
+	return ProtectsMisses
+}
+
 // Validate checks the configuration without reading the key file. Errors name their keys.
 func (c Config) Validate() error {
 	var errs []error
@@ -134,6 +161,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.Keys) > 0 && c.KeyFile != "" {
 		add("keys: exclusive with key_file")
+	}
+	if c.PerView && (c.Mode == ModeOff || c.OriginSecret.Current == "") {
+		add("per_view: needs origin_secret.current: per-view authorization is a CDN that verifies its token (type A/D) on every view and pulls with the origin secret")
 	}
 	if _, err := c.inlineKeys(); err != nil {
 		errs = append(errs, err)

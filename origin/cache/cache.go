@@ -15,23 +15,9 @@ import (
 	"github.com/imgorigin/imgorigin/origin/diskcache"
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/pool"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/ring"
 )
-
-// Outcome says where a value came from: "hit", "peer" or "miss".
-type Outcome string
-
-// The outcomes.
-const (
-	OutcomeHit  Outcome = "hit"
-	OutcomePeer Outcome = "peer"
-	OutcomeMiss Outcome = "miss"
-	OutcomeDisk Outcome = "disk" // this node's disk tier, after a memory miss
-)
-
-// Loader computes the value of a key on its owner. The returned bytes must be unversioned:
-// the same key always loads the same bytes.
-type Loader func(ctx context.Context, key string) ([]byte, error)
 
 // Logical group names (on the wire, in metrics).
 const (
@@ -63,7 +49,7 @@ type group struct {
 	c         *Cache
 	name      string // logical
 	g         *groupcache.Group
-	load      Loader
+	load      render.Loader
 	neg       *negCache
 	negHits   atomic.Int64
 	peerSkips atomic.Int64 // loads done here because the owner is in back-off
@@ -95,7 +81,7 @@ func registerDispatcher() {
 // formats are the loaders' business, not this package's); loadOriginal and loadVariant run on
 // a key's owner on a miss. With cfg.Disk.Path set, New opens the disk tier (its rebuild goes on
 // in the background, DiskReady); Close closes it.
-func New(cfg Config, self string, peers []pool.Member, shard func(key string) string, loadOriginal, loadVariant Loader, opts ...Option) (*Cache, error) {
+func New(cfg Config, self string, peers []pool.Member, shard func(key string) string, loadOriginal, loadVariant render.Loader, opts ...Option) (*Cache, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
@@ -136,7 +122,7 @@ func New(cfg Config, self string, peers []pool.Member, shard func(key string) st
 	for _, gs := range []struct {
 		name  string
 		bytes int64
-		load  Loader
+		load  render.Loader
 	}{{groupOriginals, cfg.OriginalsBytes, loadOriginal}, {groupVariants, cfg.VariantsBytes, loadVariant}} {
 		g := &group{c: c, name: gs.name, load: gs.load, neg: newNegCache(cfg.NegativeEntries)}
 		unique := "imgorigin-" + gs.name + "-" + strconv.FormatInt(n, 10)
@@ -178,12 +164,12 @@ func (c *Cache) Owner(key string) string {
 
 // Original returns the original stored under key. The returned bytes are shared with the
 // cache and read-only: callers must not modify them.
-func (c *Cache) Original(ctx context.Context, key string) ([]byte, Outcome, error) {
+func (c *Cache) Original(ctx context.Context, key string) ([]byte, render.Outcome, error) {
 	return c.groups[groupOriginals].getValue(ctx, key)
 }
 
 // Variant returns the variant stored under key; the returned bytes are read-only (see Original).
-func (c *Cache) Variant(ctx context.Context, key string) ([]byte, Outcome, error) {
+func (c *Cache) Variant(ctx context.Context, key string) ([]byte, render.Outcome, error) {
 	return c.groups[groupVariants].getValue(ctx, key)
 }
 
@@ -191,24 +177,24 @@ type outcomeKey struct{}
 
 type recorder struct{ v atomic.Value }
 
-func (r *recorder) set(o Outcome) { r.v.Store(o) }
+func (r *recorder) set(o render.Outcome) { r.v.Store(o) }
 
-func record(ctx context.Context, o Outcome) {
+func record(ctx context.Context, o render.Outcome) {
 	if r, ok := ctx.Value(outcomeKey{}).(*recorder); ok {
 		r.set(o)
 	}
 }
 
-func (g *group) getValue(ctx context.Context, key string) ([]byte, Outcome, error) {
+func (g *group) getValue(ctx context.Context, key string) ([]byte, render.Outcome, error) {
 	rec := &recorder{}
 	ctx = context.WithValue(ctx, outcomeKey{}, rec)
 	var v groupcache.ByteView
 	if err := g.g.Get(ctx, key, groupcache.ByteViewSink(&v)); err != nil {
-		return nil, OutcomeMiss, err
+		return nil, render.OutcomeMiss, err
 	}
-	o, _ := rec.v.Load().(Outcome)
+	o, _ := rec.v.Load().(render.Outcome)
 	if o == "" {
-		o = OutcomeHit
+		o = render.OutcomeHit
 	}
 	return viewBytes(v), o, nil
 }
@@ -236,10 +222,10 @@ func (g *group) get(ctx context.Context, key string, dest groupcache.Sink) error
 		return err
 	}
 	if v, ok := g.fromDisk(key); ok {
-		record(ctx, OutcomeDisk)
+		record(ctx, render.OutcomeDisk)
 		return dest.SetBytes(v)
 	}
-	record(ctx, OutcomeMiss)
+	record(ctx, render.OutcomeMiss)
 	data, err := g.load(ctx, key)
 	if err != nil {
 		if kind := failure.KindOf(err); permanent(kind) && g.c.cfg.NegativeTTL > 0 {
@@ -280,6 +266,8 @@ func (g *group) PickPeer(key string) (groupcache.ProtoGetter, bool) {
 
 // Interface guards.
 var (
+	_ render.Cache           = (*Cache)(nil)
+	_ render.FileCache       = (*Cache)(nil)
 	_ groupcache.PeerPicker  = (*group)(nil)
 	_ groupcache.ProtoGetter = (*peerGetter)(nil)
 )

@@ -69,7 +69,7 @@ func newCluster(t *testing.T, n int, cfg cache.Config) *cluster {
 	return cl
 }
 
-func (cl *cluster) loadOriginal(nd *node) cache.Loader {
+func (cl *cluster) loadOriginal(nd *node) render.Loader {
 	return func(ctx context.Context, key string) ([]byte, error) {
 		cl.mu.Lock()
 		cl.origLd[key]++
@@ -87,7 +87,7 @@ func (cl *cluster) loadOriginal(nd *node) cache.Loader {
 }
 
 // loadVariant fetches its original through the cache, like render does.
-func (cl *cluster) loadVariant(nd *node) cache.Loader {
+func (cl *cluster) loadVariant(nd *node) render.Loader {
 	return func(ctx context.Context, key string) ([]byte, error) {
 		cl.mu.Lock()
 		cl.varLd[key]++
@@ -145,7 +145,7 @@ func TestLoadOncePerCluster(t *testing.T) {
 							errs <- err
 							return
 						}
-						if o == cache.OutcomePeer {
+						if o == render.OutcomePeer {
 							peerOutcomes.Add(1)
 						}
 						if !strings.HasPrefix(string(b), "variant:"+k+":original:") {
@@ -191,8 +191,8 @@ func TestOutcomes(t *testing.T) {
 	}
 	steps := []struct {
 		nd   *node
-		want cache.Outcome
-	}{{owner, cache.OutcomeMiss}, {owner, cache.OutcomeHit}, {other, cache.OutcomePeer}}
+		want render.Outcome
+	}{{owner, render.OutcomeMiss}, {owner, render.OutcomeHit}, {other, render.OutcomePeer}}
 	for i, s := range steps {
 		_, o, err := s.nd.cache.Variant(context.Background(), k)
 		if err != nil || o != s.want {
@@ -294,7 +294,7 @@ func TestHangingPeer(t *testing.T) {
 	start := time.Now()
 	b, o, err := c.Original(context.Background(), k)
 	elapsed := time.Since(start)
-	if err != nil || string(b) != "v" || o != cache.OutcomeMiss {
+	if err != nil || string(b) != "v" || o != render.OutcomeMiss {
 		t.Fatalf("got %q %q %v", b, o, err)
 	}
 	if elapsed > cfg.PeerTimeout+time.Second {
@@ -457,7 +457,7 @@ func BenchmarkHit(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if _, o, _ := c.Variant(ctx, k); o != cache.OutcomeHit {
+					if _, o, _ := c.Variant(ctx, k); o != render.OutcomeHit {
 						panic("not a hit")
 					}
 				}

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"log/slog"
+	"os"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -134,3 +135,21 @@ func newDiskCollector(c *Cache) *diskCollector {
 }
 
 var _ prometheus.Collector = (*diskCollector)(nil)
+
+// VariantFile returns the variant stored under key from this node's disk tier as a file
+// positioned at its first byte, and its length, when the tier has it and it is at least
+// disk.sendfile_min_bytes long: a large disk hit is sent with sendfile, neither copied through
+// the Go heap nor kept in memory (the kernel's page cache holds it). Memory is not asked; ok
+// false means: use Variant. The caller closes f. Any copy of a key is good (values of a key never
+// change), so a non-owner's disk answers too.
+func (c *Cache) VariantFile(key string) (f *os.File, n int64, ok bool) {
+	if c.disk == nil {
+		return nil, 0, false
+	}
+	g := c.groups[groupVariants]
+	f, n, ok = c.disk.File(g.diskKey(key), c.cfg.Disk.SendfileMinBytes)
+	if ok {
+		g.diskHits.Add(1)
+	}
+	return f, n, ok
+}

@@ -14,6 +14,7 @@ import (
 	pb "github.com/golang/groupcache/groupcachepb"
 
 	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/source"
 )
 
@@ -75,7 +76,7 @@ func (p *peerGetter) Get(ctx context.Context, in *pb.GetRequest, out *pb.GetResp
 		return fmt.Errorf("cache: peer %s: value over %d bytes", p.owner, maxPeerValue)
 	}
 	out.Value = body
-	record(ctx, OutcomePeer)
+	record(ctx, render.OutcomePeer)
 	return nil
 }
 

@@ -1,7 +1,9 @@
 package clustertest_test
 
 import (
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +47,19 @@ func TestStart(t *testing.T) {
 	}
 	if got := c.Sum(t, "imgorigin_renders_total", nil); got != 2 {
 		t.Errorf("renders = %v, want 2", got)
+	}
+	// Every node allocates libvips' buffers with jemalloc (origin allocator-env), and says so.
+	for _, n := range c.Nodes {
+		maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", n.PID()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(maps), "libjemalloc.so") {
+			t.Errorf("%s: libjemalloc is not mapped: glibc's malloc serves libvips", n.Name)
+		}
+		if !strings.Contains(n.Log(), `"allocator":"jemalloc"`) {
+			t.Errorf("%s: the startup log does not name jemalloc as the C allocator:\n%s", n.Name, n.Log())
+		}
 	}
 	// Kill and restart a node.
 	n := c.Owner(p)

@@ -20,9 +20,6 @@
 // With Options.Disk every origin keeps a disk tier (cluster.cache.disk) in Node.DiskDir, which
 // survives Kill and Restart as a node's volume does.
 //
-// With Options.Disk every origin keeps a disk tier (cluster.cache.disk) in Node.DiskDir, which
-// survives Kill and Restart as a node's volume does.
-//
 // The source "local" reads Cluster.LocalDir, which tests fill at any time (before the first
 // request for a key: the origin remembers a missing original for cluster.cache.negative_ttl).
 // Options.Env overrides any key for every origin, e.g.

@@ -2,9 +2,12 @@
 // then IMGORIGIN_* environment variables, then command-line flags, decoded strictly into the
 // Config of every package (unknown keys are errors) and validated, each error naming its key.
 //
-// Environment names are the key path upper-cased with '.' replaced by '_', under the prefix
-// IMGORIGIN_: server.listen → IMGORIGIN_SERVER_LISTEN. Every key has a default, so every key
-// can be overridden from the environment.
+// Environment names are the key path upper-cased with '.' and '-' replaced by '_', under the
+// prefix IMGORIGIN_ (EnvName): server.listen → IMGORIGIN_SERVER_LISTEN. Every key has a
+// default, so every key can be overridden from the environment; so can every key of a named
+// source's type, whether or not the file writes it. The prefix belongs to configuration keys
+// alone: an IMGORIGIN_* variable that names no key fails the load, naming the variable, as an
+// unknown key of the file does. (Knobs of the development tools use IMGDEV_*.)
 package config
 
 import (
@@ -14,6 +17,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,6 +94,12 @@ type SourceConfig struct {
 	HTTP    httpsrc.Config `mapstructure:"http"`
 }
 
+// sections are the per-type sections of a source configuration by type name (the value of
+// Type that selects each).
+func (s SourceConfig) sections() map[string]interface{ Validate() error } {
+	return map[string]interface{ Validate() error }{"local": s.Local, "s3": s.S3, "fastdfs": s.FastDFS, "http": s.HTTP}
+}
+
 // Default returns the configuration used when nothing is configured: one node serving the
 // sample directory as source "local", signature checks off (no keys), a local cache.
 func Default() Config {
@@ -144,33 +154,8 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 			return Config{}, fmt.Errorf("config: %w", err)
 		}
 	}
-	// Environment: viper reads the process environment; environ lets tests pass their own.
-	env := map[string]string{}
-	for _, kv := range environ {
-		if k, val, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, EnvPrefix+"_") {
-			env[k] = val
-		}
-	}
-	// Keys under sources are entries of a map: viper cannot override one leaf of a map value
-	// without disturbing the rest, so those are set into the map itself, which is then set whole.
-	sources, _ := v.Get("sources").(map[string]any)
-	sourcesChanged := false
-	for _, key := range v.AllKeys() {
-		name := EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
-		val, ok := env[name]
-		if !ok {
-			continue
-		}
-		if rest, isSource := strings.CutPrefix(key, "sources."); isSource && sources != nil {
-			if setPath(sources, strings.Split(rest, "."), val) {
-				sourcesChanged = true
-				continue
-			}
-		}
-		v.Set(key, val)
-	}
-	if sourcesChanged {
-		v.Set("sources", sources)
+	if err := applyEnv(v, environ); err != nil {
+		return Config{}, err
 	}
 	for flagName, key := range flagKeys {
 		if f := fs.Lookup(flagName); f != nil && f.Changed {
@@ -248,16 +233,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s: source names are [a-z0-9][a-z0-9-]{0,31}", key))
 			continue
 		}
-		switch s.Type {
-		case "local":
-			prefix(key+".local", s.Local.Validate())
-		case "s3":
-			prefix(key+".s3", s.S3.Validate())
-		case "fastdfs":
-			prefix(key+".fastdfs", s.FastDFS.Validate())
-		case "http":
-			prefix(key+".http", s.HTTP.Validate())
-		default:
+		if sec, ok := s.sections()[s.Type]; ok {
+			prefix(key+"."+s.Type, sec.Validate())
+		} else {
 			errs = append(errs, fmt.Errorf("%s.type: must be local, s3, fastdfs or http, not %q", key, s.Type))
 		}
 	}
@@ -344,21 +322,110 @@ func sourceDefaultsHook(from, to reflect.Type, data any) (any, error) {
 	return sc, nil
 }
 
-// setPath sets m[p0][p1]…[pn] = val where every map on the way exists.
-func setPath(m map[string]any, path []string, val string) bool {
-	for i, p := range path {
-		if i == len(path)-1 {
-			if _, ok := m[p]; !ok {
-				return false
-			}
-			m[p] = val
-			return true
+// EnvName is the environment variable that overrides a key: server.listen →
+// IMGORIGIN_SERVER_LISTEN, sources.my-s3.s3.endpoint → IMGORIGIN_SOURCES_MY_S3_S3_ENDPOINT.
+func EnvName(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+}
+
+// applyEnv resolves every IMGORIGIN_* variable of environ against the key set and sets it; a
+// variable that names no key is an error (the file rejects unknown keys, so the environment
+// does too). The key set is every key of the defaults and of the file, and for each source
+// the file names, every key of its type (type, and {type}.* with the type's defaults), whether
+// or not the file writes it.
+func applyEnv(v *viper.Viper, environ []string) error {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, val, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, EnvPrefix+"_") {
+			env[k] = val
 		}
+	}
+	if len(env) == 0 {
+		return nil
+	}
+	keys := map[string]string{} // variable → key outside sources
+	for _, key := range v.AllKeys() {
+		if !strings.HasPrefix(key, "sources.") {
+			keys[EnvName(key)] = key
+		}
+	}
+	// Keys under sources are entries of a map: viper cannot override one leaf of a map value
+	// without disturbing the rest, so those are set into the map itself, which is then set whole.
+	type sourceKey struct{ name, key string }
+	sourceKeys := map[string]sourceKey{}
+	sources, _ := v.Get("sources").(map[string]any)
+	for name, raw := range sources {
+		m, _ := raw.(map[string]any)
+		typ, _ := m["type"].(string)
+		if t, ok := env[EnvName("sources."+name+".type")]; ok {
+			typ = t
+		}
+		for _, key := range sourceTypeKeys(typ) {
+			sourceKeys[EnvName("sources."+name+"."+key)] = sourceKey{name, key}
+		}
+	}
+	var unknown []string
+	sourcesChanged := false
+	for name, val := range env {
+		if key, ok := keys[name]; ok {
+			v.Set(key, val)
+			continue
+		}
+		if sk, ok := sourceKeys[name]; ok {
+			m, ok := sources[sk.name].(map[string]any)
+			if !ok {
+				m = map[string]any{}
+				sources[sk.name] = m
+			}
+			setPath(m, strings.Split(sk.key, "."), val)
+			sourcesChanged = true
+			continue
+		}
+		unknown = append(unknown, name)
+	}
+	if sourcesChanged {
+		v.Set("sources", sources)
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return fmt.Errorf("config: environment variables that name no configuration key: %s (the keys and their variables: origin config-reference; a source's keys need the source named in the file)", strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
+// sourceTypeKeys lists the keys of a source of type typ, relative to the source: "type" and
+// every key of the type's section. An unknown type has only "type".
+func sourceTypeKeys(typ string) []string {
+	out := []string{"type"}
+	var walk func(prefix string, def any)
+	walk = func(prefix string, def any) {
+		m := map[string]any{}
+		if err := mapstructure.Decode(def, &m); err != nil {
+			panic(fmt.Sprintf("config: cannot walk source defaults: %v", err))
+		}
+		for k, val := range m {
+			if isStruct(val) {
+				walk(prefix+k+".", val)
+				continue
+			}
+			out = append(out, prefix+k)
+		}
+	}
+	if sec, ok := newSourceConfig().sections()[typ]; ok {
+		walk(typ+".", sec)
+	}
+	return out
+}
+
+// setPath sets m[p0][p1]…[pn] = val, making the maps on the way.
+func setPath(m map[string]any, path []string, val string) {
+	for _, p := range path[:len(path)-1] {
 		next, ok := m[p].(map[string]any)
 		if !ok {
-			return false
+			next = map[string]any{}
+			m[p] = next
 		}
 		m = next
 	}
-	return false
+	m[path[len(path)-1]] = val
 }

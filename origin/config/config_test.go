@@ -171,3 +171,39 @@ func TestAuthModeOffUnquoted(t *testing.T) {
 		t.Fatalf("auth.mode off: %v, %q", err, c.Auth.Mode)
 	}
 }
+
+// TestEnvironmentResolvesEveryVariable: a source key the file does not write is set from the
+// environment (the source's type gives its key set), and a variable that names no key fails
+// the load, naming the variable.
+func TestEnvironmentResolvesEveryVariable(t *testing.T) {
+	b, err := os.ReadFile("example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := load(t, string(b), []string{"IMGORIGIN_SOURCES_OSS_S3_RESPONSE_HEADER_TIMEOUT=2s", "IMGORIGIN_SOURCES_OSS_S3_SECRET_KEY=s3cr3t", "IMGORIGIN_SOURCES_OSS_S3_ACCESS_KEY=ak"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Sources["oss"].S3.ResponseHeaderTimeout; got != 2*time.Second {
+		t.Errorf("sources.oss.s3.response_header_timeout from the environment: got %v", got)
+	}
+	for _, tc := range []struct{ name, yaml, env string }{
+		{"misspelt key", "", "IMGORIGIN_SERVER_LISTN=127.0.0.1:1"},
+		{"unknown section", "", "IMGORIGIN_SERVRE_LISTEN=127.0.0.1:1"},
+		{"source not in the file", "", "IMGORIGIN_SOURCES_S3_S3_ENDPOINT=http://127.0.0.1:9000"},
+		{"key of another source type", string(b), "IMGORIGIN_SOURCES_LOCAL_S3_BUCKET=b"},
+		{"misspelt source key", string(b), "IMGORIGIN_SOURCES_LOCAL_LOCAL_RUT=/x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := []string{tc.env, unsigned[0]}
+			if tc.yaml != "" {
+				env = append(env, "IMGORIGIN_SOURCES_OSS_S3_SECRET_KEY=s3cr3t", "IMGORIGIN_SOURCES_OSS_S3_ACCESS_KEY=ak")
+			}
+			_, err := load(t, tc.yaml, env)
+			name, _, _ := strings.Cut(tc.env, "=")
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Fatalf("err %v, want one naming %s", err, name)
+			}
+		})
+	}
+}

@@ -24,7 +24,7 @@ func WriteReference(w io.Writer) error {
 	for _, k := range keys {
 		env := EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(k))
 		if strings.HasPrefix(k, "sources.") {
-			env += " (when the file names the key)"
+			env += " (when the file names the source)"
 		}
 		def := fmt.Sprint(v.Get(k))
 		if k == "node.name" {

@@ -44,7 +44,7 @@ func BenchmarkFile(b *testing.B) {
 	fill(s, 0, 64, 229<<10)
 	b.SetBytes(229 << 10)
 	for i := 0; b.Loop(); i++ {
-		f, n, ok := s.File(key(i % 64))
+		f, n, ok := s.File(key(i%64), 0)
 		if !ok {
 			b.Fatal("miss")
 		}

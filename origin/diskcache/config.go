@@ -26,6 +26,10 @@ type Config struct {
 	Eviction string `mapstructure:"eviction"`
 	// WriteQueue bounds the values waiting to be written behind; a Put beyond it is dropped.
 	WriteQueue int `mapstructure:"write_queue"`
+	// SendfileMinBytes: disk hits of variants at least this long are sent from the segment file
+	// with sendfile (no copy through the Go heap, none into memory); shorter ones go through
+	// memory. 0 sends every disk hit from the file.
+	SendfileMinBytes int64 `mapstructure:"sendfile_min_bytes"`
 	// RetryAfter is how long the tier stays off for writes after a disk error before it tries
 	// a fresh segment again.
 	RetryAfter time.Duration `mapstructure:"retry_after"`
@@ -38,7 +42,10 @@ func DefaultConfig() Config {
 		SegmentBytes: 64 << 20,
 		Eviction:     EvictClock,
 		WriteQueue:   256,
-		RetryAfter:   time.Minute,
+		// Above 64 KiB a body leaves in several segments whatever the server does (package
+		// server's corkMax); below, memory with one corked write is as cheap.
+		SendfileMinBytes: 64 << 10,
+		RetryAfter:       time.Minute,
 	}
 }
 
@@ -59,6 +66,9 @@ func (c Config) Validate() error {
 	}
 	if c.WriteQueue < 1 || c.WriteQueue > 1<<16 {
 		errs = append(errs, errors.New("write_queue: must be 1..65536"))
+	}
+	if c.SendfileMinBytes < 0 {
+		errs = append(errs, errors.New("sendfile_min_bytes: must not be negative"))
 	}
 	if c.RetryAfter < time.Second || c.RetryAfter > time.Hour {
 		errs = append(errs, errors.New("retry_after: must be 1s..1h"))

@@ -355,11 +355,15 @@ func (s *Store) drop(key string, e *entry) {
 // File returns the value of key as a file of its own, positioned at the value's first byte,
 // and the value's length, so that a caller can send it with sendfile (net/http does for an
 // *os.File behind an io.LimitedReader). The caller reads at most n bytes and closes f. A record
-// loaded from an index file is checked (read whole, once) before its first use.
-func (s *Store) File(key string) (f *os.File, n int64, ok bool) {
+// loaded from an index file is checked (read whole, once) before its first use. A value shorter
+// than min is not handed out (ok false, not counted as a miss): send small values from memory.
+func (s *Store) File(key string, min int64) (f *os.File, n int64, ok bool) {
 	e := s.lookup(key)
 	if e == nil {
 		s.c.misses.Add(1)
+		return nil, 0, false
+	}
+	if int64(e.size)-recordHeader-int64(len(key)) < min {
 		return nil, 0, false
 	}
 	if !e.verified.Load() {

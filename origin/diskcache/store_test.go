@@ -118,7 +118,7 @@ func TestFileSendsTheValue(t *testing.T) {
 	_ = s.Close()
 	s = open(t, testConfig(dir)) // entries from the index file: unverified until first use
 	for i := 0; i < 10; i++ {
-		f, n, ok := s.File(key(i))
+		f, n, ok := s.File(key(i), 0)
 		if !ok {
 			t.Fatalf("key %d: no file", i)
 		}
@@ -190,7 +190,7 @@ func TestFlippedByteIsNeverServed(t *testing.T) {
 			if _, ok := s.Get(key(0)); ok {
 				t.Fatal("a record with a flipped byte was served")
 			}
-			if f, _, ok := s.File(key(0)); ok {
+			if f, _, ok := s.File(key(0), 0); ok {
 				_ = f.Close()
 				t.Fatal("a record with a flipped byte was sent")
 			}

@@ -12,7 +12,7 @@ import (
 // animate decodes every frame (in.Frames, already within the frame budget) as one tall strip,
 // runs the still pipeline's steps on each frame, and joins the frames again with the source's
 // delays and loop count.
-func (e *Engine) animate(data []byte, in imgprobe.Info, opts imgurl.Options, g geometry, p plan, ov overlays) (*vips.ImageRef, error) {
+func (e *Engine) animate(data []byte, in imgprobe.Info, opts imgurl.Options, g geometry, p plan, ov overlays, ks *killSwitch) (*vips.ImageRef, error) {
 	params := vips.NewImportParams()
 	params.FailOnError.Set(e.cfg.FailOnWarning)
 	params.NumPages.Set(in.Frames)
@@ -21,6 +21,7 @@ func (e *Engine) animate(data []byte, in imgprobe.Info, opts imgurl.Options, g g
 		return nil, loadFailure(err)
 	}
 	defer strip.Close()
+	ks.watch(strip) // the decoder's image: every frame is pulled through it
 	if err := toSRGB(strip); err != nil {
 		return nil, loadFailure(err)
 	}

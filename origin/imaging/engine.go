@@ -9,11 +9,13 @@ import (
 	"github.com/davidbyttow/govips/v2/vips"
 
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
+	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// Error kinds; Process wraps one of them with %w (or returns the context's error).
+// Error causes; Admit and Process return a failure kind wrapping one of them (failure.go), or
+// the context's error.
 var (
 	ErrLimits      = errors.New("imaging: image exceeds the processing limits")
 	ErrUnsupported = errors.New("imaging: unsupported image or option")
@@ -45,16 +47,9 @@ func (e *OutputError) Error() string {
 // Is makes an OutputError match ErrLimits.
 func (e *OutputError) Is(target error) bool { return target == ErrLimits }
 
-// Result is an encoded output image.
-type Result struct {
-	Data          []byte
-	Format        imgurl.Format
-	Width, Height int // of one frame
-	// Decode is the time spent loading the header and building the pipeline, Encode the
-	// time spent making the output. libvips is demand-driven: the pixels are decoded,
-	// resized and encoded as the encoder pulls them, so that work counts as Encode.
-	Decode, Encode time.Duration
-}
+// Result is an encoded output image: the render use case's Output, which the engine produces
+// as its render.Processor.
+type Result = render.Output
 
 // Engine processes images. It is safe for concurrent use; bound concurrency with package
 // admission.
@@ -82,7 +77,7 @@ func (e *Engine) Config() Config { return e.cfg }
 func (e *Engine) Admit(in imgprobe.Info, opts imgurl.Options) (int64, error) {
 	_, p, err := e.checkLimits(in, opts)
 	if err != nil {
-		return 0, err
+		return 0, failureOf(err)
 	}
 	return cost(in, opts, p), nil
 }
@@ -154,13 +149,8 @@ func (e *Engine) Process(ctx context.Context, data []byte, in imgprobe.Info, opt
 	return e.ProcessMarked(ctx, data, in, opts, watermark.Set{})
 }
 
-// ProcessMarked decodes data (whose header was probed as in), transforms it as opts says,
-// draws the marks opts names (resolved by the caller into marks) and encodes it. Limits are
-// checked before anything is decoded; options that name a mark absent from marks fail
-// (ErrBadOption) rather than render an unmarked image. ctx is checked between steps: a running
-// libvips operation cannot be interrupted, so callers bound the work with admission and the
-// limits rather than with deadlines alone.
-func (e *Engine) ProcessMarked(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (Result, error) {
+// processMarked is ProcessMarked before its errors are mapped to failure kinds.
+func (e *Engine) processMarked(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (Result, error) {
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
@@ -175,6 +165,8 @@ func (e *Engine) ProcessMarked(ctx context.Context, data []byte, in imgprobe.Inf
 		return Result{}, fmt.Errorf("%w: bytes are not %s", ErrCorrupt, in.Format)
 	}
 	t0 := time.Now()
+	ks := newKillSwitch(ctx)
+	defer ks.stop()
 	ov, err := prepareMarks(marks, p.cw, p.ch, e.cfg.FailOnWarning)
 	if err != nil {
 		return Result{}, err
@@ -182,7 +174,7 @@ func (e *Engine) ProcessMarked(ctx context.Context, data []byte, in imgprobe.Inf
 	defer ov.close()
 	var img *vips.ImageRef
 	if animatedOutput(in, opts) {
-		img, err = e.animate(data, in, opts, g, p, ov)
+		img, err = e.animate(data, in, opts, g, p, ov, ks)
 	} else {
 		img, err = e.still(data, in, opts, g, p, ov)
 	}
@@ -190,6 +182,7 @@ func (e *Engine) ProcessMarked(ctx context.Context, data []byte, in imgprobe.Inf
 		return Result{}, err
 	}
 	defer img.Close()
+	ks.watch(img)
 	// No pixel is asked for before encoding: doing so (vips_getpoint) would split the timing
 	// into decoding and encoding, but it runs the decode as a second long cgo call, and each
 	// long cgo call costs the Go scheduler a P hand-off and its sysmon thread a burst of
@@ -201,6 +194,11 @@ func (e *Engine) ProcessMarked(ctx context.Context, data []byte, in imgprobe.Inf
 	}
 	t1 := time.Now()
 	out, err := e.encode(img, opts)
+	if ks.stop() {
+		// Killed (the encoder fails with "killed for image"), or the deadline came just as
+		// the encode finished: either way the caller has stopped waiting.
+		return Result{}, fmt.Errorf("imaging: render stopped after %s: %w", time.Since(t0).Round(time.Millisecond), context.Cause(ctx))
+	}
 	if err != nil {
 		return Result{}, err
 	}

@@ -17,7 +17,7 @@ import (
 // AVIF at the default qualities. It reports the output's bytes ("B/img"), its size against
 // the fallback's ("%fallback") and the render throughput (img/s/core, img/cpu-s).
 // scripts/bench-formats runs it and prints the table BENCHMARKS.md shows. The samples are
-// procedural; $IMGORIGIN_BENCH_PHOTOS names a directory of real photographs (JPEG, PNG, WebP)
+// procedural; $IMGDEV_BENCH_PHOTOS names a directory of real photographs (JPEG, PNG, WebP)
 // to measure as well.
 func BenchmarkFormats(b *testing.B) {
 	type sample struct {
@@ -29,7 +29,7 @@ func BenchmarkFormats(b *testing.B) {
 		{"large-4000x3000", imagingtest.JPEG(imagingtest.Photo(4000, 3000, 2), 85, 0)},
 		{"alpha-600x400", imagingtest.PNG(imagingtest.Translucent(600, 400))},
 	}
-	if dir := os.Getenv("IMGORIGIN_BENCH_PHOTOS"); dir != "" {
+	if dir := os.Getenv("IMGDEV_BENCH_PHOTOS"); dir != "" {
 		files, err := os.ReadDir(dir)
 		if err != nil {
 			b.Fatal(err)

@@ -18,6 +18,23 @@ func truncated(f Format, data []byte) bool {
 	return false
 }
 
+// Truncation says, in the terms of format f, how a file Probe marked Truncated ends too
+// soon; messages about truncated originals and uploads use it. Only a JPEG has a "last
+// marker" (EOI).
+func Truncation(f Format) string {
+	switch f {
+	case JPEG:
+		return "ends before its last marker (EOI)"
+	case PNG:
+		return "ends before its IEND chunk"
+	case WebP:
+		return "is shorter than its RIFF header says"
+	case GIF:
+		return "ends inside a frame, before its trailer"
+	}
+	return "ends before its structure does"
+}
+
 // jpegScans walks a JPEG from its first scan to its EOI and counts the scans (SOS segments): a
 // baseline JPEG has one, a progressive one usually 6 to 12. Each scan makes the decoder revisit
 // every coefficient block, so the count bounds the decoding cost as much as the pixels do.

@@ -10,6 +10,7 @@ import (
 	"image/gif"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
@@ -295,6 +296,11 @@ func TestTruncated(t *testing.T) {
 			}
 			if in.Truncated != tc.want {
 				t.Errorf("Truncated = %v, want %v", in.Truncated, tc.want)
+			}
+			// Only a JPEG has a last marker; each format's message names its own end.
+			why := Truncation(in.Format)
+			if strings.Contains(why, "marker") != (in.Format == JPEG) {
+				t.Errorf("Truncation(%s) = %q", in.Format, why)
 			}
 		})
 	}

@@ -39,7 +39,8 @@ func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error)
 		return nil, err
 	}
 	if in.Truncated {
-		return nil, failure.New(failure.KindUnprocessable, "the original is truncated", fmt.Errorf("render: %s original %s ends before its last marker", in.Format, okey))
+		why := imgprobe.Truncation(in.Format)
+		return nil, failure.New(failure.KindUnprocessable, "the original is truncated: it "+why, fmt.Errorf("render: %s original %s %s", in.Format, okey, why))
 	}
 	if opts.Format == imgurl.Auto {
 		opts.Format = autoFormat(k.bucket, in)
@@ -61,11 +62,10 @@ func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error)
 		// 504 that says the work itself took too long.
 		return nil, failure.New(failure.KindOverloaded, "the origin is busy, retry shortly", fmt.Errorf("render: admission after %s: %w", tm.Queue.Round(time.Millisecond), err))
 	}
-	// A running libvips operation cannot be interrupted, so the render runs on its own
-	// goroutine and the request stops waiting at the deadline: the client gets its 504 within
-	// render.timeout however long a hostile image takes to decode. The abandoned render keeps
-	// its admission cost until it ends (the CPU is still busy), sees its context cancelled at
-	// its next step, and its result is dropped.
+	// The render runs on its own goroutine and the request stops waiting at the deadline: the
+	// client gets its 504 within render.timeout. The render sees the same deadline: the
+	// Processor stops its work there (imaging kills libvips' evaluation) and returns within
+	// a bounded time, stated in RELIABILITY.md, and only then gives back its admission cost.
 	type processed struct {
 		out Output
 		err error

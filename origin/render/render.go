@@ -9,7 +9,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -22,13 +24,15 @@ import (
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
-// Output is what a Processor produces.
+// Output is what a Processor produces: an encoded image.
 type Output struct {
 	Data          []byte
 	Format        imgurl.Format
-	Width, Height int
-	Decode        time.Duration
-	Encode        time.Duration
+	Width, Height int // of one frame
+	// Decode is the time spent loading the header and building the pipeline, Encode the
+	// time spent making the output. libvips is demand-driven: the pixels are decoded,
+	// resized and encoded as the encoder pulls them, so that work counts as Encode.
+	Decode, Encode time.Duration
 }
 
 // Processor turns an original into a variant. Implementations map their errors to failure kinds.
@@ -67,6 +71,12 @@ type Cache interface {
 	Variant(ctx context.Context, key string) ([]byte, Outcome, error)
 }
 
+// FileCache is a Cache that can hand out a variant as an open file (a disk tier), so the HTTP
+// layer sends it with sendfile. ok false: use Variant. The caller closes f.
+type FileCache interface {
+	VariantFile(key string) (f *os.File, n int64, ok bool)
+}
+
 // Observer is told of the expensive work this node does: reads of originals from a store and
 // renders. Metrics implement it; every method must be cheap and safe for concurrent use.
 type Observer interface {
@@ -82,9 +92,13 @@ func (nopObserver) Rendered(imgurl.Format, time.Duration, error) {}
 // CacheFactory builds the cache around the renderer's loaders.
 type CacheFactory func(loadOriginal, loadVariant Loader) (Cache, error)
 
-// Rendition is a rendered variant with what the HTTP layer needs to answer.
+// Rendition is a rendered variant with what the HTTP layer needs to answer. Its bytes are Data,
+// or, for a large disk hit, Size bytes of File from its current offset (Data nil; the answerer
+// closes File).
 type Rendition struct {
 	Data             []byte
+	File             *os.File
+	Size             int64
 	ContentType      string
 	ETag             string // strong, quoted
 	LastModified     time.Time
@@ -98,7 +112,7 @@ type Rendition struct {
 
 // Timings of the steps that ran on this node for this request. Decode is loading the header
 // and building the libvips pipeline; Encode is the pixel work (decode, resize, encode), which
-// libvips runs as the encoder pulls (see imaging.Result).
+// libvips runs as the encoder pulls (see Output).
 type Timings struct {
 	Stat, Fetch, Queue, Decode, Encode time.Duration
 	OriginalOutcome                    Outcome
@@ -229,17 +243,39 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 		return nil, err
 	}
 	vkey := variantKey{path: p.String(), version: r.cfg.PipelineVersion, bucket: bucket, marks: marks, identity: info.Identity}.String()
-	data, outcome, err := r.cache.Variant(ctx, vkey)
-	if err != nil {
-		return nil, err
+	var (
+		data    []byte
+		file    *os.File
+		size    int64
+		outcome Outcome
+	)
+	if fc, ok := r.cache.(FileCache); ok {
+		if file, size, ok = fc.VariantFile(vkey); ok {
+			outcome = OutcomeDisk
+			if data, err = fileHead(file); err != nil {
+				_ = file.Close()
+				file = nil
+			}
+		}
+	}
+	if file == nil {
+		data, outcome, err = r.cache.Variant(ctx, vkey)
+		if err != nil {
+			return nil, err
+		}
 	}
 	format := opts.Format
 	if format == imgurl.Auto {
 		format = Sniff(data)
 	}
+	if file != nil {
+		data = nil
+	}
 	sum := sha256.Sum256([]byte(vkey))
 	return &Rendition{
 		Data:             data,
+		File:             file,
+		Size:             size,
 		ContentType:      ContentType(format),
 		ETag:             `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`,
 		LastModified:     info.LastModified,
@@ -249,6 +285,21 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 		Outcome:          outcome,
 		Timings:          *tm,
 	}, nil
+}
+
+// fileHead reads the first bytes of a variant handed out as a file (for Sniff), leaving the
+// file's offset where it was.
+func fileHead(f *os.File) ([]byte, error) {
+	pos, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 32)
+	n, err := f.ReadAt(b, pos)
+	if n == 0 && err != nil {
+		return nil, err
+	}
+	return b[:n], nil
 }
 
 // SurrogateKey is the purge tag of a path's source object: {source}/{escaped key}.

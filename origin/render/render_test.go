@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -183,6 +184,24 @@ func TestFailureKinds(t *testing.T) {
 				t.Errorf("the processor ran for a refused request")
 			}
 		})
+	}
+}
+
+// TestTruncatedWording: a truncated original is refused in its own format's terms; only a
+// JPEG "ends before its last marker".
+func TestTruncatedWording(t *testing.T) {
+	mem := sourcetest.NewMemory()
+	whole := pngBytes(t, 64, 64)
+	mem.Put("cut.png", whole[:len(whole)-20]) // the header is whole, IEND is gone
+	r := newRenderer(t, DefaultConfig(), mem, &recordingProcessor{}, admitter{})
+	p, err := r.Parse("/i/thumb/mem/cut.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Render(context.Background(), p, "")
+	msg := failure.PublicMessage(err)
+	if failure.KindOf(err) != failure.KindUnprocessable || !strings.Contains(msg, "IEND") || strings.Contains(err.Error(), "marker") {
+		t.Errorf("truncated PNG: %v (public %q); want 422 naming IEND, no marker", err, msg)
 	}
 }
 

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,6 +38,9 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if rd.File != nil {
+		defer rd.File.Close()
+	}
 	info := infoOf(w)
 	info.outcome = string(rd.Outcome)
 	s.observe(rd)
@@ -61,7 +65,15 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 	h["Server-Timing"] = []string{serverTiming(rd, time.Since(start), auto)}
 	if conditional(r) {
 		// Range, If-None-Match, If-Modified-Since and the rest: net/http's rules.
-		http.ServeContent(w, r, "", rd.LastModified, bytes.NewReader(rd.Data))
+		var body io.ReadSeeker = bytes.NewReader(rd.Data)
+		if rd.File != nil {
+			pos, err := rd.File.Seek(0, io.SeekCurrent)
+			if err != nil {
+				return fmt.Errorf("server: disk hit: %w", err)
+			}
+			body = io.NewSectionReader(rd.File, pos, rd.Size)
+		}
+		http.ServeContent(w, r, "", rd.LastModified, body)
 		return nil
 	}
 	// A plain GET or HEAD (what CDN pulls are): the same answer ServeContent gives, written in
@@ -70,11 +82,22 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 		h["Last-Modified"] = []string{rd.LastModifiedHTTP}
 	}
 	h["Accept-Ranges"] = headerBytes
-	h["Content-Length"] = []string{strconv.Itoa(len(rd.Data))}
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		writeCorked(w, r, rd.Data)
+	size := int64(len(rd.Data))
+	if rd.File != nil {
+		size = rd.Size
 	}
+	h["Content-Length"] = []string{strconv.FormatInt(size, 10)}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if rd.File != nil {
+		// A large disk hit: net/http hands an *os.File behind an io.LimitedReader to the
+		// kernel (sendfile), so the bytes go from the page cache to the socket.
+		_, _ = io.Copy(w, &io.LimitedReader{R: rd.File, N: rd.Size})
+		return nil
+	}
+	writeCorked(w, r, rd.Data)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -46,3 +47,31 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 }
 
 func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// StreamBody is a streaming store's answer body as Open returns it: reads are bounded by max
+// and end with ctx (LimitBody); a read error other than io.EOF and ErrTooLarge passes through
+// mapErr (the store's error mapping, so it carries the source's error kinds); Close closes rc
+// and then calls cancel, which ends the request context that had to outlive Open.
+func StreamBody(ctx context.Context, rc io.ReadCloser, max int64, cancel context.CancelFunc, mapErr func(error) error) io.ReadCloser {
+	return &streamBody{rc: LimitBody(ctx, rc, max), cancel: cancel, mapErr: mapErr}
+}
+
+type streamBody struct {
+	rc     io.ReadCloser
+	cancel context.CancelFunc
+	mapErr func(error) error
+}
+
+func (b *streamBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil && err != io.EOF && !errors.Is(err, ErrTooLarge) {
+		err = b.mapErr(err)
+	}
+	return n, err
+}
+
+func (b *streamBody) Close() error {
+	err := b.rc.Close()
+	b.cancel()
+	return err
+}

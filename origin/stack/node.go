@@ -142,3 +142,12 @@ func (n *Node) Metrics() (Metrics, error) {
 	}
 	return m, nil
 }
+
+// PID is the process id of the node's current run (0 before it started).
+func (n *Node) PID() int {
+	p := n.current()
+	if p == nil || p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}

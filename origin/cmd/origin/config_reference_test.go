@@ -26,10 +26,11 @@ the code, and ` + "`go test ./origin/cmd/origin -run TestConfigReference -update
 A key is set in the YAML file (` + "`origin -c origin.yaml`" + `), overridden by its environment
 variable, and a few by flags (` + "`--listen`, `--internal-listen`, `--node`, `--self`" + `). Durations
 are Go durations (` + "`30s`, `15m`" + `); lists in the environment are comma-separated. Unknown keys
-are errors; ` + "`origin check-config -c FILE`" + ` validates a file. ` + "`sources`" + ` is a map from the
+are errors, and so is an ` + "`IMGORIGIN_*`" + ` variable that names no key (startup fails naming it);
+` + "`origin check-config -c FILE`" + ` validates a file. ` + "`sources`" + ` is a map from the
 source name used in URLs to its settings, listed below as ` + "`sources.name.*`" + `: each entry sets
-` + "`type`" + ` (local, s3, fastdfs, http) and the section of that type; the environment overrides a
-source's key only when the file names it. ` + "`origin/config/example.yaml`" + ` shows every section.
+` + "`type`" + ` (local, s3, fastdfs, http) and the section of that type; the environment sets any key
+of a source's type once the file names the source (the file need not write the key). ` + "`origin/config/example.yaml`" + ` shows every section.
 
 `
 

@@ -28,7 +28,7 @@ const (
 	hostileRenderTimeout = 5 * time.Second
 	hostileTimeBound     = hostileRenderTimeout + 2*time.Second
 	// hostileRSSBudget bounds the growth of the process's peak RSS over its RSS before one
-	// hostile request (see peakRSS). Override with IMGORIGIN_HOSTILE_RSS_BUDGET_MIB.
+	// hostile request (see peakRSS). Override with IMGDEV_HOSTILE_RSS_BUDGET_MIB.
 	hostileRSSBudgetMiB = 320
 )
 
@@ -65,7 +65,7 @@ func resetPeakRSS(t *testing.T) {
 }
 
 func rssBudget() float64 {
-	if v, err := strconv.ParseFloat(os.Getenv("IMGORIGIN_HOSTILE_RSS_BUDGET_MIB"), 64); err == nil && v > 0 {
+	if v, err := strconv.ParseFloat(os.Getenv("IMGDEV_HOSTILE_RSS_BUDGET_MIB"), 64); err == nil && v > 0 {
 		return v
 	}
 	return hostileRSSBudgetMiB
@@ -131,8 +131,8 @@ func TestHostileImages(t *testing.T) {
 	for _, in := range inputs {
 		for _, c := range in.Cases {
 			t.Run(in.Name+"/"+c.Variant, func(t *testing.T) {
-				if why, ok := knownHostileBugs[in.Name]; ok && os.Getenv("IMGORIGIN_HOSTILE_KNOWN_BUGS") == "" {
-					t.Skipf("known bug, reported to the owner (IMGORIGIN_HOSTILE_KNOWN_BUGS=1 runs it): %s", why)
+				if why, ok := knownHostileBugs[in.Name]; ok && os.Getenv("IMGDEV_HOSTILE_KNOWN_BUGS") == "" {
+					t.Skipf("known bug, reported to the owner (IMGDEV_HOSTILE_KNOWN_BUGS=1 runs it): %s", why)
 				}
 				path := "/i/" + c.Variant + "/hostile/" + in.Name
 				rss0, _ := rssMiB(t)

@@ -10,6 +10,7 @@
 //	origin render-formats -c config.yaml [--cloudfront|--varnish]   print the f_auto maps (edge), CDN function or VCL
 //	origin check-config -c config.yaml                              validate and exit
 //	origin config-reference                                         every key, default and env name
+//	origin allocator-env                                            LD_PRELOAD and MALLOC_CONF for jemalloc
 //
 // SIGTERM or SIGINT drains and stops the node; SIGHUP reloads the signing keys.
 package main
@@ -22,11 +23,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/pflag"
 
 	"github.com/imgorigin/imgorigin/origin/config"
+	"github.com/imgorigin/imgorigin/origin/imaging"
 )
 
 func main() {
@@ -50,6 +53,17 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if cmd == "allocator-env" {
+		// The environment every start path gives the origin (imaging.AllocatorEnv), one
+		// VAR=value a line: `env $(origin allocator-env) origin -c …`.
+		env, err := imaging.AllocatorEnv()
+		if err != nil {
+			fmt.Fprintln(stderr, "origin:", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, strings.Join(env, "\n"))
+		return 0
 	}
 	if cmd == "config-reference" {
 		if err := config.WriteReference(stdout); err != nil {
@@ -105,16 +119,11 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return 0
 	case "serve":
 	default:
-		fmt.Fprintf(stderr, "origin: unknown command %q (serve, render-nginx, render-formats, check-config, config-reference)\n", cmd)
+		fmt.Fprintf(stderr, "origin: unknown command %q (serve, render-nginx, render-formats, check-config, config-reference, allocator-env)\n", cmd)
 		return 2
 	}
 
-	level, _ := config.ParseLevel(cfg.Log.Level)
-	var h slog.Handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
-	if cfg.Log.Format == "text" {
-		h = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
-	}
-	log := slog.New(h).With("node", cfg.Node.Name)
+	log := newLogger(cfg, stderr)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -152,4 +161,19 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// newLogger builds the node's logger (JSON unless log.format is text, every line with the
+// node's name) and makes it the process's default logger, so that what logs through the
+// default — libvips' messages (package imaging routes them to slog.Default), the standard
+// log package, libraries — reaches the same log with the node name, not stderr as plain text.
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	level, _ := config.ParseLevel(cfg.Log.Level)
+	var h slog.Handler = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
+	if cfg.Log.Format == "text" {
+		h = slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})
+	}
+	log := slog.New(h).With("node", cfg.Node.Name)
+	slog.SetDefault(log)
+	return log
 }

@@ -73,7 +73,7 @@ func TestHostilePaths(t *testing.T) {
 		{"%2f encoded slash", "/i/w_100,f_jpeg/local/..%2f..%2fetc%2fpasswd", 400},
 		{"%2F encoded slash in a name", "/i/w_100,f_jpeg/local/dir%2Fphoto.jpg", 400},
 		{"double-encoded %252e is a literal name", "/i/w_100,f_jpeg/local/%252e%252e/%252e%252e/etc/passwd", 404},
-		{"raw backslashes are one literal name", `/i/w_100,f_jpeg/local/..\..\etc\passwd`, 404}, // '\' is no separator in keys
+		{"raw backslashes are a second spelling", `/i/w_100,f_jpeg/local/..\..\etc\passwd`, 400}, // a raw '\' is refused: the target must be the canonical path
 		{"%5c backslashes are not canonical", "/i/w_100,f_jpeg/local/..%5c..%5cetc%5cpasswd", 400},
 		{"overlong UTF-8 dot %c0%ae", "/i/w_100,f_jpeg/local/%c0%ae%c0%ae/etc/passwd", 400},
 		{"overlong UTF-8 slash %c0%af", "/i/w_100,f_jpeg/local/..%c0%af..%c0%afetc/passwd", 400},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,9 +14,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/discovery"
-	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/imaging"
-	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/origin/pool"
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/server"
@@ -29,7 +26,6 @@ import (
 	"github.com/imgorigin/imgorigin/origin/telemetry"
 	"github.com/imgorigin/imgorigin/origin/upload"
 	"github.com/imgorigin/imgorigin/origin/watermark"
-	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
 // node is one wired origin node.
@@ -48,15 +44,19 @@ func (n *node) Close() {
 }
 
 // build wires a node from its configuration.
-func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, error) {
+func build(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *node, err error) {
 	n := &node{}
+	defer func() {
+		if err != nil {
+			n.Close() // the sources and the cache opened so far
+		}
+	}()
 	metrics := telemetry.New()
 
 	sources := map[string]source.Source{}
 	for name, sc := range cfg.Sources {
 		src, closer, err := openSource(ctx, name, sc, log, metrics)
 		if err != nil {
-			n.Close()
 			return nil, fmt.Errorf("sources.%s: %w", name, err)
 		}
 		metrics.Source(name)
@@ -70,6 +70,15 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	engine, err := imaging.New(cfg.Imaging)
 	if err != nil {
 		return nil, err
+	}
+	switch alloc := imaging.Allocator(); {
+	case alloc == imaging.AllocatorJemalloc:
+		log.Info("C allocator", "allocator", alloc)
+	case cfg.Imaging.MallocTrimInterval > 0:
+		log.Info("C allocator", "allocator", alloc, "malloc_trim_interval", cfg.Imaging.MallocTrimInterval.String())
+	default:
+		log.Warn("C allocator is glibc's without trimming: its per-thread arenas keep freed libvips buffers and RSS grows far past the Go heap; start the origin with `env $(origin allocator-env)` (jemalloc) or set imaging.malloc_trim_interval",
+			"allocator", alloc)
 	}
 	if err := checkFonts(cfg.Render.Watermarks); err != nil {
 		return nil, err
@@ -86,6 +95,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 		return nil, err
 	}
 	n.auth = az
+	// What the token checks protect, per mode (auth.Config.Protects): behind a caching CDN a
+	// check at the origin sees cache misses only, and an operator must know it.
+	log.Info("authorization", "protects", cfg.Auth.Protects(), "per_view", cfg.Auth.PerView)
 	if !az.Enabled() {
 		log.Warn("SIGNATURE CHECKS ARE OFF (auth.mode: off): every well-formed URL is served. Configure auth.keys and remove auth.mode: off before exposing this node.")
 	}
@@ -96,17 +108,20 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 	}
 	var cc *cache.Cache
 	factory := func(loadOriginal, loadVariant render.Loader) (render.Cache, error) {
-		c, err := cache.New(cfg.Cluster.Cache, self, cfg.Cluster.Pool, render.Shard(cfg.Cluster.Cache.ShardKey), cache.Loader(loadOriginal), cache.Loader(loadVariant), cache.WithLogger(log))
+		c, err := cache.New(cfg.Cluster.Cache, self, cfg.Cluster.Pool, render.Shard(cfg.Cluster.Cache.ShardKey), loadOriginal, loadVariant, cache.WithLogger(log))
 		if err != nil {
 			return nil, err
 		}
 		cc = c
 		n.closers = append(n.closers, c.Close)
-		return cacheAdapter{c}, nil
+		return c, nil
 	}
-	rd, err := render.New(cfg.Render, source.NewRegistry(sources), processor{engine}, adm, factory)
+	rd, err := render.New(cfg.Render, source.NewRegistry(sources), imaging.Processor{Engine: engine}, adm, factory)
 	if err != nil {
 		return nil, err
+	}
+	if cc == nil {
+		return nil, errors.New("render.New returned without building the cluster cache")
 	}
 	rd.Observe(metrics)
 	if err := metrics.Register(cc.Collectors()...); err != nil {
@@ -131,7 +146,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*node, err
 			})
 		}
 	}
-	uploads, err := buildUploads(cfg, sources, az, processor{engine}, adm, rd.PresetNames(), metrics, log)
+	uploads, err := buildUploads(cfg, sources, az, imaging.Processor{Engine: engine}, adm, rd.PresetNames(), metrics, log)
 	if err != nil {
 		return nil, err
 	}
@@ -202,69 +217,6 @@ func openSource(ctx context.Context, name string, sc config.SourceConfig, log *s
 		return s, nil, err
 	}
 	return nil, nil, fmt.Errorf("unknown type %q", sc.Type)
-}
-
-// processor adapts the imaging engine to render.Processor, mapping its errors to failure kinds.
-type processor struct{ e *imaging.Engine }
-
-func (p processor) Admit(in imgprobe.Info, opts imgurl.Options) (int64, error) {
-	cost, err := p.e.Admit(in, opts)
-	if err != nil {
-		return 0, imagingFailure(err)
-	}
-	return cost, nil
-}
-
-func (p processor) Process(ctx context.Context, data []byte, in imgprobe.Info, opts imgurl.Options, marks watermark.Set) (render.Output, error) {
-	res, err := p.e.ProcessMarked(ctx, data, in, opts, marks)
-	if err != nil {
-		return render.Output{}, imagingFailure(err)
-	}
-	return render.Output{Data: res.Data, Format: res.Format, Width: res.Width, Height: res.Height, Decode: res.Decode, Encode: res.Encode}, nil
-}
-
-func imagingFailure(err error) error {
-	var oe *imaging.OutputError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return err
-	case errors.As(err, &oe):
-		return failure.New(failure.KindUnprocessable, "the requested output is too large: "+oe.Error()+" (imaging.max_output_pixels); ask for a smaller size or a still format", err)
-	case errors.Is(err, imaging.ErrLimits):
-		return failure.New(failure.KindUnprocessable, "the original exceeds this origin's limits", err)
-	case errors.Is(err, imaging.ErrUnsupported):
-		return failure.New(failure.KindUnsupported, "this origin cannot read or write that format", err)
-	case errors.Is(err, imaging.ErrCorrupt):
-		return failure.New(failure.KindUnprocessable, "the original is not a valid image", err)
-	case errors.Is(err, imaging.ErrBadOption):
-		return failure.New(failure.KindBadRequest, imagingMessage(err), err)
-	case errors.Is(err, imaging.ErrBadMark):
-		return failure.New(failure.KindUnavailable, "the watermark cannot be drawn", err)
-	}
-	return failure.New(failure.KindInternal, "image processing failed", err)
-}
-
-// cacheAdapter adapts the cluster cache to render.Cache.
-type cacheAdapter struct{ c *cache.Cache }
-
-func (a cacheAdapter) Original(ctx context.Context, key string) ([]byte, render.Outcome, error) {
-	b, o, err := a.c.Original(ctx, key)
-	return b, render.Outcome(o), err
-}
-
-func (a cacheAdapter) Variant(ctx context.Context, key string) ([]byte, render.Outcome, error) {
-	b, o, err := a.c.Variant(ctx, key)
-	return b, render.Outcome(o), err
-}
-
-// imagingMessage is the part of an imaging error after its kind ("imaging: …: crop region …"),
-// which names the option at fault and the image's size, never internal details.
-func imagingMessage(err error) string {
-	s := err.Error()
-	if i := strings.LastIndex(s, ": "); i >= 0 {
-		return s[i+2:]
-	}
-	return s
 }
 
 // checkFonts makes sure every text watermark's font is installed: Pango would draw the text

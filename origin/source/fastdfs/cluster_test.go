@@ -353,3 +353,45 @@ func port(t *testing.T, addr string) int {
 	}
 	return n
 }
+
+// TestHungTrackerIdleConnections: a tracker that hangs while the pool holds idle connections
+// to it (each checked with ACTIVE_TEST before reuse, as after check_after of quiet) still costs
+// one first-byte deadline, not one per idle connection: an ACTIVE_TEST that gets no answer in
+// time is the server's failure, not a stale connection's.
+func TestHungTrackerIdleConnections(t *testing.T) {
+	const firstByte = 150 * time.Millisecond
+	fake := fdfstest.Start(t, fdfstest.Options{})
+	id := fake.Put("jpg", []byte("hello"))
+	cl := newClient(t, fake.TrackerAddrs(), func(c *fastdfs.Config) {
+		c.FirstByteTimeout = firstByte
+		c.CheckAfter = 10 * time.Millisecond
+		c.IOTimeout = 10 * time.Second
+		c.HealthInterval = time.Hour
+	})
+	// Four idle connections to the tracker: four reads at once.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := readAll(cl, id); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	time.Sleep(50 * time.Millisecond) // idle for longer than check_after
+	fake.HangTracker(0)
+	start := time.Now()
+	_, err := readAll(cl, id)
+	took := time.Since(start)
+	if !errors.Is(err, source.ErrUnavailable) {
+		t.Fatalf("read with the only tracker hung: %v, want ErrUnavailable", err)
+	}
+	if took > 2*firstByte {
+		t.Errorf("the read took %v: more than one first-byte deadline (%v) for the hung tracker", took, firstByte)
+	}
+	if st, _ := stateOf(cl, fake.TrackerAddrs()[0]); st.Up {
+		t.Errorf("hung tracker state %+v: want down", st)
+	}
+}

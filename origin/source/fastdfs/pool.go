@@ -64,16 +64,20 @@ func (p *pool) get(ctx context.Context) (*conn, error) {
 		}
 		select {
 		case c := <-p.idle:
-			if p.revive(ctx, c) {
+			if ok, err := p.revive(ctx, c); ok {
 				return c, nil
+			} else if err != nil {
+				return nil, err
 			}
 			continue
 		default:
 		}
 		select {
 		case c := <-p.idle:
-			if p.revive(ctx, c) {
+			if ok, err := p.revive(ctx, c); ok {
 				return c, nil
+			} else if err != nil {
+				return nil, err
 			}
 		case p.slots <- struct{}{}:
 			nc, err := p.dialer.DialContext(ctx, "tcp", p.addr)
@@ -90,25 +94,36 @@ func (p *pool) get(ctx context.Context) (*conn, error) {
 	}
 }
 
-// revive decides whether an idle connection may be reused, closing it if not.
-func (p *pool) revive(ctx context.Context, c *conn) bool {
+// revive decides whether an idle connection may be reused, closing it if not. A connection
+// the server closed while idle is replaced by the next one; an ACTIVE_TEST that gets no answer
+// in time is the server's failure (it accepts and does not answer: hung), returned as the
+// error of get, so that it costs the caller one first-byte deadline instead of one per idle
+// connection.
+func (p *pool) revive(ctx context.Context, c *conn) (bool, error) {
 	c.released = false
 	c.aborted.Store(false)
 	idle := time.Since(c.lastUsed)
 	if idle > p.cfg.IdleTimeout {
 		c.discard()
-		return false
+		return false, nil
 	}
 	if idle > p.cfg.CheckAfter {
 		stop := c.watch(ctx)
 		err := c.activeTest(ctx)
-		if !stop() || err != nil {
+		if !stop() {
 			c.discard()
-			return false
+			return false, nil // the context ended: get's loop returns its error
+		}
+		if err != nil {
+			c.discard()
+			if isTimeout(err) {
+				return false, fmt.Errorf("active test of an idle connection: %w", err)
+			}
+			return false, nil
 		}
 	}
 	c.reused = true
-	return true
+	return true, nil
 }
 
 // activeTest sends ACTIVE_TEST and expects an empty OK reply.

@@ -181,7 +181,7 @@ func (r *Remote) Open(ctx context.Context, key string) (io.ReadCloser, source.In
 		cancel()
 		return nil, source.Info{}, err
 	}
-	return &body{rc: source.LimitBody(ctx, resp.Body, r.max), ctx: ctx, key: key, cancel: cancel}, info, nil
+	return source.StreamBody(ctx, resp.Body, r.max, cancel, func(err error) error { return mapErr(ctx, "read", key, err) }), info, nil
 }
 
 func (r *Remote) info(key string, resp *http.Response) (source.Info, error) {
@@ -236,25 +236,4 @@ func mapErr(ctx context.Context, op, key string, err error) error {
 }
 
 // body maps read errors to source kinds and releases the request's context on Close.
-type body struct {
-	rc     io.ReadCloser
-	ctx    context.Context
-	key    string
-	cancel context.CancelFunc
-}
-
-func (b *body) Read(p []byte) (int, error) {
-	n, err := b.rc.Read(p)
-	if err != nil && err != io.EOF && !errors.Is(err, source.ErrTooLarge) {
-		err = mapErr(b.ctx, "read", b.key, err)
-	}
-	return n, err
-}
-
-func (b *body) Close() error {
-	err := b.rc.Close()
-	b.cancel()
-	return err
-}
-
 var _ source.Source = (*Remote)(nil)

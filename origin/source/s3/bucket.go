@@ -149,7 +149,7 @@ func (b *Bucket) Open(ctx context.Context, key string) (io.ReadCloser, source.In
 		cancel()
 		return nil, source.Info{}, fmt.Errorf("%w: %q is %d bytes, max_object_size %d", source.ErrTooLarge, key, info.Size, b.max)
 	}
-	return &body{rc: source.LimitBody(ctx, out.Body, b.max), ctx: ctx, key: key, cancel: cancel}, info, nil
+	return source.StreamBody(ctx, out.Body, b.max, cancel, func(err error) error { return mapErr(ctx, "read", key, err) }), info, nil
 }
 
 // Put stores data at prefix+key. For seeding tests and scripts; the origin never writes.
@@ -217,25 +217,4 @@ func identity(etag, version string, size int64, lastModified time.Time) string {
 }
 
 // body maps read errors to source kinds and releases the operation's context on Close.
-type body struct {
-	rc     io.ReadCloser
-	ctx    context.Context
-	key    string
-	cancel context.CancelFunc
-}
-
-func (b *body) Read(p []byte) (int, error) {
-	n, err := b.rc.Read(p)
-	if err != nil && err != io.EOF && !errors.Is(err, source.ErrTooLarge) {
-		err = mapErr(b.ctx, "read", b.key, err)
-	}
-	return n, err
-}
-
-func (b *body) Close() error {
-	err := b.rc.Close()
-	b.cancel()
-	return err
-}
-
 var _ source.Source = (*Bucket)(nil)

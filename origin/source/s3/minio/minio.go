@@ -4,7 +4,7 @@
 // imports no testing code: origin/stack starts it for `make run` and the tests (through
 // origin/source/s3/miniotest and origin/clustertest) alike.
 //
-// The minio binary is looked up in $IMGORIGIN_MINIO, then <module root>/.tools/bin/minio
+// The minio binary is looked up in $IMGDEV_MINIO, then <module root>/.tools/bin/minio
 // (installed by `make deps`), then $PATH.
 package minio
 
@@ -85,9 +85,9 @@ func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
 // Binary returns the path of the minio binary, or an error saying how to install it.
 func Binary() (string, error) {
-	if p := os.Getenv("IMGORIGIN_MINIO"); p != "" {
+	if p := os.Getenv("IMGDEV_MINIO"); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("IMGORIGIN_MINIO=%s: %w (unset it to use .tools/bin/minio, installed by make deps)", p, err)
+			return "", fmt.Errorf("IMGDEV_MINIO=%s: %w (unset it to use .tools/bin/minio, installed by make deps)", p, err)
 		}
 		return p, nil
 	}
@@ -100,7 +100,7 @@ func Binary() (string, error) {
 	if p, err := exec.LookPath("minio"); err == nil {
 		return p, nil
 	}
-	return "", errors.New("minio binary not found (looked at $IMGORIGIN_MINIO, .tools/bin/minio, $PATH): run make deps")
+	return "", errors.New("minio binary not found (looked at $IMGDEV_MINIO, .tools/bin/minio, $PATH): run make deps")
 }
 
 func moduleRoot() (string, error) {
