@@ -62,7 +62,8 @@ const (
 	OutcomeDisk Outcome = "disk"
 )
 
-// Loader computes the value of a cache key.
+// Loader computes the value of a cache key. The cache keeps the returned slice (its disk tier
+// writes it behind), so a loader must not modify or reuse it after returning.
 type Loader func(ctx context.Context, key string) ([]byte, error)
 
 // Cache holds originals and variants; on a miss it calls the Loader it was built with.
@@ -242,7 +243,8 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 	if err != nil {
 		return nil, err
 	}
-	vkey := variantKey{path: p.String(), version: r.cfg.PipelineVersion, bucket: bucket, marks: marks, identity: info.Identity}.String()
+	path, object := p.StringAndObject()
+	vkey := variantKey{path: path, version: r.cfg.PipelineVersion, bucket: bucket, marks: marks, identity: info.Identity}.String()
 	var (
 		data    []byte
 		file    *os.File
@@ -281,7 +283,7 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 		LastModified:     info.LastModified,
 		LastModifiedHTTP: st.lastModified,
 		Immutable:        info.Immutable,
-		SurrogateKey:     p.Object(),
+		SurrogateKey:     object,
 		Outcome:          outcome,
 		Timings:          *tm,
 	}, nil
