@@ -74,6 +74,40 @@ func (u URLSigner) URLUntil(p imgurl.Path, exp int64) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("signer: %w", err)
 	}
+	return u.signed(base, path, exp)
+}
+
+// InfoURL returns Base + the canonical info path of p (/info/{source}/{key}: JSON facts about
+// the original) + "?" + the authorization valid for at least ttl.
+func (u URLSigner) InfoURL(p imgurl.InfoPath, ttl time.Duration) (string, error) {
+	now := time.Now
+	if u.Now != nil {
+		now = u.Now
+	}
+	if ttl <= 0 {
+		return "", errors.New("signer: ttl must be positive")
+	}
+	return u.InfoURLUntil(p, Expiry(now(), ttl, u.Bucket))
+}
+
+// InfoURLUntil is InfoURL with an explicit expiry (unix seconds, used as given).
+func (u URLSigner) InfoURLUntil(p imgurl.InfoPath, exp int64) (string, error) {
+	base, err := checkBase(u.Base)
+	if err != nil {
+		return "", err
+	}
+	lim := u.Limits
+	if lim == (imgurl.Limits{}) {
+		lim = imgurl.DefaultLimits()
+	}
+	path, err := imgurl.BuildInfo(p, lim)
+	if err != nil {
+		return "", fmt.Errorf("signer: %w", err)
+	}
+	return u.signed(base, path, exp)
+}
+
+func (u URLSigner) signed(base, path string, exp int64) (string, error) {
 	if u.Tokens == nil {
 		return "", errors.New("signer: no Tokens")
 	}

@@ -66,6 +66,7 @@ type vectorCDNKeys struct {
 
 // vectorInput is the struct an app fills in: a preset or options, a source, a key.
 type vectorInput struct {
+	Info   bool        `json:"info,omitempty"` // an info path: /info/{source}/{key}
 	Preset string      `json:"preset,omitempty"`
 	Opts   *vectorOpts `json:"options,omitempty"`
 	Source string      `json:"source"`
@@ -73,14 +74,22 @@ type vectorInput struct {
 }
 
 type vectorOpts struct {
-	W   int     `json:"w,omitempty"`
-	H   int     `json:"h,omitempty"`
-	Fit string  `json:"fit,omitempty"`
-	G   string  `json:"g,omitempty"`
-	DPR float64 `json:"dpr,omitempty"`
-	Q   int     `json:"q,omitempty"`
-	BG  string  `json:"bg,omitempty"`
-	F   string  `json:"f"`
+	C    []int     `json:"c,omitempty"` // x, y, width, height
+	Rot  int       `json:"rot,omitempty"`
+	Flip string    `json:"flip,omitempty"`
+	W    int       `json:"w,omitempty"`
+	H    int       `json:"h,omitempty"`
+	Fit  string    `json:"fit,omitempty"`
+	G    string    `json:"g,omitempty"`
+	FP   []float64 `json:"fp,omitempty"` // with g "fp": x, y
+	DPR  float64   `json:"dpr,omitempty"`
+	Blur float64   `json:"blur,omitempty"`
+	Sh   float64   `json:"sh,omitempty"`
+	WM   string    `json:"wm,omitempty"`
+	TM   string    `json:"tm,omitempty"`
+	Q    int       `json:"q,omitempty"`
+	BG   string    `json:"bg,omitempty"`
+	F    string    `json:"f"`
 }
 
 type vector struct {
@@ -99,9 +108,24 @@ func (in vectorInput) path() imgurl.Path {
 	p := imgurl.Path{Source: in.Source, Key: in.Key, Variant: imgurl.Variant{Preset: in.Preset}}
 	if o := in.Opts; o != nil {
 		p.Variant.Options = imgurl.Options{Width: o.W, Height: o.H, Fit: imgurl.Fit(o.Fit), Gravity: imgurl.Gravity(o.G),
-			DPR: o.DPR, Quality: o.Q, Background: o.BG, Format: imgurl.Format(o.F)}
+			DPR: o.DPR, Quality: o.Q, Background: o.BG, Format: imgurl.Format(o.F),
+			Rotate: o.Rot, Flip: imgurl.Flip(o.Flip), Blur: o.Blur, Sharpen: o.Sh, Watermark: o.WM, Text: o.TM}
+		if len(o.C) == 4 {
+			p.Variant.Options.Crop = imgurl.Region{X: o.C[0], Y: o.C[1], W: o.C[2], H: o.C[3]}
+		}
+		if len(o.FP) == 2 {
+			p.Variant.Options.FocusX, p.Variant.Options.FocusY = o.FP[0], o.FP[1]
+		}
 	}
 	return p
+}
+
+// build returns the canonical path of the input: an image path, or an info path.
+func (in vectorInput) build() (string, error) {
+	if in.Info {
+		return imgurl.BuildInfo(imgurl.InfoPath{Source: in.Source, Key: in.Key}, imgurl.DefaultLimits())
+	}
+	return imgurl.Build(in.path(), imgurl.DefaultLimits())
 }
 
 // testSecret is a fixed secret for vectors and tests: the bytes 0..31.
@@ -125,6 +149,15 @@ var vectorInputs = []struct {
 	{"dpr below one", vectorInput{Opts: &vectorOpts{W: 800, H: 600, Fit: "inside", DPR: 0.75, F: "gif"}, Source: "local", Key: "anim.gif"}},
 	{"escaped key", vectorInput{Preset: "card-2x", Source: "my-store", Key: "holiday photos/café,été/a;b?c#d%e!f*g'h(i)j+k$l&m=n:o@p~q_r.s-t.jpg"}},
 	{"unicode key", vectorInput{Opts: &vectorOpts{W: 64, H: 64, G: "ne", F: "webp"}, Source: "local", Key: "图片/猫.jpg"}},
+	{"crop region, rotate, flip", vectorInput{Opts: &vectorOpts{C: []int{0, 40, 1200, 800}, Rot: 270, Flip: "h", W: 300, F: "webp"}, Source: "s3", Key: "2024/beach.jpg"}},
+	{"focal point", vectorInput{Opts: &vectorOpts{W: 400, H: 400, G: "fp", FP: []float64{0.25, 0.8}, F: "jpeg"}, Source: "local", Key: "people/team.jpg"}},
+	{"focal point corner", vectorInput{Opts: &vectorOpts{W: 40, H: 90, G: "fp", FP: []float64{0, 1}, F: "png"}, Source: "local", Key: "x.png"}},
+	{"blur and sharpen", vectorInput{Opts: &vectorOpts{W: 800, Blur: 12.5, Sh: 0.5, Q: 70, F: "avif"}, Source: "local", Key: "bg.jpg"}},
+	{"watermarks", vectorInput{Opts: &vectorOpts{W: 600, WM: "logo", TM: "shop-cn", F: "auto"}, Source: "fdfs", Key: "group1/M00/00/01/product.jpg"}},
+	{"flatten on a colour", vectorInput{Opts: &vectorOpts{W: 256, BG: "1a2b3c", F: "jpeg"}, Source: "local", Key: "logo.png"}},
+	{"every new option", vectorInput{Opts: &vectorOpts{C: []int{10, 20, 640, 480}, Rot: 90, Flip: "h", W: 200, H: 200, G: "fp", FP: []float64{0.333, 0.5},
+		DPR: 2, Blur: 0.3, Sh: 10, WM: "logo", TM: "sample", Q: 90, BG: "ffffff", F: "jpeg"}, Source: "s3", Key: "a b/c.png"}},
+	{"info", vectorInput{Info: true, Source: "s3", Key: "2024/beach café.jpg"}},
 }
 
 func buildVectors(t *testing.T) vectorFile {
@@ -159,7 +192,7 @@ func buildVectors(t *testing.T) vectorFile {
 	}
 	now := int64(1767225600) // 2026-01-01T00:00:00Z
 	for i, vi := range vectorInputs {
-		path, err := imgurl.Build(vi.in.path(), imgurl.DefaultLimits())
+		path, err := vi.in.build()
 		if err != nil {
 			t.Fatalf("%s: %v", vi.name, err)
 		}
@@ -267,8 +300,12 @@ func TestVectors(t *testing.T) {
 				t.Fatalf("got path %q exp %d query %q\nwant path %q exp %d query %q", g.Path, g.Exp, g.Query, w.Path, w.Exp, w.Query)
 			}
 			// The path parses back to the input, and the query verifies until exp and not after.
-			p, err := imgurl.Parse(w.Path, imgurl.DefaultLimits())
-			if err != nil || p != w.Input.path() {
+			if w.Input.Info {
+				p, err := imgurl.ParseInfo(w.Path, imgurl.DefaultLimits())
+				if err != nil || p != (imgurl.InfoPath{Source: w.Input.Source, Key: w.Input.Key}) {
+					t.Fatalf("ParseInfo(%q) = %+v, %v", w.Path, p, err)
+				}
+			} else if p, err := imgurl.Parse(w.Path, imgurl.DefaultLimits()); err != nil || p != w.Input.path() {
 				t.Fatalf("Parse(%q) = %+v, %v", w.Path, p, err)
 			}
 			at := func(sec int64) error { return verifyQuery(t, ring, vf, w.Format, w.Path, w.Query, time.Unix(sec, 0)) }

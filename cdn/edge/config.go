@@ -11,6 +11,8 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/hotlink"
+
+	"github.com/imgorigin/imgorigin/nginx/directive"
 )
 
 // Config is the edge stand-in's configuration.
@@ -21,9 +23,17 @@ type Config struct {
 	PurgeListen string `mapstructure:"purge_listen"`
 	// Upstream is the back-to-origin address, host:port: the front nginx.
 	Upstream string `mapstructure:"upstream"`
+	// Host is the accelerated domain name: the host part of every cache key, whatever Host
+	// the client sent (a client's Host must not split or poison the cache), and the Host of
+	// pulls unless UpstreamHost is set.
+	Host string `mapstructure:"host"`
 	// UpstreamHost, when set, is the Host header of pulls (the CDN's "back-to-origin host");
-	// empty passes the client's Host.
+	// empty sends Host.
 	UpstreamHost string `mapstructure:"upstream_host"`
+	// PurgeToken is the purge API's bearer token (Authorization: Bearer …): required, at
+	// least 16 characters. Requests carrying an Origin header or Sec-Fetch-Site other than
+	// none/same-origin (a browser's cross-site form POST) are refused as well.
+	PurgeToken string `mapstructure:"purge_token"`
 	// PassQuery forwards the client's query string on pulls (the origin then verifies its own
 	// `token`). The cache key ignores the query either way. Must be false with edge auth: the
 	// edge strips the query before the pull, like the real CDN.
@@ -121,6 +131,7 @@ const AuthAliyunA = "aliyun-a"
 func DefaultConfig() Config {
 	return Config{
 		Listen:          "127.0.0.1:8000",
+		Host:            "localhost",
 		PurgeListen:     "127.0.0.1:8001",
 		CacheDir:        "cache",
 		KeysZoneMB:      16,
@@ -144,13 +155,9 @@ func DefaultConfig() Config {
 
 var (
 	keyRe       = regexp.MustCompile(`^[A-Za-z0-9]{6,64}$`)
-	headerRe    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,63}$`)
 	secretRe    = regexp.MustCompile(`^[A-Za-z0-9._~+/=-]{16,256}$`)
 	paramRe     = regexp.MustCompile(`^[A-Za-z0-9_]{1,32}$`)
 	prefixRe    = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
-	hostRe      = regexp.MustCompile(`^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$`)
-	workersRe   = regexp.MustCompile(`^(auto|[1-9][0-9]{0,2})$`)
-	userRe      = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 	staleValues = []string{"error", "timeout", "invalid_header", "updating", "http_500", "http_502", "http_503", "http_504", "http_403", "http_404", "http_429"}
 )
 
@@ -185,10 +192,16 @@ func (c Config) Validate() error {
 	} else if c.PurgeListen == c.Listen {
 		add("purge_listen: must differ from listen")
 	}
-	if !hostPort(c.Upstream) || !hostRe.MatchString(c.Upstream) {
+	if !hostPort(c.Upstream) || !directive.Host(c.Upstream) {
 		add("upstream: must be host:port")
 	}
-	if c.UpstreamHost != "" && !hostRe.MatchString(c.UpstreamHost) {
+	if !directive.Host(c.Host) {
+		add("host: must be a host name (the accelerated domain)")
+	}
+	if !secretRe.MatchString(c.PurgeToken) {
+		add("purge_token: must be 16..256 characters of [A-Za-z0-9._~+/=-] (the purge API's bearer token)")
+	}
+	if c.UpstreamHost != "" && !directive.Host(c.UpstreamHost) {
 		add("upstream_host: must be a host name")
 	}
 	if !safePath(c.CacheDir) {
@@ -254,7 +267,7 @@ func (c Config) Validate() error {
 	if err := c.Hotlink.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("hotlink.%w", err))
 	}
-	if c.OriginSecret.Header != "" && !headerRe.MatchString(c.OriginSecret.Header) {
+	if c.OriginSecret.Header != "" && !directive.Header(c.OriginSecret.Header) {
 		add("origin_secret.header: must be a header name")
 	}
 	if c.OriginSecret.Value != "" && !secretRe.MatchString(c.OriginSecret.Value) {
@@ -263,7 +276,7 @@ func (c Config) Validate() error {
 	if c.OriginSecret.Value != "" && c.OriginSecret.Header == "" {
 		add("origin_secret.header: must be set with origin_secret.value")
 	}
-	if !headerRe.MatchString(c.FormatHeader) {
+	if !directive.Header(c.FormatHeader) {
 		add("format_header: must be a header name (the origin's render.auto.header)")
 	}
 	if !safePath(c.TempDir) {
@@ -272,16 +285,16 @@ func (c Config) Validate() error {
 	if !safePath(c.AccessLog) {
 		add("access_log: must be a path or off")
 	}
-	if !workersRe.MatchString(c.WorkerProcesses) {
+	if !directive.Workers(c.WorkerProcesses) {
 		add("worker_processes: must be auto or 1..999")
 	}
-	if c.User != "" && !userRe.MatchString(c.User) {
+	if c.User != "" && !directive.User(c.User) {
 		add("user: must be a user name")
 	}
 	if c.PidFile != "" && !safePath(c.PidFile) {
 		add("pid_file: must be a path without quotes, '$', braces or ';'")
 	}
-	if !regexp.MustCompile(`^[0-9]+[kKmMgG]?$`).MatchString(c.UploadMaxBody) {
+	if !directive.Size(c.UploadMaxBody) {
 		add("upload_max_body: %q is not an nginx size", c.UploadMaxBody)
 	}
 	if c.DemoRoot != "" && !safePath(c.DemoRoot) {

@@ -21,7 +21,9 @@ type Config struct {
 	// seconds of CPU however small the output; encoders write 1 (baseline) to about 12.
 	// Default 256.
 	MaxJPEGScans int `mapstructure:"max_jpeg_scans"`
-	// MaxOutputSide bounds each output dimension after DPR; larger requests are scaled down,
+	// MaxOutputSide bounds each output dimension after DPR: a request whose width or height
+	// times DPR is larger is refused before decoding (422); a dimension that follows the
+	// source's aspect (only a width asked for, or no resize) is scaled down to it instead,
 	// keeping the aspect ratio. Default 4096.
 	MaxOutputSide int `mapstructure:"max_output_side"`
 	// MaxOutputPixels bounds what one output encodes: width × height of a frame, after DPR and
@@ -64,7 +66,7 @@ type Config struct {
 	// malloc_trim that often, giving back what glibc's per-thread arenas keep of freed libvips
 	// buffers. Process-wide: the first New fixes it. Default 0 (off): the shipped start paths
 	// preload jemalloc instead (`origin allocator-env`); this is the alternative where that is
-	// impossible. Both keep RSS flat and both cost CPU per render (BENCHMARKS.md §10).
+	// impossible. Both keep RSS flat and both cost CPU per render (BENCHMARKS.md §11).
 	MallocTrimInterval time.Duration `mapstructure:"malloc_trim_interval"`
 }
 

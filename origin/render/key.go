@@ -146,5 +146,9 @@ func shardKey(object bool, key string) string {
 			key = rest[i+1:]
 		}
 	}
+	// An info key or path: /info/{source}/{key}, whose object follows the prefix.
+	if rest, ok := strings.CutPrefix(key, imgurl.InfoPrefix); ok && object {
+		key = rest
+	}
 	return imgurl.Unescape(key)
 }

@@ -132,6 +132,8 @@ func TestShardKey(t *testing.T) {
 		{pool.ShardPath, "/i/w_300,f_webp/s3/a/photo%20x.jpg#v1#etag", "/i/w_300,f_webp/s3/a/photo x.jpg"},
 		{pool.ShardObject, "/i/thumb/fdfs/group1/M00/00/00/x.jpg#v1#id", "fdfs/group1/M00/00/00/x.jpg"},
 		{pool.ShardObject, "local/bad%zz#x", "local/bad%zz"},
+		{pool.ShardObject, "/info/s3/a/photo%20x.jpg#v1#etag", "s3/a/photo x.jpg"},
+		{pool.ShardPath, "/info/s3/a/photo%20x.jpg#v1#etag", "/info/s3/a/photo x.jpg"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.mode+" "+tc.key, func(t *testing.T) {

@@ -7,6 +7,7 @@ package render
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/failure"
@@ -17,6 +18,9 @@ import (
 
 // loadVariant is the variants cache's loader: it runs on the key's owner node.
 func (r *Renderer) loadVariant(ctx context.Context, vkey string) ([]byte, error) {
+	if strings.HasPrefix(vkey, imgurl.InfoPrefix) {
+		return r.loadInfo(ctx, vkey)
+	}
 	k, p, opts, err := parseVariantKey(vkey, r.cfg.PipelineVersion, r.lim, r.Options)
 	if err != nil {
 		return nil, err
@@ -98,14 +102,14 @@ const probeMemo = 4096
 // to EOI: ~0.5 ms for a 2.5 MB photo) runs once per original, not once per variant. Failures
 // are not remembered: the original's negative entry in the cache does that.
 func (r *Renderer) probe(okey string, data []byte) (imgprobe.Info, error) {
-	if in, ok := r.probes.get(okey); ok {
+	if in, ok := r.probes.Get(okey); ok {
 		return in, nil
 	}
 	in, err := imgprobe.Probe(data)
 	if err != nil {
 		return imgprobe.Info{}, probeFailure(err)
 	}
-	r.probes.put(okey, in)
+	r.probes.Put(okey, in)
 	return in, nil
 }
 
@@ -118,6 +122,21 @@ func (r *Renderer) loadOriginal(ctx context.Context, okey string) ([]byte, error
 	src, err := r.sources.Get(k.source)
 	if err != nil {
 		return nil, failure.New(failure.KindUnknownName, fmt.Sprintf("unknown source %q", k.source), err)
+	}
+	// The key's identity is checked against a Stat before the object is read, so a forged or
+	// outdated identity (an original key is computable from public data) costs one Stat, not a
+	// whole read. This node's Stat answer may be older than the asker's: on a mismatch the
+	// store is asked once more.
+	st, err := r.stat(ctx, k.source, src, k.key)
+	if err == nil && st.info.Identity != k.identity {
+		r.stats.drop(k.source + "/" + k.key)
+		st, err = r.stat(ctx, k.source, src, k.key)
+	}
+	if err != nil {
+		return nil, sourceFailure(err)
+	}
+	if st.info.Identity != k.identity {
+		return nil, failure.New(failure.KindUnavailable, "the original changed, retry", fmt.Errorf("render: original key identity %q, the store has %q", k.identity, st.info.Identity))
 	}
 	t0 := time.Now()
 	data, info, err := source.ReadAll(ctx, src, k.key, r.cfg.MaxSourceBytes)

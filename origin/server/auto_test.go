@@ -14,7 +14,7 @@ import (
 
 // bucketRenderer parses real paths and answers an f_auto path in the bucket it is given, with
 // a Content-Type and an ETag per bucket, as render.Renderer does.
-type bucketRenderer struct{}
+type bucketRenderer struct{ noInfo }
 
 func (bucketRenderer) Parse(esc string) (imgurl.Path, error) {
 	return imgurl.Parse(esc, imgurl.DefaultLimits())

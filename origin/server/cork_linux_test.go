@@ -21,7 +21,7 @@ import (
 )
 
 // sizedRenderer answers /i/{variant}/{source}/{n} with n bytes.
-type sizedRenderer struct{}
+type sizedRenderer struct{ noInfo }
 
 func (sizedRenderer) Parse(esc string) (imgurl.Path, error) {
 	n := esc[strings.LastIndexByte(esc, '/')+1:]

@@ -18,6 +18,7 @@ import (
 // fileRenderer answers every request with a disk hit handed out as a file, as
 // cache.VariantFile does: a file of its own positioned at the value inside a larger file.
 type fileRenderer struct {
+	noInfo
 	path      string
 	off, size int64
 	opened    int

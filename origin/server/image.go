@@ -38,6 +38,34 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.answer(w, r, rd, auto, start)
+}
+
+// info serves GET and HEAD /info/{source}/{key}: JSON facts about the original, signed,
+// cached and answered like an image (the same Cache-Control, ETag and purge tag).
+func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
+	esc, err := requestPath(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.deps.Renderer.ParseInfo(esc)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Auth.Check(r, esc); err != nil {
+		return failure.New(failure.KindForbidden, "forbidden: "+err.Error(), err)
+	}
+	start := time.Now()
+	rd, err := s.deps.Renderer.Info(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	return s.answer(w, r, rd, false, start)
+}
+
+// answer writes a rendition: the CDN's headers, then the body (or ServeContent's answer to a
+// conditional or range request).
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, rd *render.Rendition, auto bool, start time.Time) error {
 	if rd.File != nil {
 		defer rd.File.Close()
 	}

@@ -28,6 +28,9 @@ type Renderer interface {
 	// IsAuto reports whether the variant's format is f_auto: negotiated per request.
 	IsAuto(v imgurl.Variant) bool
 	Render(ctx context.Context, p imgurl.Path, bucket autoformat.Bucket) (*render.Rendition, error)
+	// ParseInfo and Info serve /info/{source}/{key}.
+	ParseInfo(escapedPath string) (imgurl.InfoPath, error)
+	Info(ctx context.Context, p imgurl.InfoPath) (*render.Rendition, error)
 }
 
 // Authorizer decides whether a request may be served. Errors are denials.
@@ -117,6 +120,7 @@ func (s *Server) PublicHandler() http.Handler {
 		return errMethod
 	}))
 	r.Get(imgurl.Prefix+"*", s.handle(s.image))
+	r.Get(imgurl.InfoPrefix+"*", s.handle(s.info))
 	r.Head(imgurl.Prefix+"*", s.handle(s.image))
 	s.routeUploads(r)
 	return r

@@ -9,13 +9,17 @@ import (
 	"testing"
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
+	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/render"
 	"github.com/imgorigin/imgorigin/origin/telemetry"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
 // hitRenderer answers every path with the same cached 20 KB variant, as a cache hit does.
-type hitRenderer struct{ rd render.Rendition }
+type hitRenderer struct {
+	noInfo
+	rd render.Rendition
+}
 
 func (hitRenderer) Parse(esc string) (imgurl.Path, error) {
 	return imgurl.Path{Source: "t", Key: esc}, nil
@@ -115,4 +119,15 @@ func (d *discardWriter) WriteHeader(c int) {
 func (d *discardWriter) Write(p []byte) (int, error) {
 	d.WriteHeader(http.StatusOK)
 	return len(p), nil
+}
+
+// noInfo is the info side of a test renderer that serves no info paths.
+type noInfo struct{}
+
+func (noInfo) ParseInfo(string) (imgurl.InfoPath, error) {
+	return imgurl.InfoPath{}, failure.New(failure.KindBadRequest, "no info here", nil)
+}
+
+func (noInfo) Info(context.Context, imgurl.InfoPath) (*render.Rendition, error) {
+	return nil, failure.New(failure.KindInternal, "no info here", nil)
 }

@@ -12,11 +12,12 @@
 
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
-export const LIMITS = Object.freeze({ maxWidth: 4096, maxHeight: 4096, maxDPR: 4, maxKeyLen: 1024, maxPathLen: 2048 });
+export const LIMITS = Object.freeze({ maxWidth: 4096, maxHeight: 4096, maxDPR: 4, maxKeyLen: 1024, maxPathLen: 2048, maxBlur: 50, maxSharpen: 10 });
+const MAX_CROP_SIDE = 65535;
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const FITS = new Set(["contain", "fill", "inside", "pad"]); // cover is the default, never written
-const GRAVITIES = new Set(["n", "ne", "e", "se", "s", "sw", "w", "nw", "smart"]);
+const GRAVITIES = new Set(["n", "ne", "e", "se", "s", "sw", "w", "nw", "smart", "fp"]); // fp: with fp: [x, y]
 const FORMATS = new Set(["jpeg", "png", "webp", "avif", "gif", "auto"]); // auto: the origin picks per browser
 
 function fail(msg) {
@@ -42,10 +43,39 @@ function checkInt(name, v, lo, hi) {
   if (!Number.isInteger(v) || v < lo || v > hi) fail(`${name}: must be ${lo}..${hi}`);
 }
 
-// optionsSegment returns the canonical options segment: w h fit g dpr q bg f, defaults left out.
+// decimal writes a number as Go's strconv.FormatFloat(v, 'f', -1, 64) does for the short
+// decimals the grammar allows (at most three places).
+function decimal(v) {
+  return String(v);
+}
+
+function checkPlaces(name, v, places, lo, hi) {
+  const m = 10 ** places;
+  if (typeof v !== "number" || !(v >= lo && v <= hi) || Math.round(v * m) / m !== v) fail(`${name}: ${lo}..${hi} with at most ${places} decimals`);
+}
+
+// optionsSegment returns the canonical options segment, defaults left out, in the order the
+// origin applies them: c rot flip w h fit g dpr blur sh wm tm q bg f.
 export function optionsSegment(o, lim = LIMITS) {
   const parts = [];
   const both = o.w && o.h;
+  if (o.c) {
+    if (!Array.isArray(o.c) || o.c.length !== 4) fail("c: [x, y, width, height]");
+    const [x, y, w, h] = o.c;
+    checkInt("c x", x, 0, MAX_CROP_SIDE);
+    checkInt("c y", y, 0, MAX_CROP_SIDE);
+    checkInt("c width", w, 1, MAX_CROP_SIDE - x);
+    checkInt("c height", h, 1, MAX_CROP_SIDE - y);
+    parts.push(`c_${x}_${y}_${w}_${h}`);
+  }
+  if (o.rot) {
+    if (![90, 180, 270].includes(o.rot)) fail("rot: 90, 180 or 270");
+    parts.push("rot_" + o.rot);
+  }
+  if (o.flip) {
+    if (o.flip !== "h") fail("flip: h (a vertical flip is rot 180 + flip h)");
+    parts.push("flip_h");
+  }
   if (o.w) { checkInt("w", o.w, 1, lim.maxWidth); parts.push("w_" + o.w); }
   if (o.h) { checkInt("h", o.h, 1, lim.maxHeight); parts.push("h_" + o.h); }
   if (o.fit) {
@@ -53,12 +83,21 @@ export function optionsSegment(o, lim = LIMITS) {
     if (!both) fail("fit: needs both w and h");
     parts.push("fit_" + o.fit);
   }
+  if (o.fp && o.g !== "fp") fail("fp: only with g fp");
   if (o.g) {
     if (!GRAVITIES.has(o.g)) fail(`g: ${o.g}`);
     if (!both) fail("g: needs both w and h");
     if (o.fit && o.fit !== "pad") fail("g: only with the default fit or pad");
-    if (o.g === "smart" && o.fit === "pad") fail("g: smart cannot place a pad");
-    parts.push("g_" + o.g);
+    if ((o.g === "smart" || o.g === "fp") && o.fit === "pad") fail(`g: ${o.g} cannot place a pad`);
+    if (o.g === "fp") {
+      if (!Array.isArray(o.fp) || o.fp.length !== 2) fail("g fp: needs fp: [x, y]");
+      checkPlaces("fp x", o.fp[0], 3, 0, 1);
+      checkPlaces("fp y", o.fp[1], 3, 0, 1);
+      if (o.fp[0] === 0.5 && o.fp[1] === 0.5) fail("fp: the centre is the default; leave g out");
+      parts.push(`g_fp_${decimal(o.fp[0])}_${decimal(o.fp[1])}`);
+    } else {
+      parts.push("g_" + o.g);
+    }
   }
   if (o.dpr) {
     const d = o.dpr;
@@ -67,10 +106,15 @@ export function optionsSegment(o, lim = LIMITS) {
     if (d < 0.01 || Math.round(d * 100) / 100 !== d) fail("dpr: at most two decimals");
     parts.push("dpr_" + String(d));
   }
+  if (o.blur) { checkPlaces("blur", o.blur, 1, 0.1, lim.maxBlur); parts.push("blur_" + decimal(o.blur)); }
+  if (o.sh) { checkPlaces("sh", o.sh, 1, 0.1, lim.maxSharpen); parts.push("sh_" + decimal(o.sh)); }
+  if (o.wm) { if (!NAME.test(o.wm)) fail("wm: [a-z0-9][a-z0-9-]{0,31}"); parts.push("wm_" + o.wm); }
+  if (o.tm) { if (!NAME.test(o.tm)) fail("tm: [a-z0-9][a-z0-9-]{0,31}"); parts.push("tm_" + o.tm); }
   if (o.q) { checkInt("q", o.q, 1, 100); parts.push("q_" + o.q); }
   if (o.bg) {
     if (!/^([0-9a-f]{6}|[0-9a-f]{8})$/.test(o.bg)) fail("bg: lower-case rrggbb or rrggbbaa");
-    if (o.fit !== "pad") fail("bg: only with fit pad");
+    if (o.fit !== "pad" && o.f !== "jpeg") fail("bg: only with fit pad or f jpeg (flattening)");
+    if (o.fit !== "pad" && o.bg.length !== 6) fail("bg: flattening onto a colour takes rrggbb");
     parts.push("bg_" + o.bg);
   }
   if (!FORMATS.has(o.f)) fail("f: one of jpeg, png, webp, avif, gif, auto is required");
@@ -78,8 +122,23 @@ export function optionsSegment(o, lim = LIMITS) {
   return parts.join(",");
 }
 
-// canonicalPath builds /i/{variant}/{source}/{key} from {preset | options, source, key}.
+function checkKey(key, lim) {
+  if (key === "" || new TextEncoder().encode(key).length > lim.maxKeyLen) fail("key: 1.." + lim.maxKeyLen + " bytes");
+  if (key.includes("\0")) fail("key: NUL");
+  for (const seg of key.split("/")) if (seg === "" || seg === "." || seg === "..") fail("key: empty, '.' or '..' segment");
+}
+
+// canonicalPath builds /i/{variant}/{source}/{key} from {preset | options, source, key}, or the
+// info path /info/{source}/{key} from {info: true, source, key}.
 export function canonicalPath(p, lim = LIMITS) {
+  if (p.info) {
+    if (p.preset || p.options) fail("an info path has no variant");
+    if (!NAME.test(p.source || "")) fail("source: [a-z0-9][a-z0-9-]{0,31}");
+    checkKey(p.key || "", lim);
+    const path = "/info/" + p.source + "/" + escapeKey(p.key);
+    if (path.length > lim.maxPathLen) fail("path: too long");
+    return path;
+  }
   let variant;
   if (p.preset) {
     if (p.options) fail("preset and options are exclusive");

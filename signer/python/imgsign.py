@@ -21,11 +21,13 @@ import re
 import time
 import urllib.parse
 
-LIMITS = {"max_width": 4096, "max_height": 4096, "max_dpr": 4, "max_key_len": 1024, "max_path_len": 2048}
+LIMITS = {"max_width": 4096, "max_height": 4096, "max_dpr": 4, "max_key_len": 1024, "max_path_len": 2048,
+          "max_blur": 50, "max_sharpen": 10}
+_MAX_CROP_SIDE = 65535
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 _FITS = {"contain", "fill", "inside", "pad"}  # cover is the default, never written
-_GRAVITIES = {"n", "ne", "e", "se", "s", "sw", "w", "nw", "smart"}
+_GRAVITIES = {"n", "ne", "e", "se", "s", "sw", "w", "nw", "smart", "fp"}  # fp: with "fp": [x, y]
 _FORMATS = {"jpeg", "png", "webp", "avif", "gif", "auto"}  # auto: the origin picks per browser
 
 
@@ -57,9 +59,43 @@ def _fmt_dpr(d):
     return repr(float(d))
 
 
+def _decimal(v):
+    """A short decimal as Go's strconv.FormatFloat(v, 'f', -1, 64) writes it."""
+    if v == int(v):
+        return str(int(v))
+    return repr(float(v))
+
+
+def _check_places(name, v, places, lo, hi):
+    m = 10 ** places
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi or round(v * m) / m != v:
+        _fail("%s: %s..%s with at most %d decimals" % (name, lo, hi, places))
+
+
 def options_segment(o, lim=LIMITS):
-    """The canonical options segment: w h fit g dpr q bg f, defaults left out."""
+    """The canonical options segment, defaults left out, in the order the origin applies them:
+    c rot flip w h fit g dpr blur sh wm tm q bg f."""
     parts = []
+    c = o.get("c")
+    if c:
+        if not isinstance(c, (list, tuple)) or len(c) != 4:
+            _fail("c: [x, y, width, height]")
+        x, y, cw, ch = c
+        _check_int("c x", x, 0, _MAX_CROP_SIDE)
+        _check_int("c y", y, 0, _MAX_CROP_SIDE)
+        _check_int("c width", cw, 1, _MAX_CROP_SIDE - x)
+        _check_int("c height", ch, 1, _MAX_CROP_SIDE - y)
+        parts.append("c_%d_%d_%d_%d" % (x, y, cw, ch))
+    rot = o.get("rot", 0)
+    if rot:
+        if rot not in (90, 180, 270) or isinstance(rot, bool):
+            _fail("rot: 90, 180 or 270")
+        parts.append("rot_%d" % rot)
+    flip = o.get("flip", "")
+    if flip:
+        if flip != "h":
+            _fail("flip: h (a vertical flip is rot 180 + flip h)")
+        parts.append("flip_h")
     w, h = o.get("w", 0), o.get("h", 0)
     both = bool(w and h)
     if w:
@@ -76,6 +112,8 @@ def options_segment(o, lim=LIMITS):
             _fail("fit: needs both w and h")
         parts.append("fit_" + fit)
     g = o.get("g", "")
+    if o.get("fp") and g != "fp":
+        _fail("fp: only with g fp")
     if g:
         if g not in _GRAVITIES:
             _fail("g: %r" % g)
@@ -83,9 +121,19 @@ def options_segment(o, lim=LIMITS):
             _fail("g: needs both w and h")
         if fit and fit != "pad":
             _fail("g: only with the default fit or pad")
-        if g == "smart" and fit == "pad":
-            _fail("g: smart cannot place a pad")
-        parts.append("g_" + g)
+        if g in ("smart", "fp") and fit == "pad":
+            _fail("g: %s cannot place a pad" % g)
+        if g == "fp":
+            fp = o.get("fp")
+            if not isinstance(fp, (list, tuple)) or len(fp) != 2:
+                _fail("g fp: needs fp: [x, y]")
+            _check_places("fp x", fp[0], 3, 0, 1)
+            _check_places("fp y", fp[1], 3, 0, 1)
+            if fp[0] == 0.5 and fp[1] == 0.5:
+                _fail("fp: the centre is the default; leave g out")
+            parts.append("g_fp_%s_%s" % (_decimal(fp[0]), _decimal(fp[1])))
+        else:
+            parts.append("g_" + g)
     d = o.get("dpr", 0)
     if d:
         if not 0 < d <= lim["max_dpr"]:
@@ -95,26 +143,63 @@ def options_segment(o, lim=LIMITS):
         if d < 0.01 or round(d * 100) / 100 != d:
             _fail("dpr: at most two decimals")
         parts.append("dpr_" + _fmt_dpr(d))
+    blur = o.get("blur", 0)
+    if blur:
+        _check_places("blur", blur, 1, 0.1, lim["max_blur"])
+        parts.append("blur_" + _decimal(blur))
+    sh = o.get("sh", 0)
+    if sh:
+        _check_places("sh", sh, 1, 0.1, lim["max_sharpen"])
+        parts.append("sh_" + _decimal(sh))
+    for name in ("wm", "tm"):
+        v = o.get(name, "")
+        if v:
+            if not _NAME.fullmatch(v):
+                _fail("%s: [a-z0-9][a-z0-9-]{0,31}" % name)
+            parts.append("%s_%s" % (name, v))
     q = o.get("q", 0)
     if q:
         _check_int("q", q, 1, 100)
         parts.append("q_%d" % q)
+    f = o.get("f", "")
     bg = o.get("bg", "")
     if bg:
         if not re.fullmatch(r"[0-9a-f]{6}|[0-9a-f]{8}", bg):
             _fail("bg: lower-case rrggbb or rrggbbaa")
-        if fit != "pad":
-            _fail("bg: only with fit pad")
+        if fit != "pad" and f != "jpeg":
+            _fail("bg: only with fit pad or f jpeg (flattening)")
+        if fit != "pad" and len(bg) != 6:
+            _fail("bg: flattening onto a colour takes rrggbb")
         parts.append("bg_" + bg)
-    f = o.get("f", "")
     if f not in _FORMATS:
         _fail("f: one of jpeg, png, webp, avif, gif, auto is required")
     parts.append("f_" + f)
     return ",".join(parts)
 
 
+def _check_key(key, lim):
+    if not key or len(key.encode("utf-8")) > lim["max_key_len"]:
+        _fail("key: 1..%d bytes" % lim["max_key_len"])
+    if "\0" in key:
+        _fail("key: NUL")
+    if any(s in ("", ".", "..") for s in key.split("/")):
+        _fail("key: empty, '.' or '..' segment")
+
+
 def canonical_path(p, lim=LIMITS):
-    """Build /i/{variant}/{source}/{key} from {"preset" | "options", "source", "key"}."""
+    """Build /i/{variant}/{source}/{key} from {"preset" | "options", "source", "key"}, or the info
+    path /info/{source}/{key} from {"info": True, "source", "key"}."""
+    if p.get("info"):
+        if p.get("preset") or p.get("options"):
+            _fail("an info path has no variant")
+        source = p.get("source", "")
+        if not _NAME.fullmatch(source):
+            _fail("source: [a-z0-9][a-z0-9-]{0,31}")
+        _check_key(p.get("key", ""), lim)
+        path = "/info/%s/%s" % (source, escape_key(p["key"]))
+        if len(path) > lim["max_path_len"]:
+            _fail("path: too long")
+        return path
     if p.get("preset"):
         if p.get("options"):
             _fail("preset and options are exclusive")
@@ -127,12 +212,7 @@ def canonical_path(p, lim=LIMITS):
     if not _NAME.fullmatch(source):
         _fail("source: [a-z0-9][a-z0-9-]{0,31}")
     key = p.get("key", "")
-    if not key or len(key.encode("utf-8")) > lim["max_key_len"]:
-        _fail("key: 1..%d bytes" % lim["max_key_len"])
-    if "\0" in key:
-        _fail("key: NUL")
-    if any(s in ("", ".", "..") for s in key.split("/")):
-        _fail("key: empty, '.' or '..' segment")
+    _check_key(key, lim)
     path = "/i/%s/%s/%s" % (variant, source, escape_key(key))
     if len(path) > lim["max_path_len"]:
         _fail("path: too long")

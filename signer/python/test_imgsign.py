@@ -64,6 +64,21 @@ class Vectors(unittest.TestCase):
             {"preset": "Thumb", "source": "local", "key": "a"},
             {"preset": "thumb", "source": "local", "key": "a/../b"},
             {"preset": "thumb", "source": "local", "key": "a//b"},
+            {"options": { "rot": 45, "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "flip": "v", "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "c": [0, 0, 0, 5], "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "c": [65535, 0, 1, 1], "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "w": 3, "h": 3, "g": "fp", "fp": [0.5, 0.5], "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "w": 3, "h": 3, "g": "fp", "fp": [0.1234, 0], "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "w": 3, "h": 3, "fit": "pad", "g": "fp", "fp": [0.2, 0.2], "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "w": 3, "h": 3, "fp": [0.2, 0.2], "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "blur": 0.25, "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "blur": 51, "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "sh": 10.5, "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "wm": "Logo", "f": "webp" }, "source": "local", "key": "a"},
+            {"options": { "bg": "ffffff", "f": "png" }, "source": "local", "key": "a"},
+            {"options": { "bg": "ffffff80", "f": "jpeg" }, "source": "local", "key": "a"},
+            {"info": True, "preset": "thumb", "source": "local", "key": "a"},
         ]:
             with self.subTest(p=p):
                 with self.assertRaises(imgsign.Error):

@@ -19,7 +19,12 @@
 // Usage (scripts/offload builds the binaries and runs this):
 //
 //	offload -bin DIR [-requests 20000] [-variants 2000] [-originals 200] [-zipf-s 1.1]
-//	        [-concurrency 16] [-seed 1] [-timeout 5m] [-keep]
+//	        [-concurrency 16] [-seed 1] [-timeout 5m] [-keep] [-disk] [-roll]
+//
+// -disk gives every origin a disk tier; -roll then restarts every origin in turn (a deploy),
+// starts a fresh edge (an empty CDN cache) and replays the same requests again, reporting that
+// replay's pulls, renders, storage fetches and disk hits (with -disk the target is no render and
+// no fetch).
 //
 // It exits 1 when a target is missed or any request fails.
 package main
@@ -35,6 +40,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,6 +67,8 @@ type Config struct {
 	Timeout     time.Duration
 	BinDir      string
 	Keep        bool
+	Disk        bool // each origin keeps a disk tier (cluster.cache.disk)
+	Roll        bool // then restart every origin in turn and replay again through a fresh edge
 }
 
 // Validate checks the workload; errors name the flag.
@@ -100,6 +108,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.Timeout, "timeout", 5*time.Minute, "bound on the whole run")
 	fs.StringVar(&cfg.BinDir, "bin", "", "directory with prebuilt origin and fdfsfake binaries (default: go build them)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the cluster's directory (configuration, logs) after the run")
+	fs.BoolVar(&cfg.Disk, "disk", false, "give every origin a disk tier (cluster.cache.disk)")
+	fs.BoolVar(&cfg.Roll, "roll", false, "after the replay, restart every origin in turn (a deploy) and replay again through a fresh edge")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -199,7 +209,7 @@ func measure(cfg Config, stdout, stderr io.Writer) (int, error) {
 	defer cancel()
 	start := time.Now()
 	fmt.Fprintf(stderr, "offload: starting the cluster (3 origins, front nginx, edge) on 127.0.0.1 …\n")
-	opts := stack.Options{Nodes: 3, Edge: true, BinDir: cfg.BinDir, Logf: func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) }}
+	opts := stack.Options{Nodes: 3, Edge: true, Disk: cfg.Disk, BinDir: cfg.BinDir, Logf: func(f string, a ...any) { fmt.Fprintf(stderr, f+"\n", a...) }}
 	if cfg.Keep {
 		dir, err := os.MkdirTemp("", "imgorigin-offload-")
 		if err != nil {
@@ -316,6 +326,67 @@ func measure(cfg Config, stdout, stderr io.Writer) (int, error) {
 		res.elapsed.Round(time.Millisecond), float64(res.requests)/res.elapsed.Seconds(), q(0.5), q(0.99), q(1))
 	if !pullsOK || !rendersOK || !fetchesOK || res.failed > 0 || res.wrongFormat > 0 {
 		return 1, nil
+	}
+	if cfg.Roll {
+		return afterRoll(ctx, c, cfg, targets, len(distinctV), stdout, stderr)
+	}
+	return 0, nil
+}
+
+// afterRoll restarts every origin in turn (SIGTERM, drain, start, ready), starts a fresh edge
+// (an empty CDN cache: the pulls a deploy meets when the CDN's copies expire) and replays the
+// same requests through it. The origins' counters restarted with them, so the sums are the
+// second replay's. With the disk tier the target is no render and no storage fetch.
+func afterRoll(ctx context.Context, c *stack.Stack, cfg Config, targets []target, pairs int, stdout, stderr io.Writer) (int, error) {
+	t0 := time.Now()
+	for _, n := range c.Nodes {
+		if err := n.Restart(); err != nil {
+			return 1, err
+		}
+	}
+	fmt.Fprintf(stderr, "offload: rolling restart of %d origins took %v; replaying again through a fresh edge\n", len(c.Nodes), time.Since(t0).Round(time.Millisecond))
+	edgeURL, err := c.StartEdge("edge-after-roll", nil)
+	if err != nil {
+		return 1, err
+	}
+	again := make([]target, len(targets))
+	for i, t := range targets {
+		t.url = edgeURL + strings.TrimPrefix(t.url, c.EdgeURL)
+		again[i] = t
+	}
+	res := replay(ctx, again, cfg.Concurrency)
+	if ctx.Err() != nil {
+		return 1, fmt.Errorf("timed out after %v", cfg.Timeout)
+	}
+	pulls, err := c.SumAtLeast("imgorigin_requests_total", nil, float64(pairs), 5*time.Second)
+	if err != nil {
+		return 1, err
+	}
+	sum := func(name string, labels map[string]string) float64 {
+		v, e := c.Sum(name, labels)
+		if e != nil && err == nil {
+			err = e
+		}
+		return v
+	}
+	renders := sum("imgorigin_renders_total", map[string]string{"result": "ok"})
+	fetches := sum("imgorigin_source_fetches_total", map[string]string{"result": "ok"})
+	diskHits := sum("imgorigin_cache_disk_hits_total", nil)
+	if err != nil {
+		return 1, err
+	}
+	fmt.Fprintf(stdout, "after a rolling restart of every origin (disk tier %v), the same replay through a fresh edge:\n", cfg.Disk)
+	fmt.Fprintf(stdout, "  edge: %d HIT, %d MISS, %d failed\n", res.hits, res.misses, res.failed)
+	fmt.Fprintf(stdout, "  back-to-origin pulls: %d; renders: %d; storage fetches: %d; disk hits: %d\n", int(pulls), int(renders), int(fetches), int(diskHits))
+	fmt.Fprintf(stdout, "  replay: %v, %.0f requests/s\n", res.elapsed.Round(time.Millisecond), float64(res.requests)/res.elapsed.Seconds())
+	if res.failed > 0 || cfg.Disk && (renders > 0 || fetches > 0) {
+		if cfg.Disk {
+			fmt.Fprintln(stdout, "  target (disk tier: no render, no storage fetch after the roll): MISSED")
+		}
+		return 1, nil
+	}
+	if cfg.Disk {
+		fmt.Fprintln(stdout, "  target (disk tier: no render, no storage fetch after the roll): met")
 	}
 	return 0, nil
 }
