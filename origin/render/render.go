@@ -19,6 +19,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
+	"github.com/imgorigin/imgorigin/origin/lru"
 	"github.com/imgorigin/imgorigin/origin/source"
 	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
@@ -62,7 +63,8 @@ const (
 	OutcomeDisk Outcome = "disk"
 )
 
-// Loader computes the value of a cache key.
+// Loader computes the value of a cache key. The cache keeps the returned slice (its disk tier
+// writes it behind), so a loader must not modify or reuse it after returning.
 type Loader func(ctx context.Context, key string) ([]byte, error)
 
 // Cache holds originals and variants; on a miss it calls the Loader it was built with.
@@ -128,7 +130,7 @@ type Renderer struct {
 	adm     Admitter
 	cache   Cache
 	stats   *statCache
-	probes  *lru[imgprobe.Info] // probed headers by original key (source, key, identity)
+	probes  *lru.Cache[imgprobe.Info] // probed headers by original key (source, key, identity)
 	obs     Observer
 	now     func() time.Time
 }
@@ -153,7 +155,7 @@ func New(cfg Config, sources *source.Registry, proc Processor, adm Admitter, new
 		}
 	}
 	r.stats = newStatCache(cfg.StatTTL, 10000)
-	r.probes = newLRU[imgprobe.Info](probeMemo)
+	r.probes = lru.New[imgprobe.Info](probeMemo)
 	c, err := newCache(r.loadOriginal, r.loadVariant)
 	if err != nil {
 		return nil, fmt.Errorf("render: cache: %w", err)
