@@ -57,6 +57,7 @@ func startCacheCluster(t *testing.T, n int) (*cacheCluster, []pool.Member) {
 	}
 	cfg := cache.DefaultConfig()
 	cfg.OriginalsBytes, cfg.VariantsBytes = 16<<20, 16<<20
+	cfg.PeerSecret.Current = "nginx-cluster-test-secret-0123456789ab"
 	for i := 0; i < n; i++ {
 		nd := &cacheNode{name: peers[i].Name}
 		loadOrig := func(ctx context.Context, key string) ([]byte, error) {

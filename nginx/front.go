@@ -54,6 +54,9 @@ type Config struct {
 	PidFile            string `mapstructure:"pid_file"`             // empty: not written (pass -g 'pid …;')
 	WorkerProcesses    string `mapstructure:"worker_processes"`     // "auto" or a number
 	WorkerConnections  int    `mapstructure:"worker_connections"`
+	// OriginSecretHeader is the origin's auth.origin_secret.header (set by the composition
+	// root): passed on to the origins, removed from requests to the legacy site.
+	OriginSecretHeader string `mapstructure:"-"`
 	// FormatMaps are the f_auto negotiation maps (origin/autoformat), rendered from render.auto
 	// by the composition root; empty: the default rules.
 	FormatMaps string `mapstructure:"-"`
@@ -255,6 +258,8 @@ type view struct {
 	Patterns []acl.Pattern
 	Internal []string
 	DownSet  map[string]bool
+	// SecretVar is the nginx variable of OriginSecretHeader ("http_x_origin_secret").
+	SecretVar string
 }
 
 // downSet returns the members of the pool that are rendered down.
@@ -291,7 +296,8 @@ func Render(cfg Config) ([]byte, error) {
 		cfg.FormatMaps = autoformat.DefaultNginxMaps()
 	}
 	var b bytes.Buffer
-	if err := tmpl.Execute(&b, view{Config: cfg, Patterns: patterns, Internal: internalPaths, DownSet: cfg.downSet()}); err != nil {
+	if err := tmpl.Execute(&b, view{Config: cfg, Patterns: patterns, Internal: internalPaths, DownSet: cfg.downSet(),
+		SecretVar: "http_" + strings.ToLower(strings.ReplaceAll(cfg.OriginSecretHeader, "-", "_"))}); err != nil {
 		return nil, fmt.Errorf("nginx: render: %w", err)
 	}
 	return b.Bytes(), nil

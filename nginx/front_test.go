@@ -572,3 +572,35 @@ func TestHotlink(t *testing.T) {
 		}
 	})
 }
+
+// TestOriginSecretNotToLegacy: the CDN's origin secret reaches the origins but not the legacy
+// site (issue 14: before, every header the CDN sent was passed to the legacy upstream too).
+func TestOriginSecretNotToLegacy(t *testing.T) {
+	f := startFront(t, func(c *nginx.Config) { c.OriginSecretHeader = "X-Origin-Secret" })
+	const secret = "origin-secret-0123456789abcdef"
+	for _, tc := range []struct {
+		path, dest, want string
+	}{
+		{"/i/w_300,f_webp/local/photos/cat.jpg", "pool", secret},
+		{"/attachment/forum/201906/18/153012abcd.jpg", "legacy", ""},
+	} {
+		req, _ := http.NewRequest("GET", f.nginx.URL(tc.path), nil)
+		req.Header.Set("X-Origin-Secret", secret)
+		resp, err := f.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var echo nginxtest.Echo
+		err = json.NewDecoder(resp.Body).Decode(&echo)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.path, err)
+		}
+		if (tc.dest == "legacy") != (resp.Header.Get("X-Backend") == "legacy") {
+			t.Fatalf("%s went to %q", tc.path, resp.Header.Get("X-Backend"))
+		}
+		if got := echo.Header.Get("X-Origin-Secret"); got != tc.want {
+			t.Errorf("%s (%s): upstream got origin secret %q, want %q", tc.path, tc.dest, got, tc.want)
+		}
+	}
+}

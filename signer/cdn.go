@@ -167,20 +167,28 @@ func (d DashA[F]) Query(escapedPath string, exp int64) (string, error) {
 
 // Verify checks a token value for escapedPath at now, allowing skew.
 func (d DashA[F]) Verify(escapedPath, value string, now time.Time, skew time.Duration) error {
+	_, err := d.VerifyExp(escapedPath, value, now, skew)
+	return err
+}
+
+// VerifyExp is Verify that also returns the expiry the value claims (its timestamp +
+// ValidFor; 0 when the value is malformed), for tools that explain a refusal.
+func (d DashA[F]) VerifyExp(escapedPath, value string, now time.Time, skew time.Duration) (int64, error) {
 	parts := strings.Split(value, "-")
 	if len(parts) != 4 || len(parts[3]) != 32 || !alnum(parts[1]) || len(parts[1]) > 100 || parts[2] == "" || !alnum(parts[2]) {
-		return ErrMalformed
+		return 0, ErrMalformed
 	}
 	ts, ok := parseExp(parts[0])
 	if !ok {
-		return ErrMalformed
+		return 0, ErrMalformed
 	}
+	exp := ts + int64(d.ValidFor/time.Second)
 	if !md5Match(parts[3], d.Key, d.BackupKey, func(key string) string {
 		return md5hex(escapedPath, "-", parts[0], "-", parts[1], "-", parts[2], "-", key)
 	}) {
-		return ErrBadMAC
+		return exp, ErrBadMAC
 	}
-	return checkLife(now, ts+int64(d.ValidFor/time.Second), skew, d.MaxLifetime)
+	return exp, checkLife(now, exp, skew, d.MaxLifetime)
 }
 
 // checkLife checks an authentic CDN token's expiry exp (unix seconds) at now: ErrExpired after
@@ -261,8 +269,15 @@ func (d TencentD) ParamNames() (sign, t string) { return d.params() }
 
 // Verify checks sign and t for escapedPath at now, allowing skew.
 func (d TencentD) Verify(escapedPath, sign, t string, now time.Time, skew time.Duration) error {
+	_, err := d.VerifyExp(escapedPath, sign, t, now, skew)
+	return err
+}
+
+// VerifyExp is Verify that also returns the expiry t claims (t + ValidFor; 0 when malformed),
+// for tools that explain a refusal.
+func (d TencentD) VerifyExp(escapedPath, sign, t string, now time.Time, skew time.Duration) (int64, error) {
 	if len(sign) != 32 || t == "" || len(t) > 12 {
-		return ErrMalformed
+		return 0, ErrMalformed
 	}
 	base := 16
 	if d.Decimal {
@@ -270,12 +285,13 @@ func (d TencentD) Verify(escapedPath, sign, t string, now time.Time, skew time.D
 	}
 	ts, err := strconv.ParseInt(t, base, 64)
 	if err != nil || ts < 0 || d.formatTS(ts) != t {
-		return ErrMalformed
+		return 0, ErrMalformed
 	}
+	exp := ts + int64(d.ValidFor/time.Second)
 	if !md5Match(sign, d.Key, d.BackupKey, func(key string) string { return md5hex(key, escapedPath, t) }) {
-		return ErrBadMAC
+		return exp, ErrBadMAC
 	}
-	return checkLife(now, ts+int64(d.ValidFor/time.Second), skew, d.MaxLifetime)
+	return exp, checkLife(now, exp, skew, d.MaxLifetime)
 }
 
 // Interface guards.

@@ -62,21 +62,28 @@ func (v *Verifier) Ring() *Ring { return v.ring }
 // ErrExpired, ErrTooLongLife, in that order of checking: the MAC is checked before the
 // expiry, so "expired" is only said of authentic tokens. It does not allocate.
 func (v *Verifier) Verify(method, escapedPath, token string) error {
+	_, err := v.VerifyExp(method, escapedPath, token)
+	return err
+}
+
+// VerifyExp is Verify that also returns the expiry the token claims (0 when it is
+// malformed), for tools that explain a refusal.
+func (v *Verifier) VerifyExp(method, escapedPath, token string) (int64, error) {
 	kid, rest, ok1 := strings.Cut(token, ".")
 	expText, macText, ok2 := strings.Cut(rest, ".")
 	if !ok1 || !ok2 || !ValidKeyID(kid) || len(macText) != macTextLen {
-		return ErrMalformed
+		return 0, ErrMalformed
 	}
 	exp, ok := parseExp(expText)
 	if !ok {
-		return ErrMalformed
+		return 0, ErrMalformed
 	}
 	k := v.ring.keys[kid]
 	if k == nil {
-		return ErrUnknownKey
+		return exp, ErrUnknownKey
 	}
 	if k.State == Retired {
-		return ErrRetiredKey
+		return exp, ErrRetiredKey
 	}
 	st := k.pool.Get().(*macState)
 	st.compute(method, escapedPath, exp)
@@ -85,16 +92,16 @@ func (v *Verifier) Verify(method, escapedPath, token string) error {
 	good := subtle.ConstantTimeCompare(st.enc, st.in) == 1
 	k.pool.Put(st)
 	if !good {
-		return ErrBadMAC
+		return exp, ErrBadMAC
 	}
 	now := v.now().Unix()
 	if now > exp+v.skew {
-		return ErrExpired
+		return exp, ErrExpired
 	}
 	if v.life > 0 && exp > now+v.life+v.skew {
-		return ErrTooLongLife
+		return exp, ErrTooLongLife
 	}
-	return nil
+	return exp, nil
 }
 
 // macTextLen is the length of a base64url (unpadded) SHA-256 MAC.

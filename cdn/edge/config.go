@@ -21,9 +21,17 @@ type Config struct {
 	PurgeListen string `mapstructure:"purge_listen"`
 	// Upstream is the back-to-origin address, host:port: the front nginx.
 	Upstream string `mapstructure:"upstream"`
+	// Host is the accelerated domain name: the host part of every cache key, whatever Host
+	// the client sent (a client's Host must not split or poison the cache), and the Host of
+	// pulls unless UpstreamHost is set.
+	Host string `mapstructure:"host"`
 	// UpstreamHost, when set, is the Host header of pulls (the CDN's "back-to-origin host");
-	// empty passes the client's Host.
+	// empty sends Host.
 	UpstreamHost string `mapstructure:"upstream_host"`
+	// PurgeToken is the purge API's bearer token (Authorization: Bearer …): required, at
+	// least 16 characters. Requests carrying an Origin header or Sec-Fetch-Site other than
+	// none/same-origin (a browser's cross-site form POST) are refused as well.
+	PurgeToken string `mapstructure:"purge_token"`
 	// PassQuery forwards the client's query string on pulls (the origin then verifies its own
 	// `token`). The cache key ignores the query either way. Must be false with edge auth: the
 	// edge strips the query before the pull, like the real CDN.
@@ -121,6 +129,7 @@ const AuthAliyunA = "aliyun-a"
 func DefaultConfig() Config {
 	return Config{
 		Listen:          "127.0.0.1:8000",
+		Host:            "localhost",
 		PurgeListen:     "127.0.0.1:8001",
 		CacheDir:        "cache",
 		KeysZoneMB:      16,
@@ -187,6 +196,12 @@ func (c Config) Validate() error {
 	}
 	if !hostPort(c.Upstream) || !hostRe.MatchString(c.Upstream) {
 		add("upstream: must be host:port")
+	}
+	if !hostRe.MatchString(c.Host) {
+		add("host: must be a host name (the accelerated domain)")
+	}
+	if !secretRe.MatchString(c.PurgeToken) {
+		add("purge_token: must be 16..256 characters of [A-Za-z0-9._~+/=-] (the purge API's bearer token)")
 	}
 	if c.UpstreamHost != "" && !hostRe.MatchString(c.UpstreamHost) {
 		add("upstream_host: must be a host name")

@@ -80,6 +80,7 @@ func TestDemoRoot(t *testing.T) {
 func TestRenderDemoGolden(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Upstream = "127.0.0.1:8080"
+	cfg.PurgeToken = "change-me-purge-0123456789"
 	cfg.DemoRoot = "/srv/imgorigin/demo"
 	got, err := Render(cfg)
 	if err != nil {
@@ -110,6 +111,7 @@ func TestDemoRootValidate(t *testing.T) {
 	for _, root := range []string{`/srv/demo"; include /etc/passwd; #`, "/srv/${x}", "/srv/a;b"} {
 		c := DefaultConfig()
 		c.Upstream = "127.0.0.1:8080"
+		c.PurgeToken = "change-me-purge-0123456789"
 		c.DemoRoot = root
 		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "demo_root:") {
 			t.Errorf("DemoRoot %q: Validate() = %v, want a demo_root error", root, err)

@@ -5,7 +5,8 @@
 //
 // # Behaviour
 //
-//   - Cache key: Host + the request path as sent (percent-encoded), never the query.
+//   - Cache key: Config.Host (the accelerated domain, never the client's Host header) + the
+//     request path as sent (percent-encoded), never the query.
 //   - Freshness from the origin: Cache-Control s-maxage (preferred) or max-age, for any status;
 //     no-store / no-cache / private and Set-Cookie are not stored. stale-while-revalidate serves
 //     the stale object while one background request refreshes it; stale-if-error serves it
@@ -21,11 +22,15 @@
 //     whose expiry lies more than Auth.MaxLifetime (default 7 days) ahead is refused. A bad,
 //     missing or expired token is answered 403 (Cache-Control: private, no-store, X-Edge-Auth:
 //     reason) before the cache is consulted, so nothing is pulled. Accepted requests are pulled
-//     without the query and with the origin-secret header (Config.OriginSecret).
+//     without the query and with the origin-secret header (Config.OriginSecret), which goes
+//     on pulls under the auth prefix only (never on legacy paths); the client's X-Request-Id
+//     is not passed on, and the access log names the path without its query (no tokens).
 //   - Purge by source object: the tags of Surrogate-Key (space-separated) and Cache-Tag
 //     (comma-separated) response headers are recorded per cache key in a lua shared dict as
 //     the response arrives from the origin (tag -> list of keys; an atomic add of a (tag, key)
-//     marker keeps the list free of duplicates). POST /purge?tag=T on Config.PurgeListen pops the
+//     marker keeps the list free of duplicates). POST /purge?tag=T on Config.PurgeListen, with
+//     "Authorization: Bearer {Config.PurgeToken}" and no Origin header or cross-site
+//     Sec-Fetch-Site (a browser's form POST), pops the
 //     list and deletes each key's cache file ({cache_dir}/{md5[-1]}/{md5[-3:-1]}/{md5}, levels
 //     1:2); nginx finds the file gone and treats the next request as a MISS. The shared memory
 //     index of the cache still counts the deleted bytes until the key is stored again or

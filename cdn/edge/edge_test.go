@@ -27,6 +27,7 @@ const (
 	testSecret       = "edge-to-origin-secret-0123456789"
 	testKey          = "primaryKey123"
 	testBackupKey    = "backupKey456"
+	testPurgeToken   = "purge-token-0123456789abcdef"
 )
 
 // reply is what the backend answers for one path.
@@ -42,8 +43,8 @@ type reply struct {
 
 // pull is one request the backend received.
 type pull struct {
-	URI, Host, Secret, IfNoneMatch string
-	Status                         int
+	URI, Host, Secret, IfNoneMatch, RequestID string
+	Status                                    int
 }
 
 // backend is a real HTTP server on 127.0.0.1 standing in for the front nginx: controllable
@@ -119,7 +120,7 @@ func (b *backend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusNotModified
 	}
 	b.mu.Lock()
-	b.log = append(b.log, pull{URI: r.RequestURI, Host: r.Host, Secret: r.Header.Get(testSecretHeader), IfNoneMatch: r.Header.Get("If-None-Match"), Status: status})
+	b.log = append(b.log, pull{URI: r.RequestURI, Host: r.Host, Secret: r.Header.Get(testSecretHeader), IfNoneMatch: r.Header.Get("If-None-Match"), RequestID: r.Header.Get("X-Request-Id"), Status: status})
 	b.mu.Unlock()
 	w.WriteHeader(status)
 	if status != http.StatusNotModified {
@@ -139,6 +140,7 @@ func startEdge(t *testing.T, be *backend, edit func(*Config)) *edgeUnderTest {
 	cfg.PurgeListen = fmt.Sprintf("127.0.0.1:%d", nginxtest.FreePort(t))
 	cfg.Upstream = be.addr
 	cfg.OriginSecret = OriginSecretConfig{Header: testSecretHeader, Value: testSecret}
+	cfg.PurgeToken = testPurgeToken
 	if os.Geteuid() == 0 {
 		cfg.User = "root" // workers would run as nobody and could not write the prefix
 	}
@@ -186,9 +188,17 @@ func (e *edgeUnderTest) get(t *testing.T, target string) response {
 	return e.do(t, http.MethodGet, target, nil)
 }
 
-func (e *edgeUnderTest) purge(t *testing.T, method, tag string) response {
+func (e *edgeUnderTest) purge(t *testing.T, method, tag string, header ...string) response {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), method, "http://"+e.cfg.PurgeListen+"/purge?tag="+tag, nil)
+	req.Header.Set("Authorization", "Bearer "+testPurgeToken)
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+			continue
+		}
+		req.Header.Set(header[i], header[i+1])
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +267,7 @@ func TestMissThenHit(t *testing.T) {
 	if len(pulls) != 1 {
 		t.Fatalf("pulls = %d, want 1", len(pulls))
 	}
-	if pulls[0].Secret != testSecret || pulls[0].Host != "127.0.0.1" || pulls[0].URI != p {
+	if pulls[0].Secret != testSecret || pulls[0].Host != "localhost" || pulls[0].URI != p {
 		t.Fatalf("pull = %+v", pulls[0])
 	}
 }
@@ -607,8 +617,100 @@ func TestPurgeByTag(t *testing.T) {
 	if r := e.purge(t, http.MethodGet, "local/photos/cat.jpg"); r.status != 405 {
 		t.Fatalf("GET /purge: %d", r.status)
 	}
+	// Issue 14: the purge API needs its bearer token and refuses browsers' cross-site POSTs
+	// (before, any page could purge through a form POST, any local process without a token).
+	e.get(t, dog)
+	for _, tt := range []struct {
+		name   string
+		header []string
+		status int
+	}{
+		{"no token", []string{"Authorization", ""}, 401},
+		{"wrong token", []string{"Authorization", "Bearer purge-token-0123456789abcdeX"}, 401},
+		{"basic", []string{"Authorization", "Basic " + testPurgeToken}, 401},
+		{"cross-site form POST", []string{"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"}, 403},
+		{"Origin header", []string{"Origin", "null"}, 403},
+		{"same-site fetch", []string{"Sec-Fetch-Site", "same-site"}, 403},
+	} {
+		if r := e.purge(t, http.MethodPost, "local/photos/dog.jpg", tt.header...); r.status != tt.status {
+			t.Errorf("%s: purge answered %d, want %d", tt.name, r.status, tt.status)
+		}
+	}
+	if r := e.get(t, dog); r.cache() != "HIT" {
+		t.Fatalf("a refused purge purged: %q", r.cache())
+	}
 	if want := 2*len(cat) + 3; int(be.pulls.Load()) != want {
 		t.Fatalf("pulls = %d, want %d", be.pulls.Load(), want)
+	}
+}
+
+// TestCacheKeyIgnoresClientHost: the cache key's host is the configured one, so a client's Host
+// header neither splits the cache nor lands its own entries (before issue 14 the key was $host).
+func TestCacheKeyIgnoresClientHost(t *testing.T) {
+	t.Parallel()
+	be := newBackend(t)
+	e := startEdge(t, be, func(c *Config) { c.Host = "img.example.com" })
+	const p = "/i/thumb/local/host.jpg"
+	if r := e.get(t, p); r.cache() != "MISS" {
+		t.Fatalf("first: %q", r.cache())
+	}
+	for _, host := range []string{"evil.example", "img.example.com", "127.0.0.1"} {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+e.cfg.Listen+p, nil)
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("X-Cache"); got != "HIT" {
+			t.Errorf("Host %s: X-Cache %q, want HIT (one object per path)", host, got)
+		}
+	}
+	if pulls := be.pullsOf(p); len(pulls) != 1 || pulls[0].Host != "img.example.com" {
+		t.Fatalf("pulls %+v, want one with Host img.example.com", pulls)
+	}
+}
+
+// TestOriginSecretOnlyOnImagePulls: the origin secret rides only on pulls under the auth prefix
+// (/i/); legacy paths go to the front (and on to the legacy site) without it, and the client's
+// X-Request-Id is not passed on. Tokens stay out of the edge's access log.
+func TestOriginSecretOnlyOnImagePulls(t *testing.T) {
+	t.Parallel()
+	be := newBackend(t)
+	e := startEdge(t, be, func(c *Config) {
+		c.Auth.Type, c.Auth.Keys = AuthAliyunA, []string{testKey}
+	})
+	const img, legacy = "/i/thumb/local/s.jpg", "/attachment/forum/201906/18/old.jpg"
+	tok := signA(img, time.Now().Unix(), "0", "0", testKey)
+	if r := e.do(t, http.MethodGet, img+"?auth_key="+tok, http.Header{"X-Request-Id": {"client-chosen"}}); r.status != 200 {
+		t.Fatalf("image: %d", r.status)
+	}
+	if r := e.get(t, legacy+"?token=k1.999.secretish"); r.status != 200 {
+		t.Fatalf("legacy: %d", r.status)
+	}
+	if p := be.pullsOf(img); len(p) != 1 || p[0].Secret != testSecret {
+		t.Fatalf("image pull %+v: want the origin secret", p)
+	}
+	if p := be.pullsOf(legacy); len(p) != 1 || p[0].Secret != "" {
+		t.Fatalf("legacy pull %+v: the origin secret went to a legacy path", p)
+	}
+	be.mu.Lock()
+	for _, p := range be.log {
+		if p.RequestID == "client-chosen" {
+			t.Errorf("the client's X-Request-Id reached the upstream")
+		}
+	}
+	be.mu.Unlock()
+	logPath := filepath.Join(e.ng.Prefix(), e.cfg.AccessLog)
+	waitFor(t, 5*time.Second, "two access log lines", func() bool {
+		b, _ := os.ReadFile(logPath)
+		return strings.Count(string(b), "\n") >= 2
+	})
+	b, _ := os.ReadFile(logPath)
+	for _, secret := range []string{tok, "auth_key=", "token=", "secretish"} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("the edge's access log holds %q:\n%s", secret, b)
+		}
 	}
 }
 
@@ -618,6 +720,7 @@ func TestRenderGolden(t *testing.T) {
 	cfg.Auth.Type = AuthAliyunA
 	cfg.Auth.Keys = []string{"primaryKey123", "backupKey456"}
 	cfg.OriginSecret.Value = "change-me-0123456789abcdef"
+	cfg.PurgeToken = "change-me-purge-0123456789"
 	got, err := Render(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -645,6 +748,7 @@ func TestValidate(t *testing.T) {
 	base := func() Config {
 		c := DefaultConfig()
 		c.Upstream = "127.0.0.1:8080"
+		c.PurgeToken = testPurgeToken
 		return c
 	}
 	tests := []struct {
@@ -699,6 +803,7 @@ func BenchmarkEdgeHit(b *testing.B) {
 	cfg.Listen = fmt.Sprintf("127.0.0.1:%d", nginxtest.FreePort(b))
 	cfg.PurgeListen = fmt.Sprintf("127.0.0.1:%d", nginxtest.FreePort(b))
 	cfg.Upstream = ln.Addr().String()
+	cfg.PurgeToken = testPurgeToken
 	cfg.AccessLog = "off"
 	if os.Geteuid() == 0 {
 		cfg.User = "root"

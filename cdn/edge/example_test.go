@@ -13,6 +13,7 @@ func ExampleRender() {
 	cfg.Auth.Type = edge.AuthAliyunA
 	cfg.Auth.Keys = []string{"primaryKey1", "backupKey2"}
 	cfg.OriginSecret.Value = "a-long-random-origin-secret"
+	cfg.PurgeToken = "a-long-random-purge-token"
 	conf, err := edge.Render(cfg)
 	if err != nil {
 		panic(err)

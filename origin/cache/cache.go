@@ -38,6 +38,7 @@ type Cache struct {
 	groups map[string]*group // by logical name
 	health *peerHealth       // owners in back-off after a transport failure
 	disk   *diskcache.Store  // nil: no disk tier
+	auth   *peerAuth         // signs this node's peer requests, verifies its peers'
 }
 
 type membership struct {
@@ -46,15 +47,16 @@ type membership struct {
 }
 
 type group struct {
-	c         *Cache
-	name      string // logical
-	g         *groupcache.Group
-	load      render.Loader
-	neg       *negCache
-	negHits   atomic.Int64
-	peerSkips atomic.Int64 // loads done here because the owner is in back-off
-	loads     atomic.Int64 // successful loads (store fetches, renders), disk hits not included
-	diskHits  atomic.Int64
+	c          *Cache
+	name       string // logical
+	g          *groupcache.Group
+	load       render.Loader
+	neg        *negCache
+	negHits    atomic.Int64
+	peerSkips  atomic.Int64 // loads done here because the owner is in back-off
+	loads      atomic.Int64 // successful loads (store fetches, renders), disk hits not included
+	diskHits   atomic.Int64
+	peerDenied atomic.Int64 // peer requests refused for their credential
 }
 
 // process is the package's only process-level state: groupcache's per-group peer picker is
@@ -101,6 +103,7 @@ func New(cfg Config, self string, peers []pool.Member, shard func(key string) st
 			ResponseHeaderTimeout: cfg.PeerTimeout,
 		}},
 		groups: map[string]*group{},
+		auth:   newPeerAuth(cfg.PeerSecret, time.Now),
 	}
 	c.health = newPeerHealth(cfg.PeerBackoff, cfg.PeerTimeout, c.client)
 	if err := c.SetPeers(peers); err != nil {
@@ -135,6 +138,9 @@ func New(cfg Config, self string, peers []pool.Member, shard func(key string) st
 
 // SetPeers replaces the pool (membership change); self must stay in it.
 func (c *Cache) SetPeers(peers []pool.Member) error {
+	if len(peers) > 1 && c.cfg.PeerSecret.Current == "" {
+		return errors.New("cache: peer_secret.current: must be set when the pool has more than one node (peer requests are authenticated)")
+	}
 	if err := pool.Validate(c.self, peers); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}

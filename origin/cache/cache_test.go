@@ -41,6 +41,17 @@ type node struct {
 
 func newCluster(t *testing.T, n int, cfg cache.Config) *cluster {
 	t.Helper()
+	cfgs := make([]cache.Config, n)
+	for i := range cfgs {
+		cfgs[i] = cfg
+	}
+	return newClusterConfigs(t, cfgs)
+}
+
+// newClusterConfigs is newCluster with one configuration per node.
+func newClusterConfigs(t *testing.T, cfgs []cache.Config) *cluster {
+	t.Helper()
+	n := len(cfgs)
 	cl := &cluster{origLd: map[string]int{}, varLd: map[string]int{}, loadedOn: map[string]string{}, missing: map[string]bool{}, down: map[string]bool{}}
 	var listeners []net.Listener
 	for i := 0; i < n; i++ {
@@ -54,7 +65,7 @@ func newCluster(t *testing.T, n int, cfg cache.Config) *cluster {
 	}
 	for i := 0; i < n; i++ {
 		nd := &node{name: cl.peers[i].Name}
-		c, err := cache.New(cfg, nd.name, cl.peers, render.Shard(cfg.ShardKey), cl.loadOriginal(nd), cl.loadVariant(nd))
+		c, err := cache.New(cfgs[i], nd.name, cl.peers, render.Shard(cfgs[i].ShardKey), cl.loadOriginal(nd), cl.loadVariant(nd))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,8 +126,11 @@ func testConfig() cache.Config {
 	cfg := cache.DefaultConfig()
 	cfg.OriginalsBytes, cfg.VariantsBytes = 8<<20, 8<<20
 	cfg.PeerTimeout = 2 * time.Second
+	cfg.PeerSecret = cache.PeerSecret{Current: testPeerSecret}
 	return cfg
 }
+
+const testPeerSecret = "cluster-secret-0123456789abcdefghij"
 
 // TestLoadOncePerCluster: 200 variants of 20 originals, requested concurrently on every node,
 // are each loaded exactly once in the cluster, on their owner.

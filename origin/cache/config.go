@@ -23,6 +23,10 @@ type Config struct {
 	NegativeEntries int           `mapstructure:"negative_entries"` // size of the negative cache per group
 	// Disk is the node's disk tier under both groups (off when its path is empty).
 	Disk diskcache.Config `mapstructure:"disk"`
+	// PeerSecret authenticates requests between peers (HMAC, see the package documentation).
+	// Required when the pool has more than one node; a node without it refuses every peer
+	// request.
+	PeerSecret PeerSecret `mapstructure:"peer_secret"`
 }
 
 // DefaultConfig returns the defaults: 256 MiB of originals, 512 MiB of variants.
@@ -67,6 +71,9 @@ func (c Config) Validate() error {
 		if err := c.Disk.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("disk: %w", err))
 		}
+	}
+	if err := c.PeerSecret.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

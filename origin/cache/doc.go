@@ -36,6 +36,35 @@
 // nginx hashes $uri, which is percent-decoded; the shard function unescapes keys the same way,
 // so both agree on paths with escaped characters. The query (the token) never enters the key.
 //
+// # Peer requests are authenticated
+//
+// Being on the internal network is not a credential: an original is readable byte for byte
+// through /_groupcache/originals/ and a variant is rendered on request, and both keys are
+// computable from public data (a FastDFS file ID, an upstream's ETag). Every peer request
+// therefore carries
+//
+//	X-Peer-Auth: {unix seconds}.{base64url(HMAC-SHA256(secret, "imgorigin-peer\n" group "\n" key "\n" seconds))}
+//
+// and PeerHandler refuses anything else with 403 before it looks anything up (missing, two
+// headers, a timestamp more than PeerAuthWindow (60 s) from its clock, a MAC for another group
+// or key, another secret): no load, no store read, imgorigin_cache_peer_denied_total counts
+// it. The secret is cluster.cache.peer_secret: peers sign with current and accept current or
+// previous, compared in constant time. Rotation without downtime: (1) every node gets the new
+// secret as previous (rolling restart); (2) every node swaps them, current = new, previous =
+// old; (3) previous is dropped. A pool of more than one node refuses to start without it.
+//
+// Why an HMAC and not mutual TLS: the threat is any workload that can open the port asking for
+// data; an HMAC bound to group, key and time answers that with the rotation model the origin
+// secret already uses, no certificate authority, issuance or expiry to run, groupcache's plain
+// HTTP transport and connection reuse unchanged, and one SHA-256 per peer fetch. It does not
+// encrypt: peer traffic stays on the internal network, which the deployment files restrict
+// (Kubernetes NetworkPolicy: origin pods and the monitoring namespace only; compose: the
+// origins' own network); a mesh's mTLS can be added under it. A captured request replays for
+// at most 60 s and only for its own key.
+//
+// The owner also checks the identity in an original's key against a Stat before it reads the
+// object (package render), so a key with a forged identity costs a Stat, never a whole read.
+//
 // # Outcomes
 //
 // Original and Variant report where the value came from: "hit" (this node's memory, main or

@@ -21,6 +21,7 @@ var metricHelp = map[string]string{
 	"load_errors_total":   "Failed loads on this node.",
 	"negative_hits_total": "Lookups answered by the negative cache (a remembered permanent failure).",
 	"peer_requests_total": "Lookups that came from peers over the network.",
+	"peer_denied_total":   "Peer requests refused before any lookup: missing, stale or wrong X-Peer-Auth.",
 	"evictions_total":     "Values evicted to stay within the memory budget.",
 	"bytes":               "Bytes held (keys and values).",
 	"items":               "Values held.",
@@ -68,6 +69,7 @@ func (col *collector) Collect(ch chan<- prometheus.Metric) {
 		counter("load_errors_total", s.LocalLoadErrs.Get())
 		counter("negative_hits_total", g.negHits.Load())
 		counter("peer_requests_total", s.ServerRequests.Get())
+		counter("peer_denied_total", g.peerDenied.Load())
 		ch <- prometheus.MustNewConstMetric(col.descs["negative_items"], prometheus.GaugeValue, float64(g.neg.len()), name)
 		for cname, which := range map[string]groupcache.CacheType{"main": groupcache.MainCache, "hot": groupcache.HotCache} {
 			cs := g.g.CacheStats(which)

@@ -21,8 +21,10 @@ import (
 // Wire protocol on the internal listener:
 //
 //	GET /_groupcache/{originals|variants}/{url.PathEscape(key)}
+//	X-Peer-Auth: {ts}.{mac} (peerauth.go)
 //	200: the value; 404/422 + X-Cache-Failure: {kind}: a permanent failure, the body is its
-//	public message; 503: a transient failure (the asking node loads locally).
+//	public message; 503: a transient failure (the asking node loads locally); 403: the
+//	credential is missing, stale or wrong (nothing was looked up).
 
 const failureHeader = "X-Cache-Failure"
 
@@ -54,6 +56,7 @@ func (p *peerGetter) Get(ctx context.Context, in *pb.GetRequest, out *pb.GetResp
 	if err != nil {
 		return err
 	}
+	req.Header.Set(PeerAuthHeader, p.g.c.auth.sign(p.g.name, in.GetKey()))
 	resp, err := p.g.c.client.Do(req)
 	if err != nil {
 		return transport(err)
@@ -92,9 +95,11 @@ func remoteFailure(k failure.Kind, public, owner string) error {
 }
 
 // PeerHandler serves this node's groups to its peers; mount it at PeerPath on the internal
-// listener only.
+// listener only. A request without a valid X-Peer-Auth for its group and key is refused with
+// 403 before any lookup, load or store read.
 func (c *Cache) PeerHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
 		if r.Method != http.MethodGet {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
@@ -105,6 +110,11 @@ func (c *Cache) PeerHandler() http.Handler {
 		key, err := url.PathUnescape(escKey)
 		if !ok || !ok2 || g == nil || err != nil || key == "" {
 			http.Error(w, "bad peer request", http.StatusBadRequest)
+			return
+		}
+		if vals := r.Header[PeerAuthHeader]; len(vals) != 1 || c.auth.verify(vals[0], name, key) != nil {
+			g.peerDenied.Add(1)
+			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}
 		g.g.Stats.ServerRequests.Add(1)

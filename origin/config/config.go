@@ -224,6 +224,9 @@ func (c Config) Validate() error {
 		}
 	}
 
+	if (c.Cluster.Discovery.Enabled() || len(c.Cluster.Pool) > 1) && c.Cluster.Cache.PeerSecret.Current == "" {
+		errs = append(errs, errors.New("cluster.cache.peer_secret.current: must be set for a pool of several nodes (peer requests are authenticated with it)"))
+	}
 	if err := pool.CheckSelf(c.Cluster.Self, c.Cluster.Pool); err != nil {
 		errs = append(errs, fmt.Errorf("cluster.%w", err))
 	}

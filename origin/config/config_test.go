@@ -32,9 +32,15 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := load(t, string(b), nil)
+	if _, err := load(t, string(b), nil); err == nil || !strings.Contains(err.Error(), "cluster.cache.peer_secret.current") {
+		t.Fatalf("example.yaml's pool without a cluster secret: %v", err)
+	}
+	c, err := load(t, string(b), []string{peerSecret})
 	if err != nil {
 		t.Fatalf("example.yaml: %v", err)
+	}
+	if c.Cluster.Cache.PeerSecret.Current == "" {
+		t.Error("the cluster secret from the environment was not read")
 	}
 	if len(c.Sources) != 4 || c.Sources["oss"].S3.Region != "oss-cn-hangzhou" || c.Sources["fdfs"].FastDFS.Trackers[1] != "10.0.0.12:22122" {
 		t.Errorf("sources not as written: %+v", c.Sources)
@@ -50,6 +56,9 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Errorf("watermarks not as written: %+v", wm)
 	}
 }
+
+// peerSecret is the cluster secret of the example's pool, from the environment as documented.
+const peerSecret = "IMGORIGIN_CLUSTER_CACHE_PEER_SECRET_CURRENT=example-cluster-secret-0123456789abcdef"
 
 // unsigned is the environment of a node that serves unsigned URLs, written explicitly.
 var unsigned = []string{"IMGORIGIN_AUTH_MODE=off"}
@@ -109,7 +118,7 @@ func TestEnvironmentOverridesASourceKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 20; i++ { // map order varies between runs: the result must not
-		c, err := load(t, string(b), []string{"IMGORIGIN_SOURCES_LOCAL_LOCAL_ROOT=/tmp/x", "IMGORIGIN_SOURCES_OSS_S3_SECRET_KEY=s3cr3t", "IMGORIGIN_SOURCES_OSS_S3_ACCESS_KEY=ak"})
+		c, err := load(t, string(b), []string{"IMGORIGIN_SOURCES_LOCAL_LOCAL_ROOT=/tmp/x", "IMGORIGIN_SOURCES_OSS_S3_SECRET_KEY=s3cr3t", "IMGORIGIN_SOURCES_OSS_S3_ACCESS_KEY=ak", peerSecret})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +189,7 @@ func TestEnvironmentResolvesEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := load(t, string(b), []string{"IMGORIGIN_SOURCES_OSS_S3_RESPONSE_HEADER_TIMEOUT=2s", "IMGORIGIN_SOURCES_OSS_S3_SECRET_KEY=s3cr3t", "IMGORIGIN_SOURCES_OSS_S3_ACCESS_KEY=ak"})
+	c, err := load(t, string(b), []string{"IMGORIGIN_SOURCES_OSS_S3_RESPONSE_HEADER_TIMEOUT=2s", "IMGORIGIN_SOURCES_OSS_S3_SECRET_KEY=s3cr3t", "IMGORIGIN_SOURCES_OSS_S3_ACCESS_KEY=ak", peerSecret})
 	if err != nil {
 		t.Fatal(err)
 	}

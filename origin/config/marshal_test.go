@@ -14,7 +14,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromExample, err := load(t, string(example), nil)
+	fromExample, err := load(t, string(example), []string{peerSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,6 +26,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 	edited.Admission.MaxWait = 1500 * time.Millisecond
 	edited.Cluster.Self = "127.0.0.1:8101"
 	edited.Cluster.Pool = fromExample.Cluster.Pool
+	edited.Cluster.Cache.PeerSecret = fromExample.Cluster.Cache.PeerSecret
 	edited.Cluster.Self = fromExample.Cluster.Pool[0].Name
 	edited.Front.Legacy = []string{}
 	edited.Sources = map[string]SourceConfig{"local": newSourceConfig(), "fdfs": newSourceConfig()}

@@ -21,7 +21,9 @@ type Config struct {
 	// seconds of CPU however small the output; encoders write 1 (baseline) to about 12.
 	// Default 256.
 	MaxJPEGScans int `mapstructure:"max_jpeg_scans"`
-	// MaxOutputSide bounds each output dimension after DPR; larger requests are scaled down,
+	// MaxOutputSide bounds each output dimension after DPR: a request whose width or height
+	// times DPR is larger is refused before decoding (422); a dimension that follows the
+	// source's aspect (only a width asked for, or no resize) is scaled down to it instead,
 	// keeping the aspect ratio. Default 4096.
 	MaxOutputSide int `mapstructure:"max_output_side"`
 	// MaxOutputPixels bounds what one output encodes: width × height of a frame, after DPR and

@@ -57,7 +57,7 @@ func encodeFactor(f imgurl.Format) float64 {
 }
 
 // operationsCost prices the operations beyond a plain resize, from src and out megapixels
-// (frames included), as measured by BenchmarkOperations in CPU time (BENCHMARKS.md §10: a
+// (frames included), as measured by BenchmarkOperations in CPU time (BENCHMARKS.md §11: a
 // 1600×1200 JPEG to an 800 px JPEG costs 3 units and 13.7 ms, so a unit is about 4.6 ms):
 //
 //	c_ region, rot_     the source is decoded whole for random access (no streaming through

@@ -28,20 +28,26 @@ var (
 	ErrBadMark = errors.New("imaging: watermark cannot be drawn")
 )
 
-// OutputError is the error of a request whose output is above Config.MaxOutputPixels. It is
-// ErrLimits (errors.Is), and its text names nothing but sizes, so it may be shown to clients.
+// OutputError is the error of a request whose output is above the output limits: a side
+// above Config.MaxOutputSide once DPR is applied (Side set), or more pixels than
+// Config.MaxOutputPixels (Side zero). It is ErrLimits (errors.Is), and its text names nothing
+// but sizes and the setting, so it may be shown to clients.
 type OutputError struct {
-	Width, Height int   // of one output frame, after DPR and max_output_side
+	Width, Height int   // of one output frame, after DPR (0: left to the source's aspect)
 	Frames        int   // output frames
-	Max           int64 // max_output_pixels
+	Max           int64 // max_output_pixels, or max_output_side when Side
+	Side          bool
 }
 
 func (e *OutputError) Error() string {
+	if e.Side {
+		return fmt.Sprintf("the requested size times dpr is %d×%d px, more than the %d px per side this origin makes (imaging.max_output_side)", e.Width, e.Height, e.Max)
+	}
 	px := int64(e.Width) * int64(e.Height) * int64(e.Frames)
 	if e.Frames > 1 {
-		return fmt.Sprintf("the output would be %d×%d px × %d frames = %d pixels, more than the %d this origin encodes", e.Width, e.Height, e.Frames, px, e.Max)
+		return fmt.Sprintf("the output would be %d×%d px × %d frames = %d pixels, more than the %d this origin encodes (imaging.max_output_pixels)", e.Width, e.Height, e.Frames, px, e.Max)
 	}
-	return fmt.Sprintf("the output would be %d×%d = %d pixels, more than the %d this origin encodes", e.Width, e.Height, px, e.Max)
+	return fmt.Sprintf("the output would be %d×%d = %d pixels, more than the %d this origin encodes (imaging.max_output_pixels)", e.Width, e.Height, px, e.Max)
 }
 
 // Is makes an OutputError match ErrLimits.
@@ -92,6 +98,9 @@ func animatedOutput(in imgprobe.Info, opts imgurl.Options) bool {
 func (e *Engine) checkLimits(in imgprobe.Info, opts imgurl.Options) (geometry, plan, error) {
 	if err := e.checkInput(in, opts); err != nil {
 		return geometry{}, plan{}, err
+	}
+	if w, h := requestedSize(opts); max(w, h) > e.cfg.MaxOutputSide {
+		return geometry{}, plan{}, &OutputError{Width: w, Height: h, Frames: 1, Max: int64(e.cfg.MaxOutputSide), Side: true}
 	}
 	uw, uh := in.Upright()
 	g, err := makeGeometry(uw, uh, opts)

@@ -44,7 +44,7 @@ func failureOf(err error) error {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return err
 	case errors.As(err, &oe):
-		return failure.New(failure.KindUnprocessable, "the requested output is too large: "+oe.Error()+" (imaging.max_output_pixels); ask for a smaller size or a still format", err)
+		return failure.New(failure.KindUnprocessable, "the requested output is too large: "+oe.Error()+"; ask for a smaller size", err)
 	case errors.Is(err, ErrLimits):
 		return failure.New(failure.KindUnprocessable, "the original exceeds this origin's limits", err)
 	case errors.Is(err, ErrUnsupported):

@@ -384,11 +384,11 @@ func TestCost(t *testing.T) {
 	if avif < 10*thumb {
 		t.Errorf("4096² AVIF costs %d, a 300 px JPEG %d: want ≥ 10×", avif, thumb)
 	}
-	// The output is estimated as Process makes it: after DPR and max_output_side (4096).
-	big := admit(jpeg12, imgurl.Options{Width: 4000, Height: 3000, DPR: 4, Fit: imgurl.FitFill, Format: imgurl.WebP})
-	side := admit(jpeg12, imgurl.Options{Width: 4096, Height: 3072, Fit: imgurl.FitFill, Format: imgurl.WebP})
-	if big != side {
-		t.Errorf("w_4000,h_3000,dpr_4 costs %d, its clamped 4096×3072 %d: want equal", big, side)
+	// The output is estimated as Process makes it: after DPR.
+	dpr := admit(jpeg12, imgurl.Options{Width: 1000, Height: 750, DPR: 4, Fit: imgurl.FitFill, Format: imgurl.WebP})
+	plain := admit(jpeg12, imgurl.Options{Width: 4000, Height: 3000, Fit: imgurl.FitFill, Format: imgurl.WebP})
+	if dpr != plain {
+		t.Errorf("w_1000,h_750,dpr_4 costs %d, w_4000,h_3000 %d: want equal", dpr, plain)
 	}
 }
 
@@ -449,6 +449,18 @@ func TestOutputBudget(t *testing.T) {
 	// DPR counts: w_400,dpr_2 is the same 800 px wide output.
 	if _, err := e.Admit(in, imgurl.Options{Width: 400, DPR: 2, Format: imgurl.WebP}); !errors.Is(err, ErrLimits) {
 		t.Errorf("w_400,dpr_2: %v; want ErrLimits", err)
+	}
+	// A side above max_output_side (4096) once DPR is applied: 422 naming it, before decoding.
+	jpeg := probe(t, imagingtest.JPEG(imagingtest.Photo(64, 48, 1), 80, 0))
+	for _, o := range []imgurl.Options{{Width: 4000, DPR: 4, Format: imgurl.JPEG}, {Height: 3000, DPR: 1.5, Format: imgurl.WebP}, {Width: 4097, Format: imgurl.PNG}} {
+		_, err := e.Admit(jpeg, o)
+		var oe *OutputError
+		if !errors.As(err, &oe) || !oe.Side || !strings.Contains(err.Error(), "max_output_side") {
+			t.Errorf("Admit(%+v) = %v; want an OutputError naming max_output_side", o, err)
+		}
+	}
+	if _, err := e.Admit(jpeg, imgurl.Options{Width: 2048, DPR: 2, Format: imgurl.JPEG}); err != nil {
+		t.Errorf("w_2048,dpr_2 (4096 px): %v", err)
 	}
 	// A still over the budget (a configured max_output_pixels below 4096²).
 	small := newTestEngine(t, func(c *Config) { c.MaxOutputPixels = 1_000_000 })

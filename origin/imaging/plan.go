@@ -27,17 +27,7 @@ func makePlan(sw, sh int, o imgurl.Options, maxSide int) (plan, error) {
 	if sw < 1 || sh < 1 {
 		return plan{}, fmt.Errorf("%w: source size %dx%d", ErrCorrupt, sw, sh)
 	}
-	dpr := o.DPR
-	if dpr <= 0 {
-		dpr = 1
-	}
-	W, H := roundPos(float64(o.Width)*dpr), roundPos(float64(o.Height)*dpr)
-	if o.Width == 0 {
-		W = 0
-	}
-	if o.Height == 0 {
-		H = 0
-	}
+	W, H := requestedSize(o)
 	if m := max(W, H); m > maxSide {
 		f := float64(maxSide) / float64(m)
 		if W > 0 {
@@ -92,6 +82,22 @@ func makePlan(sw, sh int, o imgurl.Options, maxSide int) (plan, error) {
 		p.cw, p.ch = p.rw, p.rh
 	}
 	return p, nil
+}
+
+// requestedSize is the box the options ask for, in output pixels: width and height times DPR
+// (0 where the options leave a dimension to the source's aspect).
+func requestedSize(o imgurl.Options) (w, h int) {
+	dpr := o.DPR
+	if dpr <= 0 {
+		dpr = 1
+	}
+	if o.Width > 0 {
+		w = roundPos(float64(o.Width) * dpr)
+	}
+	if o.Height > 0 {
+		h = roundPos(float64(o.Height) * dpr)
+	}
+	return w, h
 }
 
 func roundPos(v float64) int {

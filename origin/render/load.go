@@ -123,6 +123,21 @@ func (r *Renderer) loadOriginal(ctx context.Context, okey string) ([]byte, error
 	if err != nil {
 		return nil, failure.New(failure.KindUnknownName, fmt.Sprintf("unknown source %q", k.source), err)
 	}
+	// The key's identity is checked against a Stat before the object is read, so a forged or
+	// outdated identity (an original key is computable from public data) costs one Stat, not a
+	// whole read. This node's Stat answer may be older than the asker's: on a mismatch the
+	// store is asked once more.
+	st, err := r.stat(ctx, k.source, src, k.key)
+	if err == nil && st.info.Identity != k.identity {
+		r.stats.drop(k.source + "/" + k.key)
+		st, err = r.stat(ctx, k.source, src, k.key)
+	}
+	if err != nil {
+		return nil, sourceFailure(err)
+	}
+	if st.info.Identity != k.identity {
+		return nil, failure.New(failure.KindUnavailable, "the original changed, retry", fmt.Errorf("render: original key identity %q, the store has %q", k.identity, st.info.Identity))
+	}
 	t0 := time.Now()
 	data, info, err := source.ReadAll(ctx, src, k.key, r.cfg.MaxSourceBytes)
 	r.obs.Fetched(k.source, len(data), time.Since(t0), err)

@@ -242,7 +242,8 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 	if err != nil {
 		return nil, err
 	}
-	vkey := variantKey{path: p.String(), version: r.cfg.PipelineVersion, bucket: bucket, marks: marks, identity: info.Identity}.String()
+	path, object := p.StringAndObject()
+	vkey := variantKey{path: path, version: r.cfg.PipelineVersion, bucket: bucket, marks: marks, identity: info.Identity}.String()
 	var (
 		data    []byte
 		file    *os.File
@@ -281,7 +282,7 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 		LastModified:     info.LastModified,
 		LastModifiedHTTP: st.lastModified,
 		Immutable:        info.Immutable,
-		SurrogateKey:     p.Object(),
+		SurrogateKey:     object,
 		Outcome:          outcome,
 		Timings:          *tm,
 	}, nil

@@ -241,6 +241,31 @@ func TestObjectReplacedMidRequestIsNotServedUnderTheOldIdentity(t *testing.T) {
 	}
 }
 
+// TestForgedIdentityReadsNothing: an original key whose identity is not the store's (forged
+// from public data, or outdated) is refused after a Stat, before the object is read (before
+// issue 14 the owner read the whole object and only then compared).
+func TestForgedIdentityReadsNothing(t *testing.T) {
+	mem := sourcetest.NewMemory()
+	mem.Put("x.png", pngBytes(t, 4, 4))
+	info, err := mem.Stat(context.Background(), "x.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := info.Identity
+	r := newRenderer(t, DefaultConfig(), mem, &recordingProcessor{}, admitter{})
+	_, err = r.loadOriginal(context.Background(), "mem/x.png#forged-"+id)
+	if failure.KindOf(err) != failure.KindUnavailable {
+		t.Fatalf("forged identity: %v", err)
+	}
+	if n := mem.Opens(); n != 0 {
+		t.Fatalf("the object was read %d times for a forged identity", n)
+	}
+	data, err := r.loadOriginal(context.Background(), "mem/x.png#"+id)
+	if err != nil || len(data) == 0 || mem.Opens() != 1 {
+		t.Fatalf("true identity: %d bytes, %v, %d opens", len(data), err, mem.Opens())
+	}
+}
+
 func TestStatCache(t *testing.T) {
 	c := newStatCache(10*time.Second, 2)
 	t0 := time.Unix(1000, 0)

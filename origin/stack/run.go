@@ -103,7 +103,8 @@ func (r *Run) loadSecrets(s *Stack, keyFile string) error {
 		return err
 	}
 	s.OriginSecret, r.minioSecret = read("origin-secret"), read("minio-secret")
-	if s.OriginSecret == "" || r.minioSecret == "" {
+	s.PeerSecret, s.PurgeToken = read("cluster-secret"), read("purge-token")
+	if s.OriginSecret == "" || r.minioSecret == "" || len(s.PeerSecret) < 32 || len(s.PurgeToken) < 16 {
 		return nil // made again, with new keys
 	}
 	s.Keys, err = signer.NewRing(keys...)
@@ -119,7 +120,8 @@ func (r *Run) loadSecrets(s *Stack, keyFile string) error {
 
 func (r *Run) saveSecrets(s *Stack) error {
 	r.minioSecret = randomHex(16)
-	for name, v := range map[string]string{"origin-secret": s.OriginSecret, "minio-secret": r.minioSecret, "edge-key": s.EdgeKey} {
+	for name, v := range map[string]string{"origin-secret": s.OriginSecret, "minio-secret": r.minioSecret, "edge-key": s.EdgeKey,
+		"cluster-secret": s.PeerSecret, "purge-token": s.PurgeToken} {
 		if err := os.WriteFile(filepath.Join(s.Dir, name), []byte(v+"\n"), 0o600); err != nil {
 			return err
 		}

@@ -94,6 +94,8 @@ type Stack struct {
 	Keys         *signer.Ring // the origin's signing keys (kid "k1")
 	EdgeKey      string       // the edge's Aliyun type A key
 	OriginSecret string       // X-Origin-Secret value the edge adds to pulls
+	PeerSecret   string       // cluster.cache.peer_secret.current: signs /_groupcache/ requests
+	PurgeToken   string       // the edge's purge API bearer token (upload.purge_token)
 	ConfigPath   string       // the origins' YAML
 
 	S3   *minio.Server     // with Options.MinIO
@@ -384,6 +386,7 @@ func (s *Stack) secrets(opts Options) error {
 		return err
 	}
 	s.EdgeKey, s.OriginSecret = randomHex(12), randomHex(16)
+	s.PeerSecret, s.PurgeToken = randomHex(24), randomHex(16)
 	if opts.Run != nil {
 		return opts.Run.saveSecrets(s)
 	}
@@ -395,6 +398,8 @@ func (s *Stack) originConfig(opts Options) config.Config {
 	cfg := config.Default()
 	cfg.Auth.KeyFile = filepath.Join(s.Dir, "keys.json")
 	cfg.Auth.OriginSecret.Header, cfg.Auth.OriginSecret.Current = "X-Origin-Secret", s.OriginSecret
+	cfg.Cluster.Cache.PeerSecret.Current = s.PeerSecret
+	cfg.Upload.PurgeToken = s.PurgeToken
 	cfg.Sources = map[string]config.SourceConfig{}
 	cfg.Sources["local"] = sourceOf("local", func(c *config.SourceConfig) { c.Local.Root = s.LocalDir })
 	if opts.MinIO {
@@ -454,6 +459,7 @@ func (s *Stack) edgeConfig(listen, purge string) edge.Config {
 	ec.Listen, ec.PurgeListen, ec.Upstream = listen, purge, s.FrontAddr
 	ec.Auth.Type, ec.Auth.Keys, ec.Auth.TTL = edge.AuthAliyunA, []string{s.EdgeKey}, EdgeTTL
 	ec.OriginSecret.Header, ec.OriginSecret.Value = "X-Origin-Secret", s.OriginSecret
+	ec.PurgeToken = s.PurgeToken
 	ec.User = rootUser()
 	ec.AccessLog = "logs/edge-access.log"
 	return ec

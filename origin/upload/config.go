@@ -43,6 +43,10 @@ type Config struct {
 	// stand-in's purge API; see cdn/README.md for Aliyun, Tencent and CloudFront).
 	PurgeURLs    []string      `mapstructure:"purge_urls"`
 	PurgeTimeout time.Duration `mapstructure:"purge_timeout"`
+	// PurgeToken is sent as "Authorization: Bearer {token}" on purge calls (the edge stand-in's
+	// purge API refuses calls without it). Set it from the environment:
+	// IMGORIGIN_UPLOAD_PURGE_TOKEN.
+	PurgeToken string `mapstructure:"purge_token"`
 }
 
 // DefaultConfig returns the defaults.

@@ -76,12 +76,14 @@ func (s *Service) delete(ctx context.Context, sourceName, key, token string) (De
 // adapter at such a URL).
 type HTTPPurger struct {
 	URLs   []string
+	Token  string // bearer token; "" sends none
 	Client *http.Client
 }
 
-// NewHTTPPurger returns a purger of urls with a client bounded by timeout.
-func NewHTTPPurger(urls []string, timeout time.Duration) *HTTPPurger {
-	return &HTTPPurger{URLs: urls, Client: &http.Client{Timeout: timeout}}
+// NewHTTPPurger returns a purger of urls with a client bounded by timeout, authenticating with
+// the bearer token.
+func NewHTTPPurger(urls []string, token string, timeout time.Duration) *HTTPPurger {
+	return &HTTPPurger{URLs: urls, Token: token, Client: &http.Client{Timeout: timeout}}
 }
 
 // Purge implements Purger: every URL must answer 2xx.
@@ -92,6 +94,9 @@ func (p *HTTPPurger) Purge(ctx context.Context, tag string) error {
 		if err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if p.Token != "" {
+			req.Header.Set("Authorization", "Bearer "+p.Token)
 		}
 		resp, err := p.Client.Do(req)
 		if err != nil {

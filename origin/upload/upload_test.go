@@ -76,20 +76,20 @@ func TestHTTPPurger(t *testing.T) {
 	var got []string
 	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		got = append(got, r.Method+" "+r.URL.Query().Get("tag"))
+		got = append(got, r.Method+" "+r.URL.Query().Get("tag")+" "+r.Header.Get("Authorization"))
 		mu.Unlock()
 	}))
 	defer ok.Close()
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", 500) }))
 	defer bad.Close()
 	tag := "s3/a%20b/c.jpg"
-	if err := NewHTTPPurger([]string{ok.URL + "/purge"}, 0).Purge(context.Background(), tag); err != nil {
+	if err := NewHTTPPurger([]string{ok.URL + "/purge"}, "purge-token-0123456789", 0).Purge(context.Background(), tag); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0] != "POST "+tag {
+	if len(got) != 1 || got[0] != "POST "+tag+" Bearer purge-token-0123456789" {
 		t.Fatalf("purge calls %v", got)
 	}
-	if err := NewHTTPPurger([]string{ok.URL + "/purge", bad.URL + "/purge"}, 0).Purge(context.Background(), tag); err == nil {
+	if err := NewHTTPPurger([]string{ok.URL + "/purge", bad.URL + "/purge"}, "", 0).Purge(context.Background(), tag); err == nil {
 		t.Fatal("a failing purge URL was not reported")
 	}
 }

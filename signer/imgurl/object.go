@@ -1,6 +1,9 @@
 package imgurl
 
-import "net/url"
+import (
+	"net/url"
+	"strings"
+)
 
 // EscapedKey returns the object key as the canonical path spells it (EscapeKey(p.Key)).
 func (p Path) EscapedKey() string { return EscapeKey(p.Key) }
@@ -41,4 +44,13 @@ func Unescape(escaped string) string {
 		}
 	}
 	return escaped
+}
+
+// StringAndObject returns String() and Object() together, the object as the tail of the path:
+// one allocation for both (the variant segment holds no '/', so the object is what follows the
+// first '/' after the prefix).
+func (p Path) StringAndObject() (path, object string) {
+	s := p.String()
+	rest := s[len(Prefix):]
+	return s, rest[strings.IndexByte(rest, '/')+1:]
 }

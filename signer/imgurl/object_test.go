@@ -31,6 +31,9 @@ func TestPathAccessors(t *testing.T) {
 	if got, want := p.Object(), "s3/a%20b/c%23d.jpg"; got != want {
 		t.Errorf("Object = %q, want %q", got, want)
 	}
+	if path, obj := p.StringAndObject(); path != p.String() || obj != p.Object() {
+		t.Errorf("StringAndObject = %q, %q", path, obj)
+	}
 	if got, want := Prefix+p.Variant.String()+"/"+p.Object(), p.String(); got != want {
 		t.Errorf("Object does not end the path: %q, %q", got, want)
 	}

@@ -1,10 +1,10 @@
 // Command edgeconf renders the CDN edge stand-in's nginx.conf (package cdn/edge).
 //
 //	edgeconf -listen 127.0.0.1:8000 -upstream 127.0.0.1:8080 -o .run/edge/nginx.conf
-//	EDGE_AUTH_KEYS=primaryKey,backupKey EDGE_ORIGIN_SECRET=… edgeconf -auth-type aliyun-a …
+//	EDGE_AUTH_KEYS=primaryKey,backupKey EDGE_ORIGIN_SECRET=… EDGE_PURGE_TOKEN=… edgeconf -auth-type aliyun-a …
 //	origin render-formats -c origin.yaml >formats.conf && edgeconf -format-maps formats.conf …
 //
-// Secrets come from the environment (EDGE_AUTH_KEYS, EDGE_ORIGIN_SECRET), never from flags, so
+// Secrets come from the environment (EDGE_AUTH_KEYS, EDGE_ORIGIN_SECRET, EDGE_PURGE_TOKEN), never from flags, so
 // they stay out of process listings; the output file is written with mode 0600. Run nginx with
 // `nginx -p <prefix> -c nginx.conf -g 'pid …;'`: relative paths resolve against the prefix.
 package main
@@ -40,7 +40,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "client-facing address")
 	fs.StringVar(&cfg.PurgeListen, "purge-listen", cfg.PurgeListen, "purge API address (loopback)")
 	fs.StringVar(&cfg.Upstream, "upstream", cfg.Upstream, "back-to-origin host:port (the front nginx)")
-	fs.StringVar(&cfg.UpstreamHost, "upstream-host", cfg.UpstreamHost, "Host header of pulls (default: the client's)")
+	fs.StringVar(&cfg.Host, "host", cfg.Host, "the accelerated domain: the cache key's host, whatever Host clients send")
+	fs.StringVar(&cfg.UpstreamHost, "upstream-host", cfg.UpstreamHost, "Host header of pulls (default: -host)")
 	fs.BoolVar(&cfg.PassQuery, "pass-query", cfg.PassQuery, "forward the query string on pulls (origin verifies its own token)")
 	fs.StringVar(&cfg.CacheDir, "cache-dir", cfg.CacheDir, "cache directory, relative to the nginx prefix")
 	fs.IntVar(&cfg.MaxSizeMB, "max-size-mb", cfg.MaxSizeMB, "cache size limit")
@@ -69,6 +70,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	cfg.Hotlink.Referers = splitList(*referers)
 	cfg.Auth.Keys = splitList(getenv("EDGE_AUTH_KEYS"))
 	cfg.OriginSecret.Value = getenv("EDGE_ORIGIN_SECRET")
+	cfg.PurgeToken = getenv("EDGE_PURGE_TOKEN")
 	if *formatMaps != "" {
 		b, err := os.ReadFile(*formatMaps)
 		if err != nil {

@@ -41,6 +41,9 @@ type composeFile struct {
 	Name     string                    `yaml:"name"`
 	Services map[string]composeService `yaml:"services"`
 	Volumes  map[string]any            `yaml:"volumes"`
+	Networks map[string]*struct {
+		Internal bool `yaml:"internal"`
+	} `yaml:"networks"`
 	// Extensions are the top-level x-… keys (YAML anchors for repeated service settings).
 	Extensions map[string]any `yaml:",inline"`
 }
@@ -56,6 +59,7 @@ type composeService struct {
 	Tmpfs       []string          `yaml:"tmpfs"`
 	Ports       []string          `yaml:"ports"`
 	Expose      []string          `yaml:"expose"`
+	Networks    []string          `yaml:"networks"`
 	Healthcheck *struct {
 		Test        []string `yaml:"test"`
 		Interval    string   `yaml:"interval"`
@@ -120,7 +124,7 @@ func varName(v string) string {
 func environ(env map[string]string) []string {
 	var out []string
 	for k, v := range env {
-		v = interpolation.ReplaceAllString(v, "Sample0123456789abcdef")
+		v = interpolation.ReplaceAllString(v, "Sample0123456789abcdefSample0123456789ab")
 		out = append(out, k+"="+v)
 	}
 	slices.Sort(out)
@@ -248,8 +252,11 @@ func TestComposeOriginsMatchPool(t *testing.T) {
 			t.Errorf("%s: build = %+v, want context . and origin/Dockerfile", name, svc.Build)
 		}
 		// Every secret the config needs arrives through the environment, and arrives whole.
-		if c.Auth.OriginSecret.Current != "Sample0123456789abcdef" {
+		if c.Auth.OriginSecret.Current != "Sample0123456789abcdefSample0123456789ab" {
 			t.Errorf("%s: auth.origin_secret.current not set from the environment", name)
+		}
+		if c.Cluster.Cache.PeerSecret.Current != "Sample0123456789abcdefSample0123456789ab" {
+			t.Errorf("%s: cluster.cache.peer_secret.current not set from the environment", name)
 		}
 		// The disk tier: a named volume of this node's own at cluster.cache.disk.path.
 		if c.Cluster.Cache.Disk.Path == "" {
@@ -451,6 +458,32 @@ func mapsValues(m map[string]config.SourceConfig) []config.SourceConfig {
 	return out
 }
 
+// TestComposeNetworks: the tiers are on separate networks (issue 14): the edge reaches only the
+// front, the stores only the origins and the seeders, and the internal plane is the origins'
+// alone, with no route out.
+func TestComposeNetworks(t *testing.T) {
+	cf := loadCompose(t)
+	want := map[string][]string{
+		"edge": {"edge"}, "front": {"edge", "front"}, "legacy": {"front"},
+		"origin-1": {"front", "plane", "stores"}, "origin-2": {"front", "plane", "stores"}, "origin-3": {"front", "plane", "stores"},
+		"minio": {"stores"}, "tracker": {"stores"}, "storage": {"stores"}, "seed": {"stores"}, "fdfs-seed": {"stores"},
+	}
+	for name, svc := range cf.Services {
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("service %s: no network assignment is expected for it: add it to this test", name)
+			continue
+		}
+		got := slices.Sorted(slices.Values(svc.Networks))
+		if !slices.Equal(got, w) {
+			t.Errorf("service %s on networks %v, want %v", name, got, w)
+		}
+	}
+	if n := cf.Networks["plane"]; n == nil || !n.Internal {
+		t.Error("the plane network must exist and be internal: true")
+	}
+}
+
 func TestComposeHygiene(t *testing.T) {
 	cf := loadCompose(t)
 	for name, svc := range cf.Services {
@@ -533,6 +566,15 @@ type k8sObject struct {
 }
 
 type k8sContainer struct {
+	Env []struct {
+		Name      string `yaml:"name"`
+		ValueFrom struct {
+			SecretKeyRef struct {
+				Name string `yaml:"name"`
+				Key  string `yaml:"key"`
+			} `yaml:"secretKeyRef"`
+		} `yaml:"valueFrom"`
+	} `yaml:"env"`
 	VolumeMounts []struct {
 		Name      string `yaml:"name"`
 		MountPath string `yaml:"mountPath"`
@@ -562,6 +604,73 @@ func readManifests(t *testing.T, rel string) []k8sObject {
 	}
 }
 
+// TestKubernetesNetworkPolicy: the origins' internal port is admitted only from origin pods and
+// the monitoring namespace, the public port only from the front (issue 14: before, any pod could
+// read originals from /_groupcache/).
+func TestKubernetesNetworkPolicy(t *testing.T) {
+	const dir = "docs/deploy/kubernetes"
+	type selector struct {
+		MatchLabels map[string]string `yaml:"matchLabels"`
+	}
+	var np struct {
+		Kind string `yaml:"kind"`
+		Spec struct {
+			PodSelector selector `yaml:"podSelector"`
+			PolicyTypes []string `yaml:"policyTypes"`
+			Ingress     []struct {
+				From []struct {
+					PodSelector       *selector `yaml:"podSelector"`
+					NamespaceSelector *selector `yaml:"namespaceSelector"`
+				} `yaml:"from"`
+				Ports []struct {
+					Port int `yaml:"port"`
+				} `yaml:"ports"`
+			} `yaml:"ingress"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(readRepoFile(t, dir+"/network-policy.yaml"), &np); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readRepoFile(t, dir+"/kustomization.yaml")), "network-policy.yaml") {
+		t.Error("kustomization.yaml does not apply network-policy.yaml")
+	}
+	const origin, front = "imgorigin-origin", "imgorigin-front"
+	if np.Kind != "NetworkPolicy" || np.Spec.PodSelector.MatchLabels["app.kubernetes.io/name"] != origin || !slices.Contains(np.Spec.PolicyTypes, "Ingress") {
+		t.Fatalf("the policy must select the origin pods for Ingress: %+v", np.Spec)
+	}
+	admitted := map[int][]string{} // port → sources
+	for _, rule := range np.Spec.Ingress {
+		if len(rule.Ports) == 0 {
+			t.Fatal("an ingress rule without ports admits every port")
+		}
+		for _, p := range rule.Ports {
+			for _, f := range rule.From {
+				switch {
+				case f.PodSelector != nil && f.NamespaceSelector == nil:
+					admitted[p.Port] = append(admitted[p.Port], "pod:"+f.PodSelector.MatchLabels["app.kubernetes.io/name"])
+				case f.NamespaceSelector != nil && f.PodSelector == nil:
+					admitted[p.Port] = append(admitted[p.Port], "ns:"+f.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"])
+				default:
+					t.Errorf("port %d: a source that is not one pod or one namespace selector: %+v", p.Port, f)
+				}
+			}
+			if len(rule.From) == 0 {
+				admitted[p.Port] = append(admitted[p.Port], "anyone")
+			}
+		}
+	}
+	want := map[int][]string{8080: {"pod:" + front}, 9090: {"ns:monitoring", "pod:" + origin}}
+	for port, w := range want {
+		got := slices.Sorted(slices.Values(admitted[port]))
+		if !slices.Equal(got, w) {
+			t.Errorf("port %d admitted from %v, want %v", port, got, w)
+		}
+	}
+	if len(admitted) != len(want) {
+		t.Errorf("ports admitted: %v, want only 8080 and 9090", admitted)
+	}
+}
+
 // TestKubernetesManifests checks docs/deploy/kubernetes against its origin config: the pool is
 // the StatefulSet's pods under the headless Service, and front.conf is rendered from it.
 func TestKubernetesManifests(t *testing.T) {
@@ -571,7 +680,18 @@ func TestKubernetesManifests(t *testing.T) {
 	if err := fs.Parse([]string{"-c", filepath.Join(repoRoot, dir, "origin-config.yaml")}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(fs, []string{"IMGORIGIN_AUTH_ORIGIN_SECRET_CURRENT=Sample0123456789abcdef"})
+	// The secrets the StatefulSet passes from the Secret imgorigin.
+	var env []string
+	for _, c := range readManifests(t, dir+"/origin.yaml") {
+		for _, ct := range c.Spec.Template.Spec.Containers {
+			for _, e := range ct.Env {
+				if e.ValueFrom.SecretKeyRef.Name != "" && strings.HasPrefix(e.Name, "IMGORIGIN_") {
+					env = append(env, e.Name+"=Sample0123456789abcdefSample0123456789ab")
+				}
+			}
+		}
+	}
+	cfg, err := config.Load(fs, env)
 	if err != nil {
 		t.Fatalf("%s/origin-config.yaml: %v", dir, err)
 	}

@@ -77,7 +77,7 @@ auth: {mode: "off"}
 server: {listen: "%s", internal_listen: "%s"}
 cluster:
   self: "localhost:%d"
-  cache: {peer_timeout: 1s}
+  cache: {peer_timeout: 1s, peer_secret: {current: "discovery-test-cluster-secret-0123456789"}}
   discovery: {name: %s, resolver: "%s", interval: 1s, internal_port: %d}
 sources:
   local: {type: local, local: {root: "%s"}}
@@ -118,6 +118,7 @@ func TestRenderNginxWatch(t *testing.T) {
 	cfg := config.Default()
 	cfg.Cluster.Self = "localhost:18181"
 	cfg.Auth.Mode = auth.ModeOff
+	cfg.Cluster.Cache.PeerSecret.Current = "discovery-test-cluster-secret-0123456789"
 	cfg.Cluster.Discovery = discovery.DefaultConfig()
 	cfg.Cluster.Discovery.Name, cfg.Cluster.Discovery.Resolver, cfg.Cluster.Discovery.Interval = peersSRV, dns.Addr(), time.Second
 	cfg.Front.Listen = freeAddr(t)

@@ -379,6 +379,7 @@ func TestHangingPeer(t *testing.T) {
 			{Name: stoppedPublic, Internal: hang.Addr().String(), Weight: 1},
 		}
 		c.Cluster.Cache.PeerTimeout = peerTimeout
+		c.Cluster.Cache.PeerSecret.Current = "faults-test-cluster-secret-0123456789ab"
 	})
 	for i := 0; i < 8; i++ {
 		if err := writeFile(n.root, fmt.Sprintf("p%d.jpg", i), testJPEG(t, 200, 150)); err != nil {

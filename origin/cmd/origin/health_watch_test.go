@@ -47,6 +47,7 @@ func TestRenderNginxWatchHealth(t *testing.T) {
 	cfg.Cluster.Pool = []pool.Member{{Name: "127.0.0.1:18291", Internal: internal[0], Weight: 1}, {Name: "127.0.0.1:18292", Internal: internal[1], Weight: 1}}
 	cfg.Cluster.Self = cfg.Cluster.Pool[0].Name
 	cfg.Auth.Mode = auth.ModeOff
+	cfg.Cluster.Cache.PeerSecret.Current = "health-watch-test-cluster-secret-0123456789"
 	cfg.Front.Listen = freeAddr(t)
 	cfg.Front.ErrorLog = "stderr"
 	cfg.Front.HealthCheck.Interval, cfg.Front.HealthCheck.Timeout = 200*time.Millisecond, 100*time.Millisecond

@@ -46,6 +46,7 @@ func renderPool(cfg config.Config, members []pool.Member) ([]byte, error) {
 		return nil, err
 	}
 	fc.FormatMaps = maps
+	fc.OriginSecretHeader = cfg.Auth.OriginSecret.Header
 	return nginx.Render(fc)
 }
 

@@ -91,6 +91,8 @@ func TestHostilePaths(t *testing.T) {
 		{"width overflow", "/i/w_99999999999999999999,f_jpeg/local/photo.jpg", 400},
 		{"quality 101", "/i/w_100,q_101,f_jpeg/local/photo.jpg", 400},
 		{"dpr 9", "/i/w_100,dpr_9,f_jpeg/local/photo.jpg", 400},
+		{"width × dpr over max_output_side", "/i/w_4000,dpr_4,f_jpeg/local/photo.jpg", 422},
+		{"height × dpr over max_output_side", "/i/h_2100,dpr_2,f_webp/local/photo.jpg", 422},
 		{"dpr NaN", "/i/w_100,dpr_NaN,f_jpeg/local/photo.jpg", 400},
 		{"bad colour", "/i/w_100,fit_pad,bg_zzzzzz,f_jpeg/local/photo.jpg", 400},
 		{"format bmp", "/i/w_100,f_bmp/local/photo.jpg", 400},

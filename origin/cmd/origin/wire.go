@@ -176,7 +176,7 @@ func buildUploads(cfg config.Config, sources map[string]source.Source, az *auth.
 	}
 	var purger upload.Purger
 	if len(cfg.Upload.PurgeURLs) > 0 {
-		purger = upload.NewHTTPPurger(cfg.Upload.PurgeURLs, cfg.Upload.PurgeTimeout)
+		purger = upload.NewHTTPPurger(cfg.Upload.PurgeURLs, cfg.Upload.PurgeToken, cfg.Upload.PurgeTimeout)
 	}
 	return upload.New(cfg.Upload, upload.Deps{
 		Stores: stores, Keys: az, Proc: proc, Adm: adm, Purger: purger, Presets: presets,

@@ -24,7 +24,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -433,10 +432,7 @@ func cmdVerify(args []string, env func(string) string, stdout, stderr io.Writer)
 			fmt.Fprintln(stderr, "imgsign verify:", err)
 			return 1
 		}
-		if parts := strings.Split(tok, "."); len(parts) == 3 {
-			exp, _ = strconv.ParseInt(parts[1], 10, 64)
-		}
-		if err := v.Verify("GET", path, tok); err != nil {
+		if exp, err = v.VerifyExp("GET", path, tok); err != nil {
 			return refuse("%v%s", err, expiryNote(err, exp, now))
 		}
 	default:
@@ -457,10 +453,7 @@ func cmdVerify(args []string, env func(string) string, stdout, stderr io.Writer)
 			if !ok {
 				return refuse("missing token: exactly one %q query parameter expected", name)
 			}
-			if ts, err := strconv.ParseInt(strings.SplitN(val, "-", 2)[0], 10, 64); err == nil {
-				exp = ts + int64(vf/time.Second)
-			}
-			err = a.Verify(path, val, now, *skew) // type A hashes are the same for both CDNs
+			exp, err = a.VerifyExp(path, val, now, *skew) // type A hashes are the same for both CDNs
 			if err != nil {
 				return refuse("%v%s", err, expiryNote(err, exp, now))
 			}
@@ -472,14 +465,7 @@ func cmdVerify(args []string, env func(string) string, stdout, stderr io.Writer)
 			if !ok1 || !ok2 {
 				return refuse("missing token: exactly one %q and one %q query parameter expected", sp, tp)
 			}
-			base := 16
-			if d.Decimal {
-				base = 10
-			}
-			if n, err := strconv.ParseInt(ts, base, 64); err == nil {
-				exp = n + int64(vf/time.Second)
-			}
-			if err := d.Verify(path, sign, ts, now, *skew); err != nil {
+			if exp, err = d.VerifyExp(path, sign, ts, now, *skew); err != nil {
 				return refuse("%v%s", err, expiryNote(err, exp, now))
 			}
 		default:
