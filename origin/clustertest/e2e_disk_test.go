@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -146,5 +149,30 @@ func waitRouted(t *testing.T, c *clustertest.Cluster, paths []string, exp time.T
 			ok = 0
 			time.Sleep(100 * time.Millisecond) // front.fail_timeout is 1 s
 		}
+	}
+}
+
+// TestUnusableDiskServes (issue 18): a node whose disk tier cannot be used (its path lies below
+// a regular file, as an unmounted or read-only volume fails) starts, answers every request,
+// logs the trouble once and says so in its metrics.
+func TestUnusableDiskServes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-directory")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := clustertest.Start(t, clustertest.Options{Nodes: 1, Env: []string{"IMGORIGIN_CLUSTER_CACHE_DISK_PATH=" + filepath.Join(file, "cache")}})
+	c.WriteLocal(t, "bad-disk/photo.jpg", clustertest.JPEG(320, 240, 1))
+	exp := time.Now().Add(time.Hour)
+	for w := 100; w < 110; w++ {
+		p := variantPath(t, "bad-disk/photo.jpg", w)
+		if r := c.Get(t, c.FrontURL+c.Signed(t, p, exp)); r.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", p, r.Status, r.Body)
+		}
+	}
+	if d := c.Sum(t, "imgorigin_cache_disk_degraded", nil); d != 1 {
+		t.Errorf("imgorigin_cache_disk_degraded = %v, want 1", d)
+	}
+	if n := strings.Count(c.Node(0).Log(), "disk cache degraded"); n != 1 {
+		t.Errorf("the trouble was logged %d times, want once", n)
 	}
 }
