@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"text/template"
 	"time"
 
 	"github.com/imgorigin/imgorigin/legacy/acl"
+	"github.com/imgorigin/imgorigin/nginx/directive"
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/cache"
 	"github.com/imgorigin/imgorigin/origin/health"
@@ -135,13 +135,6 @@ func DefaultConfig() Config {
 	}
 }
 
-var (
-	sizeRe    = regexp.MustCompile(`^[0-9]+[kKmM]?$`)
-	buffersRe = regexp.MustCompile(`^[0-9]+ [0-9]+[kKmM]?$`)
-	headerRe  = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
-	pathRe    = regexp.MustCompile(`^[A-Za-z0-9_./-]+$`)
-)
-
 // Validate checks the configuration; errors name the key.
 func (c Config) Validate() error {
 	var errs []error
@@ -154,7 +147,7 @@ func (c Config) Validate() error {
 			add("pool[%d].%w", i, err)
 		}
 	}
-	if !validListen(c.Listen) {
+	if !directive.Listen(c.Listen) {
 		add("listen: %q is not host:port or port", c.Listen)
 	}
 	if err := pool.ValidateShard(c.ShardKey); err != nil {
@@ -171,7 +164,7 @@ func (c Config) Validate() error {
 			add("real_ip_from[%d]: %q is not a CIDR or address", i, r)
 		}
 	}
-	if !headerRe.MatchString(c.RealIPHeader) {
+	if !directive.Header(c.RealIPHeader) {
 		add("real_ip_header: %q is not a header name", c.RealIPHeader)
 	}
 	if c.MaxFails < 0 {
@@ -209,21 +202,21 @@ func (c Config) Validate() error {
 	if c.UploadRateBurst < 0 {
 		add("upload_rate_burst: must not be negative")
 	}
-	if !sizeRe.MatchString(c.ClientMaxBodySize) {
+	if !directive.Size(c.ClientMaxBodySize) {
 		add("client_max_body_size: %q is not an nginx size", c.ClientMaxBodySize)
 	}
-	if !buffersRe.MatchString(c.LargeHeaderBuffers) {
+	if !directive.Buffers(c.LargeHeaderBuffers) {
 		add("large_header_buffers: %q is not \"number size\"", c.LargeHeaderBuffers)
 	}
 	for _, p := range []struct{ key, v string }{{"access_log", c.AccessLog}, {"error_log", c.ErrorLog}} {
-		if !pathRe.MatchString(p.v) {
+		if !directive.Path(p.v) {
 			add("%s: %q is not a plain path", p.key, p.v)
 		}
 	}
-	if c.PidFile != "" && !pathRe.MatchString(c.PidFile) {
+	if c.PidFile != "" && !directive.Path(c.PidFile) {
 		add("pid_file: %q is not a plain path", c.PidFile)
 	}
-	if c.WorkerProcesses != "auto" && !regexp.MustCompile(`^[1-9][0-9]{0,3}$`).MatchString(c.WorkerProcesses) {
+	if !directive.Workers(c.WorkerProcesses) {
 		add("worker_processes: must be auto or a number")
 	}
 	if c.WorkerConnections < 16 {
@@ -238,14 +231,6 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func validListen(l string) bool {
-	if regexp.MustCompile(`^[0-9]{1,5}$`).MatchString(l) {
-		return true
-	}
-	host, port, err := net.SplitHostPort(l)
-	return err == nil && host != "" && regexp.MustCompile(`^[0-9]{1,5}$`).MatchString(port) && !strings.ContainsAny(host, " ;{}\"'")
 }
 
 var tmpl = template.Must(template.New("front.conf").Funcs(template.FuncMap{

@@ -11,6 +11,8 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/hotlink"
+
+	"github.com/imgorigin/imgorigin/nginx/directive"
 )
 
 // Config is the edge stand-in's configuration.
@@ -153,13 +155,9 @@ func DefaultConfig() Config {
 
 var (
 	keyRe       = regexp.MustCompile(`^[A-Za-z0-9]{6,64}$`)
-	headerRe    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,63}$`)
 	secretRe    = regexp.MustCompile(`^[A-Za-z0-9._~+/=-]{16,256}$`)
 	paramRe     = regexp.MustCompile(`^[A-Za-z0-9_]{1,32}$`)
 	prefixRe    = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
-	hostRe      = regexp.MustCompile(`^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$`)
-	workersRe   = regexp.MustCompile(`^(auto|[1-9][0-9]{0,2})$`)
-	userRe      = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 	staleValues = []string{"error", "timeout", "invalid_header", "updating", "http_500", "http_502", "http_503", "http_504", "http_403", "http_404", "http_429"}
 )
 
@@ -194,16 +192,16 @@ func (c Config) Validate() error {
 	} else if c.PurgeListen == c.Listen {
 		add("purge_listen: must differ from listen")
 	}
-	if !hostPort(c.Upstream) || !hostRe.MatchString(c.Upstream) {
+	if !hostPort(c.Upstream) || !directive.Host(c.Upstream) {
 		add("upstream: must be host:port")
 	}
-	if !hostRe.MatchString(c.Host) {
+	if !directive.Host(c.Host) {
 		add("host: must be a host name (the accelerated domain)")
 	}
 	if !secretRe.MatchString(c.PurgeToken) {
 		add("purge_token: must be 16..256 characters of [A-Za-z0-9._~+/=-] (the purge API's bearer token)")
 	}
-	if c.UpstreamHost != "" && !hostRe.MatchString(c.UpstreamHost) {
+	if c.UpstreamHost != "" && !directive.Host(c.UpstreamHost) {
 		add("upstream_host: must be a host name")
 	}
 	if !safePath(c.CacheDir) {
@@ -269,7 +267,7 @@ func (c Config) Validate() error {
 	if err := c.Hotlink.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("hotlink.%w", err))
 	}
-	if c.OriginSecret.Header != "" && !headerRe.MatchString(c.OriginSecret.Header) {
+	if c.OriginSecret.Header != "" && !directive.Header(c.OriginSecret.Header) {
 		add("origin_secret.header: must be a header name")
 	}
 	if c.OriginSecret.Value != "" && !secretRe.MatchString(c.OriginSecret.Value) {
@@ -278,7 +276,7 @@ func (c Config) Validate() error {
 	if c.OriginSecret.Value != "" && c.OriginSecret.Header == "" {
 		add("origin_secret.header: must be set with origin_secret.value")
 	}
-	if !headerRe.MatchString(c.FormatHeader) {
+	if !directive.Header(c.FormatHeader) {
 		add("format_header: must be a header name (the origin's render.auto.header)")
 	}
 	if !safePath(c.TempDir) {
@@ -287,16 +285,16 @@ func (c Config) Validate() error {
 	if !safePath(c.AccessLog) {
 		add("access_log: must be a path or off")
 	}
-	if !workersRe.MatchString(c.WorkerProcesses) {
+	if !directive.Workers(c.WorkerProcesses) {
 		add("worker_processes: must be auto or 1..999")
 	}
-	if c.User != "" && !userRe.MatchString(c.User) {
+	if c.User != "" && !directive.User(c.User) {
 		add("user: must be a user name")
 	}
 	if c.PidFile != "" && !safePath(c.PidFile) {
 		add("pid_file: must be a path without quotes, '$', braces or ';'")
 	}
-	if !regexp.MustCompile(`^[0-9]+[kKmMgG]?$`).MatchString(c.UploadMaxBody) {
+	if !directive.Size(c.UploadMaxBody) {
 		add("upload_max_body: %q is not an nginx size", c.UploadMaxBody)
 	}
 	if c.DemoRoot != "" && !safePath(c.DemoRoot) {

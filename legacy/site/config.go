@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/imgorigin/imgorigin/nginx/directive"
 )
 
 // Config is the legacy site's configuration.
@@ -47,9 +49,7 @@ func DefaultConfig() Config {
 }
 
 var (
-	extRe     = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
-	workersRe = regexp.MustCompile(`^(auto|[1-9][0-9]{0,2})$`)
-	userRe    = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+	extRe = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
 )
 
 // safePath reports whether p can be written into nginx's configuration unquoted-safe inside
@@ -92,10 +92,10 @@ func (c Config) Validate() error {
 	if !safePath(c.AccessLog) {
 		errs = append(errs, errors.New("access_log: must be a path or off"))
 	}
-	if !workersRe.MatchString(c.WorkerProcesses) {
+	if !directive.Workers(c.WorkerProcesses) {
 		errs = append(errs, errors.New("worker_processes: must be auto or 1..999"))
 	}
-	if c.User != "" && !userRe.MatchString(c.User) {
+	if c.User != "" && !directive.User(c.User) {
 		errs = append(errs, errors.New("user: must be a user name"))
 	}
 	if c.PidFile != "" && !safePath(c.PidFile) {

@@ -157,13 +157,17 @@ func (s *Store) listSegments() ([]*segment, error) {
 		}
 		p := filepath.Join(s.cfg.Path, name)
 		f, err := os.Open(p)
-		if err != nil {
-			return segs, err
+		var st os.FileInfo
+		if err == nil {
+			if st, err = f.Stat(); err != nil {
+				_ = f.Close()
+			}
 		}
-		st, err := f.Stat()
-		if err != nil {
-			_ = f.Close()
-			return segs, err
+		if err != nil { // the old segments are left alone: this run writes new ones only
+			for _, seg := range segs {
+				_ = seg.f.Close()
+			}
+			return nil, err
 		}
 		seg := &segment{id: id, path: p, f: f}
 		seg.size.Store(st.Size())

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/clustertest"
+	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/hostile"
 	"github.com/imgorigin/imgorigin/origin/source/fastdfs"
 	"github.com/imgorigin/imgorigin/origin/source/fastdfs/fdfstest"
@@ -493,26 +494,17 @@ func TestReliabilityRun(t *testing.T) {
 		"IMGORIGIN_CLUSTER_CACHE_PEER_TIMEOUT=1s",
 		"IMGORIGIN_LOG_LEVEL=warn",
 		"IMGORIGIN_SERVER_IDLE_TIMEOUT=3s",
+	}, OriginConfig: func(cfg *config.Config) {
+		// The origins reach MinIO through the fault proxy (MinIO is up when this runs).
+		s3 := cfg.Sources["s3"]
+		u, err := url.Parse(s3.S3.Endpoint)
+		if err != nil || u.Host == "" {
+			t.Fatalf("S3 endpoint %q: %v", s3.S3.Endpoint, err)
+		}
+		proxy.target.Store(u)
+		s3.S3.Endpoint, s3.S3.ResponseHeaderTimeout = "http://"+proxy.addr, 2*time.Second
+		cfg.Sources["s3"] = s3
 	}})
-	u, _ := url.Parse(c.S3.Endpoint)
-	proxy.target.Store(u)
-	// Route the origins' S3 traffic through the fault proxy: edit the YAML and restart each
-	// node (MinIO's address, which the proxy forwards to, is known only once the stack is up).
-	yaml, err := os.ReadFile(c.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited := strings.Replace(string(yaml), fmt.Sprintf("endpoint: %q", c.S3.Endpoint),
-		fmt.Sprintf("endpoint: %q, response_header_timeout: 2s", "http://"+proxy.addr), 1)
-	if edited == string(yaml) {
-		t.Fatalf("no S3 endpoint %q in %s", c.S3.Endpoint, c.ConfigPath)
-	}
-	if err := os.WriteFile(c.ConfigPath, []byte(edited), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range c.Nodes {
-		n.Restart()
-	}
 
 	exp := time.Now().Add(2 * time.Hour)
 	build := func(source, key string, w int, f imgurl.Format, q int) string {

@@ -22,9 +22,10 @@ const killEvery = 5 * time.Millisecond
 // killSwitch stops libvips' evaluation of an image when a context ends. libvips checks an
 // image's kill flag (vips_image_iskilled) in every vips_region_prepare of it, that is for each
 // tile any later operation or saver pulls through it, and then fails with "killed for
-// image". So a render past its deadline stops within one tile's work, except inside a codec
-// library's own call that does not return per tile (libwebp, libheif/aom and cgif encode a
-// whole frame at once): the bound is one output frame's encode (RELIABILITY.md).
+// image". So a render past its deadline stops within one tile's work, or, where an encoder
+// takes a whole frame in one call and does not poll libvips meanwhile, one frame's encode.
+// Measured on 4096×4096 outputs in all five formats: 0.00–0.16 s past the deadline
+// (RELIABILITY.md, TestKillBound).
 //
 // The switch holds a reference to each image it watches, so setting the flag never touches a
 // freed image; stop waits for a kill in progress and drops the references.

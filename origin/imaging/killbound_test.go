@@ -41,3 +41,32 @@ func TestKillBound(t *testing.T) {
 			f, whole.Seconds(), took.Seconds(), (took - deadline).Seconds())
 	}
 }
+
+// TestKillBoundAnimated measures the animated amplification of issue 14 with the output budget
+// lifted (max_output_pixels at its maximum): how long the 4.8 KB GIF of 200 frames of 1×5 px
+// holds a render at the medium preset (w_800 WebP) when run to its end, and how long past a
+// 1 s deadline it holds on once killed.
+//
+//	go test -tags killbound -run TestKillBoundAnimated -v ./origin/imaging
+func TestKillBoundAnimated(t *testing.T) {
+	e := newTestEngine(t, func(c *Config) { c.MaxOutputPixels = 1 << 32 })
+	src := tallFramesGIF(t)
+	in := probe(t, src)
+	o := imgurl.Options{Width: 800, Format: imgurl.WebP}
+	const deadline = time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	start := time.Now()
+	_, err := e.Process(ctx, src, in, o)
+	took := time.Since(start)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("with a deadline: %v", err)
+	}
+	start = time.Now()
+	res, err := e.Process(context.Background(), src, in, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d-byte GIF → w_800 WebP (%d bytes): whole render %.1f s; with a 1 s deadline returned after %.2f s",
+		len(src), len(res.Data), time.Since(start).Seconds(), took.Seconds())
+}

@@ -62,7 +62,8 @@ const (
 	OutcomeDisk Outcome = "disk"
 )
 
-// Loader computes the value of a cache key.
+// Loader computes the value of a cache key. The cache keeps the returned slice (its disk tier
+// writes it behind), so a loader must not modify or reuse it after returning.
 type Loader func(ctx context.Context, key string) ([]byte, error)
 
 // Cache holds originals and variants; on a miss it calls the Loader it was built with.

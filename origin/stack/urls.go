@@ -70,6 +70,12 @@ func (s *Stack) URLs(now time.Time) (URLList, error) {
 	if err := add("fdfs", "original in the FastDFS stand-in:", 200, u, err); err != nil {
 		return list, err
 	}
+	info := signer.URLSigner{Base: s.EdgeURL, Tokens: signer.AliyunA{Key: s.EdgeKey, ValidFor: EdgeTTL}, Bucket: 15 * time.Minute,
+		Now: func() time.Time { return now }}
+	u, err = info.InfoURL(imgurl.InfoPath{Source: "local", Key: "photo.jpg"}, time.Hour)
+	if err := add("info", "info about an original (JSON: size, colours, BlurHash, a placeholder), signed and cached like an image:", 200, u, err); err != nil {
+		return list, err
+	}
 	native := signer.URLSigner{Base: s.FrontURL, Tokens: signer.Native{Ring: s.Keys}, Bucket: 15 * time.Minute, Now: func() time.Time { return now }}
 	u, err = native.URL(photo(opts(200, 0, imgurl.PNG), "local", "alpha.png"), time.Hour)
 	if err := add("front-token", "the origin's own token, straight to the front nginx:", 200, u, err); err != nil {

@@ -76,7 +76,9 @@
 //
 // Trackers are tried round-robin. A tracker's reply must begin within first_byte_timeout
 // (default 1 s; trackers answer from memory): one that accepts connections and never answers
-// costs that once. Any I/O failure marks the server (tracker or storage) down: its idle
+// costs that once — also when the pool holds idle connections to it: an ACTIVE_TEST before
+// reuse that gets no answer in time fails the call like the request itself would, instead of
+// moving on to the next idle connection. Any I/O failure marks the server (tracker or storage) down: its idle
 // connections are closed, a tracker that is down is asked only when no tracker that is up
 // answered, and every health_interval a new connection sends it ACTIVE_TEST until it answers,
 // which marks it up. Both changes are logged once (WARN down, INFO up again); Servers reports
