@@ -70,15 +70,15 @@ func (s *Stack) URLs(now time.Time) (URLList, error) {
 	if err := add("fdfs", "original in the FastDFS stand-in:", 200, u, err); err != nil {
 		return list, err
 	}
-	info := signer.URLSigner{Base: s.EdgeURL, Tokens: signer.AliyunA{Key: s.EdgeKey, ValidFor: EdgeTTL}, Bucket: 15 * time.Minute,
-		Now: func() time.Time { return now }}
-	u, err = info.InfoURL(imgurl.InfoPath{Source: "local", Key: "photo.jpg"}, time.Hour)
-	if err := add("info", "info about an original (JSON: size, colours, BlurHash, a placeholder), signed and cached like an image:", 200, u, err); err != nil {
-		return list, err
-	}
 	native := signer.URLSigner{Base: s.FrontURL, Tokens: signer.Native{Ring: s.Keys}, Bucket: 15 * time.Minute, Now: func() time.Time { return now }}
 	u, err = native.URL(photo(opts(200, 0, imgurl.PNG), "local", "alpha.png"), time.Hour)
 	if err := add("front-token", "the origin's own token, straight to the front nginx:", 200, u, err); err != nil {
+		return list, err
+	}
+	// The edge stand-in authenticates (and adds the origin secret on) /i/ only, so the info URL
+	// carries the origin's own token, to the front nginx.
+	u, err = native.InfoURL(imgurl.InfoPath{Source: "local", Key: "photo.jpg"}, time.Hour)
+	if err := add("info", "info about an original (JSON: size, colours, BlurHash, a placeholder; the origin's token, to the front):", 200, u, err); err != nil {
 		return list, err
 	}
 	u, err = edgeSign(photo(opts(400, 0, imgurl.JPEG), "local", "photo.jpg"), now.Add(-2*time.Hour))
