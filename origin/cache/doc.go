@@ -94,7 +94,8 @@
 // together). Values live on the Go heap, so set GOMEMLIMIT to about
 // 1.3 × (originals_bytes + variants_bytes) + the imaging working set (admission budget ×
 // decoded bytes per megapixel), and keep the two budgets under ~60 % of the container's
-// memory; a request copies a value out of the cache (the hit path allocates len(value)).
+// memory; a hit hands out the cached bytes without copying them (viewBytes; callers must not
+// modify them).
 //
 // # Disk tier
 //

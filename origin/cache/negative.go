@@ -1,66 +1,43 @@
 package cache
 
 import (
-	"container/list"
-	"sync"
 	"time"
+
+	"github.com/imgorigin/imgorigin/origin/lru"
 )
 
 // negCache remembers permanent load failures for a short time (LRU bounded by entries).
 type negCache struct {
-	mu    sync.Mutex
-	max   int
-	ll    *list.List
-	items map[string]*list.Element
+	max     int
+	entries *lru.Cache[negEntry]
 }
 
 type negEntry struct {
-	key     string
 	err     error
 	expires time.Time
 }
 
 func newNegCache(max int) *negCache {
-	return &negCache{max: max, ll: list.New(), items: map[string]*list.Element{}}
+	return &negCache{max: max, entries: lru.New[negEntry](max)}
 }
 
 func (n *negCache) get(key string, now time.Time) error {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	e, ok := n.items[key]
+	e, ok := n.entries.Get(key)
 	if !ok {
 		return nil
 	}
-	ent := e.Value.(*negEntry)
-	if now.After(ent.expires) {
-		n.ll.Remove(e)
-		delete(n.items, key)
+	if now.After(e.expires) {
+		n.entries.Drop(key)
 		return nil
 	}
-	return ent.err
+	return e.err
 }
 
 func (n *negCache) put(key string, err error, expires time.Time) {
 	if n.max <= 0 {
 		return
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if e, ok := n.items[key]; ok {
-		e.Value = &negEntry{key: key, err: err, expires: expires}
-		n.ll.MoveToFront(e)
-		return
-	}
-	n.items[key] = n.ll.PushFront(&negEntry{key: key, err: err, expires: expires})
-	for n.ll.Len() > n.max {
-		old := n.ll.Back()
-		n.ll.Remove(old)
-		delete(n.items, old.Value.(*negEntry).key)
-	}
+	n.entries.Put(key, negEntry{err: err, expires: expires})
 }
 
-func (n *negCache) len() int {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.ll.Len()
-}
+func (n *negCache) len() int { return n.entries.Len() }

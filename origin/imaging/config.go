@@ -65,8 +65,8 @@ type Config struct {
 	// MallocTrimInterval, when above zero and the C allocator is glibc's, calls glibc's
 	// malloc_trim that often, giving back what glibc's per-thread arenas keep of freed libvips
 	// buffers. Process-wide: the first New fixes it. Default 0 (off): the shipped start paths
-	// preload jemalloc instead, which measured flatter at the same throughput (BENCHMARKS.md,
-	// "Memory that stays flat").
+	// preload jemalloc instead (`origin allocator-env`); this is the alternative where that is
+	// impossible. Both keep RSS flat and both cost CPU per render (BENCHMARKS.md §11).
 	MallocTrimInterval time.Duration `mapstructure:"malloc_trim_interval"`
 }
 

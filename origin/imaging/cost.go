@@ -16,6 +16,11 @@ import (
 // Decoder factors: JPEG 1, GIF 1, PNG 2, WebP 2, AVIF/HEIF 4. Encoder factors: JPEG 1, PNG 2,
 // GIF 2, WebP 3, AVIF 8. A 12 MP JPEG → 300 px JPEG costs 13; a 4096×4096 AVIF output 135;
 // 200 frames of 800×600 WebP 288 (both above the default admission capacity: they run alone).
+//
+// The factors weigh what a render holds while it runs (one libvips thread, its buffers), not
+// its CPU time, which differs far more by codec: a 4096×4096 output from a 1024×768 JPEG took
+// JPEG 0.84 s, PNG 4.6 s, WebP 8.2 s, GIF 56 s, AVIF 105 s on the 2-core test machine
+// (TestKillBound). How long a render may run is bounded by render.timeout and the kill switch.
 // Operations beyond a resize add their own terms (operationsCost).
 func cost(in imgprobe.Info, opts imgurl.Options, p plan) int64 {
 	frames := 1.0
@@ -57,7 +62,7 @@ func encodeFactor(f imgurl.Format) float64 {
 }
 
 // operationsCost prices the operations beyond a plain resize, from src and out megapixels
-// (frames included), as measured by BenchmarkOperations in CPU time (BENCHMARKS.md §11: a
+// (frames included), as measured by BenchmarkOperations in CPU time (BENCHMARKS.md §12: a
 // 1600×1200 JPEG to an 800 px JPEG costs 3 units and 13.7 ms, so a unit is about 4.6 ms):
 //
 //	c_ region, rot_     the source is decoded whole for random access (no streaming through

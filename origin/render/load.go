@@ -102,14 +102,14 @@ const probeMemo = 4096
 // to EOI: ~0.5 ms for a 2.5 MB photo) runs once per original, not once per variant. Failures
 // are not remembered: the original's negative entry in the cache does that.
 func (r *Renderer) probe(okey string, data []byte) (imgprobe.Info, error) {
-	if in, ok := r.probes.get(okey); ok {
+	if in, ok := r.probes.Get(okey); ok {
 		return in, nil
 	}
 	in, err := imgprobe.Probe(data)
 	if err != nil {
 		return imgprobe.Info{}, probeFailure(err)
 	}
-	r.probes.put(okey, in)
+	r.probes.Put(okey, in)
 	return in, nil
 }
 

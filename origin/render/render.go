@@ -19,6 +19,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/failure"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
+	"github.com/imgorigin/imgorigin/origin/lru"
 	"github.com/imgorigin/imgorigin/origin/source"
 	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
@@ -129,7 +130,7 @@ type Renderer struct {
 	adm     Admitter
 	cache   Cache
 	stats   *statCache
-	probes  *lru[imgprobe.Info] // probed headers by original key (source, key, identity)
+	probes  *lru.Cache[imgprobe.Info] // probed headers by original key (source, key, identity)
 	obs     Observer
 	now     func() time.Time
 }
@@ -154,7 +155,7 @@ func New(cfg Config, sources *source.Registry, proc Processor, adm Admitter, new
 		}
 	}
 	r.stats = newStatCache(cfg.StatTTL, 10000)
-	r.probes = newLRU[imgprobe.Info](probeMemo)
+	r.probes = lru.New[imgprobe.Info](probeMemo)
 	c, err := newCache(r.loadOriginal, r.loadVariant)
 	if err != nil {
 		return nil, fmt.Errorf("render: cache: %w", err)

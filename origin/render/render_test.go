@@ -429,20 +429,20 @@ func TestProbeOncePerOriginal(t *testing.T) {
 			t.Fatalf("%s: %v", p, err)
 		}
 	}
-	if n := r.probes.len(); n != 1 {
+	if n := r.probes.Len(); n != 1 {
 		t.Fatalf("%d probed headers after 3 variants of one original, want 1", n)
 	}
 	mem.Put("a.png", pngBytes(t, 80, 40))
 	if _, err := r.Render(context.Background(), mustParse(t, r, "/i/w_40,f_png/mem/a.png"), ""); err != nil {
 		t.Fatal(err)
 	}
-	if n := r.probes.len(); n != 2 {
+	if n := r.probes.Len(); n != 2 {
 		t.Fatalf("%d probed headers after a new version, want 2", n)
 	}
 	if _, err := r.Render(context.Background(), mustParse(t, r, "/i/w_10,f_png/mem/bad.png"), ""); err == nil {
 		t.Fatal("non-image original rendered")
 	}
-	if n := r.probes.len(); n != 2 {
+	if n := r.probes.Len(); n != 2 {
 		t.Fatalf("%d probed headers after a failed probe, want 2", n)
 	}
 }

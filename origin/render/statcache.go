@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/lru"
 	"github.com/imgorigin/imgorigin/origin/source"
 )
 
@@ -11,7 +12,7 @@ import (
 // original costs one round trip to the store. Immutable objects are kept until evicted.
 type statCache struct {
 	ttl     time.Duration
-	entries *lru[statEntry]
+	entries *lru.Cache[statEntry]
 }
 
 type statEntry struct {
@@ -29,19 +30,19 @@ func httpDate(t time.Time) string {
 }
 
 func newStatCache(ttl time.Duration, max int) *statCache {
-	return &statCache{ttl: ttl, entries: newLRU[statEntry](max)}
+	return &statCache{ttl: ttl, entries: lru.New[statEntry](max)}
 }
 
 func (c *statCache) get(key string, now time.Time) (statEntry, bool) {
 	if c.ttl == 0 {
 		return statEntry{}, false
 	}
-	e, ok := c.entries.get(key)
+	e, ok := c.entries.Get(key)
 	if !ok {
 		return statEntry{}, false
 	}
 	if !e.info.Immutable && now.After(e.expires) {
-		c.entries.drop(key)
+		c.entries.Drop(key)
 		return statEntry{}, false
 	}
 	return e, true
@@ -52,7 +53,7 @@ func (c *statCache) put(key string, e statEntry, now time.Time) {
 		return
 	}
 	e.expires = now.Add(c.ttl)
-	c.entries.put(key, e)
+	c.entries.Put(key, e)
 }
 
-func (c *statCache) drop(key string) { c.entries.drop(key) }
+func (c *statCache) drop(key string) { c.entries.Drop(key) }

@@ -50,6 +50,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if isTerminal(stderr) {
+		p := startProgress(cfg.Dest, stderr)
+		m.Progress = p.event
+		defer p.finish()
+	}
 	var rep *migrate.Report
 	if *verifyOnly {
 		rep, err = m.Verify(ctx)

@@ -131,9 +131,6 @@ func TestHostileImages(t *testing.T) {
 	for _, in := range inputs {
 		for _, c := range in.Cases {
 			t.Run(in.Name+"/"+c.Variant, func(t *testing.T) {
-				if why, ok := knownHostileBugs[in.Name]; ok && os.Getenv("IMGDEV_HOSTILE_KNOWN_BUGS") == "" {
-					t.Skipf("known bug, reported to the owner (IMGDEV_HOSTILE_KNOWN_BUGS=1 runs it): %s", why)
-				}
 				path := "/i/" + c.Variant + "/hostile/" + in.Name
 				rss0, _ := rssMiB(t)
 				resetPeakRSS(t)
@@ -189,14 +186,6 @@ func TestHostileImages(t *testing.T) {
 	if r, b := n.do(t, "GET", "/i/w_100,f_jpeg/hostile/control.jpg", nil); r.StatusCode != 200 {
 		t.Fatalf("the node stopped serving after the hostile inputs: %d %s", r.StatusCode, b)
 	}
-}
-
-// knownHostileBugs are inputs the origin does not handle yet, with what goes wrong. They are
-// reported to the package's owner; remove an entry when it is fixed.
-var knownHostileBugs = map[string]string{
-	"progressive-scans-10k.jpg": "origin/imaging (libjpeg via libvips) has no limit on progressive scans: 10,000 scans of " +
-		"40 bytes cost ~16 s of CPU and the answer is a 200 after 16 s although render.timeout is 5 s " +
-		"(libvips work is not cancelled by the context; the lazy decode runs inside encode, after the last ctx check)",
 }
 
 // hostileChecks are the extra checks of the inputs that must come out as a correct image.
