@@ -62,36 +62,37 @@ func encodeFactor(f imgurl.Format) float64 {
 }
 
 // operationsCost prices the operations beyond a plain resize, from src and out megapixels
-// (frames included), as measured by BenchmarkOperations (BENCHMARKS.md §9: a 1600×1200 JPEG to
-// an 800 px JPEG, where one cost unit is about 7 ms of CPU):
+// (frames included), as measured by BenchmarkOperations in CPU time (BENCHMARKS.md §12: a
+// 1600×1200 JPEG to an 800 px JPEG costs 3 units and 13.7 ms, so a unit is about 4.6 ms):
 //
 //	c_ region, rot_     the source is decoded whole for random access (no streaming through
-//	                    vips_thumbnail): +1 × source MP for a region, +2 × for a turn
+//	                    vips_thumbnail): +2 × source MP for a region (+15.7 ms), +4 × for a
+//	                    turn (+34 ms)
 //	flip_h, g_fp        within the noise of a plain resize: 0
-//	blur_               +0.5 × output MP × sigma (the Gaussian mask grows with sigma)
-//	sh_                 +(8 + sigma) × output MP (sRGB → LAB → sRGB around the convolution)
-//	wm_                 +2 × output MP (decode, scale and composite the mark), tiled +6;
-//	                    Admit does not see the mark's settings, so every wm_ is priced at 6
-//	tm_                 +1 + 1 × output MP (Pango layout and rasterising, composite)
+//	blur_               +0.6 × output MP × sigma (sigma 10: +14.5 ms; the mask grows with sigma)
+//	sh_                 +(13 + sigma) × output MP (+29 ms: sRGB → LAB → sRGB around the mask)
+//	wm_                 +12 × output MP: a tiled mark (+27 ms); a single one costs +8 ms, but
+//	                    Admit does not see the mark's settings, so every wm_ is priced as tiled
+//	tm_                 +1 + 3.5 × output MP (+12.5 ms: Pango layout, rasterising, composite)
 func operationsCost(src, out float64, opts imgurl.Options) float64 {
 	var c float64
 	switch {
 	case opts.Rotate != 0:
-		c += 2 * src
+		c += 4 * src
 	case !opts.Crop.IsZero():
-		c += src
+		c += 2 * src
 	}
 	if opts.Blur > 0 {
-		c += 0.5 * out * opts.Blur
+		c += 0.6 * out * opts.Blur
 	}
 	if opts.Sharpen > 0 {
-		c += (8 + opts.Sharpen) * out
+		c += (13 + opts.Sharpen) * out
 	}
 	if opts.Watermark != "" {
-		c += 6 * out
+		c += 12 * out
 	}
 	if opts.Text != "" {
-		c += 1 + out
+		c += 1 + 3.5*out
 	}
 	return c
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/imgorigin/imgorigin/cdn/edge"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/source/s3"
+	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer"
 )
 
@@ -180,6 +181,10 @@ func (r *Run) originConfig(s *Stack, cfg *config.Config) {
 	cfg.Upload.MaxSide = 4096
 	cfg.Front.UploadRateLimit, cfg.Front.UploadRateBurst = 200, 400 // one machine's load runs come from one address
 	cfg.Cluster.Cache.Disk.Bytes, cfg.Cluster.Cache.Disk.SegmentBytes = 1<<30, 16<<20
+	// Named watermarks for the demo page's wm_logo and tm_sample: the logo is read through the
+	// originals cache like any original; the text is CJK (fonts-noto-cjk).
+	cfg.Render.Watermarks.Images["logo"] = watermark.ImageConfig{Source: "local", Key: "alpha.png", Gravity: "se", X: 12, Y: 12, Opacity: 80, Size: 0.25}
+	cfg.Render.Watermarks.Texts["sample"] = watermark.TextConfig{Text: "样品 見本 견본 sample", Gravity: "sw", X: 10, Y: 10, Size: 0.07, Shadow: true}
 	_ = os.MkdirAll(filepath.Join(s.Dir, "upload-journal"), 0o755)
 }
 

@@ -75,6 +75,12 @@ func (s *Stack) URLs(now time.Time) (URLList, error) {
 	if err := add("front-token", "the origin's own token, straight to the front nginx:", 200, u, err); err != nil {
 		return list, err
 	}
+	// The edge stand-in authenticates (and adds the origin secret on) /i/ only, so the info URL
+	// carries the origin's own token, to the front nginx.
+	u, err = native.InfoURL(imgurl.InfoPath{Source: "local", Key: "photo.jpg"}, time.Hour)
+	if err := add("info", "info about an original (JSON: size, colours, BlurHash, a placeholder; the origin's token, to the front):", 200, u, err); err != nil {
+		return list, err
+	}
 	u, err = edgeSign(photo(opts(400, 0, imgurl.JPEG), "local", "photo.jpg"), now.Add(-2*time.Hour))
 	if err := add("expired", "an expired URL (403 at the edge, nothing pulled):", 403, u, err); err != nil {
 		return list, err

@@ -271,7 +271,14 @@ func measure(cfg Config, stdout, stderr io.Writer) (int, error) {
 
 	fmt.Fprintf(stderr, "offload: replaying %d requests (%d distinct (variant, bucket) pairs of %d originals, %d Accept spellings) with %d in flight\n",
 		cfg.Requests, len(distinctV), len(distinctO), len(accepts), cfg.Concurrency)
-	res := replay(ctx, targets, cfg.Concurrency)
+	var done atomic.Int64
+	if f, ok := stderr.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			stop := showProgress(stderr, &done, int64(len(targets)))
+			defer stop()
+		}
+	}
+	res := replay(ctx, targets, cfg.Concurrency, &done)
 	if ctx.Err() != nil {
 		return 1, fmt.Errorf("timed out after %v", cfg.Timeout)
 	}
@@ -354,7 +361,7 @@ func afterRoll(ctx context.Context, c *stack.Stack, cfg Config, targets []target
 		t.url = edgeURL + strings.TrimPrefix(t.url, c.EdgeURL)
 		again[i] = t
 	}
-	res := replay(ctx, again, cfg.Concurrency)
+	res := replay(ctx, again, cfg.Concurrency, new(atomic.Int64))
 	if ctx.Err() != nil {
 		return 1, fmt.Errorf("timed out after %v", cfg.Timeout)
 	}
@@ -391,7 +398,38 @@ func afterRoll(ctx context.Context, c *stack.Stack, cfg Config, targets []target
 	return 0, nil
 }
 
-func replay(ctx context.Context, targets []target, concurrency int) result {
+// showProgress rewrites a line on w (a terminal) twice a second: requests done of total, rate
+// and ETA. The returned func ends it.
+func showProgress(w io.Writer, done *atomic.Int64, total int64) func() {
+	start, stop, ended := time.Now(), make(chan struct{}), make(chan struct{})
+	line := func() string {
+		n, secs := done.Load(), time.Since(start).Seconds()
+		rate := float64(n) / max(secs, 0.001)
+		eta := "?"
+		if rate > 0 {
+			eta = (time.Duration(float64(total-n)/rate) * time.Second).Round(time.Second).String()
+		}
+		return fmt.Sprintf("offload: %d of %d requests, %.0f/s, ETA %s", n, total, rate, eta)
+	}
+	go func() {
+		defer close(ended)
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				fmt.Fprintf(w, "\r%s\n", line())
+				return
+			case <-tick.C:
+				fmt.Fprintf(w, "\r%s", line())
+			}
+		}
+	}()
+	return func() { close(stop); <-ended }
+}
+
+// replay sends the targets with concurrency requests in flight, counting finished ones in done.
+func replay(ctx context.Context, targets []target, concurrency int, done *atomic.Int64) result {
 	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}
 	var (
 		next                        atomic.Int64
@@ -421,6 +459,7 @@ func replay(ctx context.Context, targets []target, concurrency int) result {
 				resp, err := client.Do(req)
 				if err != nil {
 					failed.Add(1)
+					done.Add(1)
 					continue
 				}
 				_, err = io.Copy(io.Discard, resp.Body)
@@ -445,6 +484,7 @@ func replay(ctx context.Context, targets []target, concurrency int) result {
 					xcache[xc]++
 				}
 				mu.Unlock()
+				done.Add(1)
 			}
 		}()
 	}

@@ -24,6 +24,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,6 +149,7 @@ func (c *common) tokener(env func(string) string) (signer.Tokener, error) {
 
 // request is one batch line, and what the sign flags fill in.
 type request struct {
+	Info    bool     `json:"info,omitempty"` // an info URL: /info/{source}/{key}
 	Preset  string   `json:"preset,omitempty"`
 	Options *options `json:"options,omitempty"`
 	Source  string   `json:"source"`
@@ -155,15 +157,29 @@ type request struct {
 	TTL     string   `json:"ttl,omitempty"`
 }
 
+// options has the short names of the JS and Python signers (and of the URL grammar).
 type options struct {
-	W   int     `json:"w,omitempty"`
-	H   int     `json:"h,omitempty"`
-	Fit string  `json:"fit,omitempty"`
-	G   string  `json:"g,omitempty"`
-	DPR float64 `json:"dpr,omitempty"`
-	Q   int     `json:"q,omitempty"`
-	BG  string  `json:"bg,omitempty"`
-	F   string  `json:"f"`
+	C    []int     `json:"c,omitempty"` // crop region x, y, width, height
+	Rot  int       `json:"rot,omitempty"`
+	Flip string    `json:"flip,omitempty"`
+	W    int       `json:"w,omitempty"`
+	H    int       `json:"h,omitempty"`
+	Fit  string    `json:"fit,omitempty"`
+	G    string    `json:"g,omitempty"`
+	FP   []float64 `json:"fp,omitempty"` // with g "fp": x, y in 0..1
+	DPR  float64   `json:"dpr,omitempty"`
+	Blur float64   `json:"blur,omitempty"`
+	Sh   float64   `json:"sh,omitempty"`
+	WM   string    `json:"wm,omitempty"`
+	TM   string    `json:"tm,omitempty"`
+	Q    int       `json:"q,omitempty"`
+	BG   string    `json:"bg,omitempty"`
+	F    string    `json:"f"`
+}
+
+func (o options) empty() bool {
+	return len(o.C) == 0 && len(o.FP) == 0 && o.Rot == 0 && o.Flip == "" && o.W == 0 && o.H == 0 && o.Fit == "" && o.G == "" &&
+		o.DPR == 0 && o.Blur == 0 && o.Sh == 0 && o.WM == "" && o.TM == "" && o.Q == 0 && o.BG == "" && o.F == ""
 }
 
 func (r request) path() (imgurl.Path, error) {
@@ -173,9 +189,59 @@ func (r request) path() (imgurl.Path, error) {
 			return p, errors.New("preset and options are exclusive")
 		}
 		p.Variant.Options = imgurl.Options{Width: o.W, Height: o.H, Fit: imgurl.Fit(o.Fit), Gravity: imgurl.Gravity(o.G),
-			DPR: o.DPR, Quality: o.Q, Background: o.BG, Format: imgurl.Format(o.F)}
+			DPR: o.DPR, Quality: o.Q, Background: o.BG, Format: imgurl.Format(o.F),
+			Rotate: o.Rot, Flip: imgurl.Flip(o.Flip), Blur: o.Blur, Sharpen: o.Sh, Watermark: o.WM, Text: o.TM}
+		switch len(o.C) {
+		case 0:
+		case 4:
+			p.Variant.Options.Crop = imgurl.Region{X: o.C[0], Y: o.C[1], W: o.C[2], H: o.C[3]}
+		default:
+			return p, errors.New("c: x, y, width, height")
+		}
+		switch len(o.FP) {
+		case 0:
+		case 2:
+			p.Variant.Options.FocusX, p.Variant.Options.FocusY = o.FP[0], o.FP[1]
+		default:
+			return p, errors.New("fp: x, y")
+		}
 	}
 	return p, nil
+}
+
+// url signs r's path: an image URL, or an info URL.
+func (r request) url(s signer.URLSigner, ttl time.Duration) (string, error) {
+	if r.Info {
+		if r.Preset != "" || r.Options != nil {
+			return "", errors.New("an info URL has no variant")
+		}
+		return s.InfoURL(imgurl.InfoPath{Source: r.Source, Key: r.Key}, ttl)
+	}
+	p, err := r.path()
+	if err != nil {
+		return "", err
+	}
+	return s.URL(p, ttl)
+}
+
+// numbers parses a comma-separated list of n numbers (a flag's value).
+func numbers[T int | float64](name, v string, n int, parse func(string) (T, error)) ([]T, error) {
+	if v == "" {
+		return nil, nil
+	}
+	parts := strings.Split(v, ",")
+	if len(parts) != n {
+		return nil, fmt.Errorf("-%s: %d comma-separated numbers", name, n)
+	}
+	out := make([]T, n)
+	for i, p := range parts {
+		x, err := parse(strings.TrimSpace(p))
+		if err != nil {
+			return nil, fmt.Errorf("-%s: %q is not a number", name, p)
+		}
+		out[i] = x
+	}
+	return out, nil
 }
 
 func cmdSign(args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -192,13 +258,22 @@ func cmdSign(args []string, env func(string) string, stdin io.Reader, stdout, st
 	fs.StringVar(&req.Preset, "preset", "", "preset name")
 	fs.StringVar(&req.Source, "source", "", "source name")
 	fs.StringVar(&req.Key, "key", "", "object key (unescaped)")
+	fs.BoolVar(&req.Info, "info", false, "sign the info URL /info/{source}/{key} (JSON about the original) instead")
+	crop := fs.String("c", "", "crop region of the upright original: x,y,width,height")
+	fs.IntVar(&o.Rot, "rot", 0, "rotate clockwise: 90, 180 or 270")
+	fs.StringVar(&o.Flip, "flip", "", "h: mirror left to right (a vertical mirror is -rot 180 -flip h)")
+	focus := fs.String("fp", "", "focal point x,y in 0..1 (with -g fp)")
+	fs.Float64Var(&o.Blur, "blur", 0, "Gaussian blur sigma")
+	fs.Float64Var(&o.Sh, "sh", 0, "sharpen sigma")
+	fs.StringVar(&o.WM, "wm", "", "image watermark name (render.watermarks.images)")
+	fs.StringVar(&o.TM, "tm", "", "text watermark name (render.watermarks.texts)")
 	fs.IntVar(&o.W, "w", 0, "width")
 	fs.IntVar(&o.H, "h", 0, "height")
 	fs.StringVar(&o.Fit, "fit", "", "fit: contain, fill, inside, pad (cover is the default)")
-	fs.StringVar(&o.G, "g", "", "gravity: n ne e se s sw w nw smart (centre is the default)")
+	fs.StringVar(&o.G, "g", "", "gravity: n ne e se s sw w nw smart fp (centre is the default)")
 	fs.Float64Var(&o.DPR, "dpr", 0, "device pixel ratio")
 	fs.IntVar(&o.Q, "q", 0, "quality 1..100")
-	fs.StringVar(&o.BG, "bg", "", "pad colour rrggbb[aa]")
+	fs.StringVar(&o.BG, "bg", "", "pad colour rrggbb[aa] (fit pad), or the colour alpha is flattened onto (f jpeg)")
 	fs.StringVar(&o.F, "f", "", "output format: jpeg png webp avif gif, or auto (the origin picks per browser)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -218,19 +293,24 @@ func cmdSign(args []string, env func(string) string, stdin io.Reader, stdout, st
 	}
 	s := signer.URLSigner{Base: *base, Tokens: tok, Bucket: *bucket, Now: c.clock()}
 	if !*batch {
-		if o != (options{}) {
+		var err error
+		if o.C, err = numbers("c", *crop, 4, strconv.Atoi); err == nil {
+			o.FP, err = numbers("fp", *focus, 2, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) })
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "imgsign sign:", err)
+			return 2
+		}
+		if !o.empty() {
 			if o.DPR == 1 {
 				o.DPR = 0
 			}
 			req.Options = &o
 		}
-		p, err := req.path()
+		u, err := req.url(s, *ttl)
 		if err == nil {
-			var u string
-			if u, err = s.URL(p, *ttl); err == nil {
-				fmt.Fprintln(stdout, u)
-				return 0
-			}
+			fmt.Fprintln(stdout, u)
+			return 0
 		}
 		fmt.Fprintln(stderr, "imgsign sign:", err)
 		return 1
@@ -271,12 +351,7 @@ func signBatch(s signer.URLSigner, defTTL time.Duration, stdin io.Reader, stdout
 			}
 			ttl = d
 		}
-		p, err := req.path()
-		if err != nil {
-			fail(err)
-			continue
-		}
-		u, err := s.URL(p, ttl)
+		u, err := req.url(s, ttl)
 		if err != nil {
 			fail(err)
 			continue
