@@ -63,7 +63,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		*p = a
 	}
-	say := func(format string, a ...any) { fmt.Fprintf(stdout, "\033[1m==> %s\033[0m\n", fmt.Sprintf(format, a...)) }
+	say := func(format string, a ...any) {
+		fmt.Fprintf(stdout, "\033[1m==> %s\033[0m\n", fmt.Sprintf(format, a...))
+	}
 
 	if pids, err := readPids(filepath.Join(*dir, "pids")); err == nil {
 		if _, err := os.Stat(filepath.Join(*dir, "urls.txt")); err == nil && allAlive(pids) {
