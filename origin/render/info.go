@@ -94,17 +94,9 @@ func (r *Renderer) ParseInfo(escapedPath string) (imgurl.InfoPath, error) {
 // Info answers the info of an original as JSON, cached in the variants cache under the
 // original's identity (a new original gets a new key and ETag).
 func (r *Renderer) Info(ctx context.Context, p imgurl.InfoPath) (*Rendition, error) {
-	src, err := r.sources.Get(p.Source)
+	ctx, tm, st, err := r.statTimed(ctx, p.Source, p.Key)
 	if err != nil {
-		return nil, failure.New(failure.KindUnknownName, fmt.Sprintf("unknown source %q", p.Source), err)
-	}
-	tm := &Timings{}
-	ctx = withTimings(ctx, tm)
-	t0 := time.Now()
-	st, err := r.stat(ctx, p.Source, src, p.Key)
-	tm.Stat = time.Since(t0)
-	if err != nil {
-		return nil, sourceFailure(err)
+		return nil, err
 	}
 	key := infoKey{path: p.String(), version: r.cfg.PipelineVersion, identity: st.info.Identity}.String()
 	data, outcome, err := r.cache.Variant(ctx, key)

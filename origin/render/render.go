@@ -227,17 +227,9 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 	} else if bucket == "" {
 		bucket = autoformat.Fallback
 	}
-	src, err := r.sources.Get(p.Source)
+	ctx, tm, st, err := r.statTimed(ctx, p.Source, p.Key)
 	if err != nil {
-		return nil, failure.New(failure.KindUnknownName, fmt.Sprintf("unknown source %q", p.Source), err)
-	}
-	tm := &Timings{}
-	ctx = withTimings(ctx, tm)
-	t0 := time.Now()
-	st, err := r.stat(ctx, p.Source, src, p.Key)
-	tm.Stat = time.Since(t0)
-	if err != nil {
-		return nil, sourceFailure(err)
+		return nil, err
 	}
 	info := st.info
 	marks, err := r.markIdentity(ctx, opts)
@@ -323,6 +315,24 @@ func ContentType(f imgurl.Format) string {
 		return "image/gif"
 	}
 	return "application/octet-stream"
+}
+
+// statTimed looks an original up in its named source, its time recorded in the request's
+// Timings (returned with the context that carries them).
+func (r *Renderer) statTimed(ctx context.Context, name, key string) (context.Context, *Timings, statEntry, error) {
+	src, err := r.sources.Get(name)
+	if err != nil {
+		return ctx, nil, statEntry{}, failure.New(failure.KindUnknownName, fmt.Sprintf("unknown source %q", name), err)
+	}
+	tm := &Timings{}
+	ctx = withTimings(ctx, tm)
+	t0 := time.Now()
+	st, err := r.stat(ctx, name, src, key)
+	tm.Stat = time.Since(t0)
+	if err != nil {
+		return ctx, tm, statEntry{}, sourceFailure(err)
+	}
+	return ctx, tm, st, nil
 }
 
 func (r *Renderer) stat(ctx context.Context, name string, src source.Source, key string) (statEntry, error) {

@@ -1,12 +1,13 @@
 package stack
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
+
+	"github.com/imgorigin/imgorigin/origin/internal/repo"
 )
 
 // binaries builds the origin and fdfsfake binaries once per process. It is the package's one
@@ -26,23 +27,7 @@ func RemoveBinaries() {
 }
 
 // ModuleRoot returns the directory holding go.mod, walking up from the working directory.
-func ModuleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for range 64 {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return "", errors.New("stack: go.mod not found above the working directory")
-}
+func ModuleRoot() (string, error) { return repo.Root() }
 
 // buildBinaries returns a directory holding origin and fdfsfake: binDir when set (prebuilt,
 // e.g. the repository's bin/), else a temporary directory built into once per process.

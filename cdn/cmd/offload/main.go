@@ -284,23 +284,11 @@ func measure(cfg Config, stdout, stderr io.Writer) (int, error) {
 	}
 
 	// A node counts a request just after answering it: wait (bounded) for the last counts.
-	pulls, err := c.SumAtLeast("imgorigin_requests_total", nil, float64(len(distinctV)), 5*time.Second)
+	n, err := readCounts(c, len(distinctV))
 	if err != nil {
 		return 1, err
 	}
-	sum := func(name string, labels map[string]string) float64 {
-		v, e := c.Sum(name, labels)
-		if e != nil && err == nil {
-			err = e
-		}
-		return v
-	}
-	renders := sum("imgorigin_renders_total", map[string]string{"result": "ok"})
-	fetches := sum("imgorigin_source_fetches_total", map[string]string{"result": "ok"})
-	peerHits := sum("imgorigin_cache_peer_hits_total", nil)
-	if err != nil {
-		return 1, err
-	}
+	pulls, renders, fetches, peerHits := n.pulls, n.renders, n.fetches, n.peerHits
 
 	pullsOK := int(pulls) == len(distinctV)
 	rendersOK := renders == pulls
@@ -365,23 +353,11 @@ func afterRoll(ctx context.Context, c *stack.Stack, cfg Config, targets []target
 	if ctx.Err() != nil {
 		return 1, fmt.Errorf("timed out after %v", cfg.Timeout)
 	}
-	pulls, err := c.SumAtLeast("imgorigin_requests_total", nil, float64(pairs), 5*time.Second)
+	n, err := readCounts(c, pairs)
 	if err != nil {
 		return 1, err
 	}
-	sum := func(name string, labels map[string]string) float64 {
-		v, e := c.Sum(name, labels)
-		if e != nil && err == nil {
-			err = e
-		}
-		return v
-	}
-	renders := sum("imgorigin_renders_total", map[string]string{"result": "ok"})
-	fetches := sum("imgorigin_source_fetches_total", map[string]string{"result": "ok"})
-	diskHits := sum("imgorigin_cache_disk_hits_total", nil)
-	if err != nil {
-		return 1, err
-	}
+	pulls, renders, fetches, diskHits := n.pulls, n.renders, n.fetches, n.diskHits
 	fmt.Fprintf(stdout, "after a rolling restart of every origin (disk tier %v), the same replay through a fresh edge:\n", cfg.Disk)
 	fmt.Fprintf(stdout, "  edge: %d HIT, %d MISS, %d failed\n", res.hits, res.misses, res.failed)
 	fmt.Fprintf(stdout, "  back-to-origin pulls: %d; renders: %d; storage fetches: %d; disk hits: %d\n", int(pulls), int(renders), int(fetches), int(diskHits))
@@ -426,6 +402,34 @@ func showProgress(w io.Writer, done *atomic.Int64, total int64) func() {
 		}
 	}()
 	return func() { close(stop); <-ended }
+}
+
+// counts are the cluster's counters after a replay.
+type counts struct{ pulls, renders, fetches, peerHits, diskHits float64 }
+
+// readCounts sums the nodes' counters, waiting (bounded) until the pulls reach wantPulls: a
+// node counts a request just after answering it.
+func readCounts(c *stack.Stack, wantPulls int) (counts, error) {
+	var n counts
+	var err error
+	if n.pulls, err = c.SumAtLeast("imgorigin_requests_total", nil, float64(wantPulls), 5*time.Second); err != nil {
+		return n, err
+	}
+	for _, m := range []struct {
+		name   string
+		labels map[string]string
+		to     *float64
+	}{
+		{"imgorigin_renders_total", map[string]string{"result": "ok"}, &n.renders},
+		{"imgorigin_source_fetches_total", map[string]string{"result": "ok"}, &n.fetches},
+		{"imgorigin_cache_peer_hits_total", nil, &n.peerHits},
+		{"imgorigin_cache_disk_hits_total", nil, &n.diskHits},
+	} {
+		if *m.to, err = c.Sum(m.name, m.labels); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // replay sends the targets with concurrency requests in flight, counting finished ones in done.

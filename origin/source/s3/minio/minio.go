@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/imgorigin/imgorigin/origin/internal/repo"
 	"github.com/imgorigin/imgorigin/origin/source"
 	"github.com/imgorigin/imgorigin/origin/source/s3"
 )
@@ -91,7 +92,7 @@ func Binary() (string, error) {
 		}
 		return p, nil
 	}
-	if root, err := moduleRoot(); err == nil {
+	if root, err := repo.Root(); err == nil {
 		p := filepath.Join(root, ".tools", "bin", "minio")
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
@@ -101,24 +102,6 @@ func Binary() (string, error) {
 		return p, nil
 	}
 	return "", errors.New("minio binary not found (looked at $IMGDEV_MINIO, .tools/bin/minio, $PATH): run make deps")
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for range 64 {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return "", errors.New("go.mod not found")
 }
 
 // Start runs a MinIO server and creates the bucket in it. Stop stops it. With addresses picked
