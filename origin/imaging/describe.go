@@ -127,6 +127,10 @@ func placeholder(small *vips.ImageRef) (string, error) {
 				return "", vipsFailure("placeholder", err)
 			}
 		}
+		if err := stripForWebP(img); err != nil {
+			img.Close()
+			return "", err
+		}
 		out, _, err := img.ExportWebp(&vips.WebpExportParams{StripMetadata: true, Quality: 40, ReductionEffort: 4})
 		img.Close()
 		if err != nil {

@@ -39,6 +39,11 @@ func (e *Engine) encode(img *vips.ImageRef, opts imgurl.Options) ([]byte, error)
 		if q == 0 {
 			q = e.cfg.Quality.WebP
 		}
+		if strip {
+			if err := stripForWebP(img); err != nil {
+				return nil, err
+			}
+		}
 		out, _, err = img.ExportWebp(&vips.WebpExportParams{
 			StripMetadata:   strip,
 			Quality:         q,
@@ -69,4 +74,19 @@ func (e *Engine) encode(img *vips.ImageRef, opts imgurl.Options) ([]byte, error)
 		return nil, fmt.Errorf("%w: encode %s: %s", ErrCorrupt, opts.Format, vipsMessage(err))
 	}
 	return out, nil
+}
+
+// stripForWebP removes the metadata webpsave would copy into its output. libvips 8.14's
+// webpsave ignores `strip` (libvips/libvips#3340): a source's EXIF (camera, GPS), XMP and ICC
+// profile went into every WebP variant. Removing the fields first leaves only the minimal EXIF
+// libvips writes itself (resolution and dimensions). The animation's fields stay; the ICC
+// profile goes, as with strip elsewhere: the pixels are sRGB by now.
+func stripForWebP(img *vips.ImageRef) error {
+	if err := img.RemoveMetadata("delay", "loop", "gif-delay", "gif-loop"); err != nil {
+		return fmt.Errorf("strip metadata: %s", vipsMessage(err))
+	}
+	if err := img.RemoveICCProfile(); err != nil {
+		return fmt.Errorf("strip metadata: %s", vipsMessage(err))
+	}
+	return nil
 }

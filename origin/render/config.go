@@ -64,7 +64,7 @@ func DefaultConfig() Config {
 			"large":  "w_1600,q_80,f_jpeg",
 		},
 		MaxSourceBytes:  64 << 20,
-		PipelineVersion: "1",
+		PipelineVersion: "2", // 2: WebP outputs without the source's metadata
 		Timeout:         30 * time.Second,
 		StatTTL:         10 * time.Second,
 		Limits: LimitsConfig{MaxWidth: d.MaxWidth, MaxHeight: d.MaxHeight, MaxDPR: d.MaxDPR, MaxKeyLen: d.MaxKeyLen, MaxPathLen: d.MaxPathLen,

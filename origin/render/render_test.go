@@ -125,7 +125,7 @@ func TestETagFollowsTheSourceAndPipeline(t *testing.T) {
 	if err != nil || second.ETag == first.ETag {
 		t.Errorf("new bytes, same ETag %q (%v)", first.ETag, err)
 	}
-	cfg.PipelineVersion = "2"
+	cfg.PipelineVersion += ".next"
 	r2 := newRenderer(t, cfg, mem, &recordingProcessor{}, admitter{})
 	third, err := r2.Render(context.Background(), p, "")
 	if err != nil || third.ETag == second.ETag {
