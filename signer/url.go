@@ -50,61 +50,44 @@ type URLSigner struct {
 
 // URL returns Base + the canonical path of p + "?" + the authorization valid for at least ttl.
 func (u URLSigner) URL(p imgurl.Path, ttl time.Duration) (string, error) {
-	now := time.Now
-	if u.Now != nil {
-		now = u.Now
+	exp, err := u.expiry(ttl)
+	if err != nil {
+		return "", err
 	}
-	if ttl <= 0 {
-		return "", errors.New("signer: ttl must be positive")
-	}
-	return u.URLUntil(p, Expiry(now(), ttl, u.Bucket))
+	return u.URLUntil(p, exp)
 }
 
 // URLUntil is URL with an explicit expiry (unix seconds, used as given).
 func (u URLSigner) URLUntil(p imgurl.Path, exp int64) (string, error) {
-	base, err := checkBase(u.Base)
-	if err != nil {
-		return "", err
-	}
-	lim := u.Limits
-	if lim == (imgurl.Limits{}) {
-		lim = imgurl.DefaultLimits()
-	}
-	path, err := imgurl.Build(p, lim)
-	if err != nil {
-		return "", fmt.Errorf("signer: %w", err)
-	}
-	return u.signed(base, path, exp)
+	return u.build(exp, func(lim imgurl.Limits) (string, error) { return imgurl.Build(p, lim) })
 }
 
 // InfoURL returns Base + the canonical info path of p (/info/{source}/{key}: JSON facts about
 // the original) + "?" + the authorization valid for at least ttl.
 func (u URLSigner) InfoURL(p imgurl.InfoPath, ttl time.Duration) (string, error) {
-	now := time.Now
-	if u.Now != nil {
-		now = u.Now
+	exp, err := u.expiry(ttl)
+	if err != nil {
+		return "", err
 	}
-	if ttl <= 0 {
-		return "", errors.New("signer: ttl must be positive")
-	}
-	return u.InfoURLUntil(p, Expiry(now(), ttl, u.Bucket))
+	return u.InfoURLUntil(p, exp)
 }
 
 // InfoURLUntil is InfoURL with an explicit expiry (unix seconds, used as given).
 func (u URLSigner) InfoURLUntil(p imgurl.InfoPath, exp int64) (string, error) {
+	return u.build(exp, func(lim imgurl.Limits) (string, error) { return imgurl.BuildInfo(p, lim) })
+}
+
+// build checks Base, builds the canonical path under the signer's limits and signs it.
+func (u URLSigner) build(exp int64, path func(imgurl.Limits) (string, error)) (string, error) {
 	base, err := checkBase(u.Base)
 	if err != nil {
 		return "", err
 	}
-	lim := u.Limits
-	if lim == (imgurl.Limits{}) {
-		lim = imgurl.DefaultLimits()
-	}
-	path, err := imgurl.BuildInfo(p, lim)
+	p, err := path(u.limits())
 	if err != nil {
 		return "", fmt.Errorf("signer: %w", err)
 	}
-	return u.signed(base, path, exp)
+	return u.signed(base, p, exp)
 }
 
 func (u URLSigner) signed(base, path string, exp int64) (string, error) {
