@@ -50,6 +50,9 @@ func scanSegment(r io.Reader, size int64, segID uint64) (scanResult, error) {
 			res.corrupt++
 			break
 		}
+		if cap(key) < rh.keyLen {
+			key = make([]byte, 0, rh.keyLen) // keys up to the format's maximum, not just 256 bytes
+		}
 		key = key[:rh.keyLen]
 		if _, err := io.ReadFull(br, key); err != nil {
 			return res, readErr(err)
