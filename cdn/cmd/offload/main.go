@@ -46,7 +46,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/stack"
 	"github.com/imgorigin/imgorigin/signer"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
@@ -501,5 +501,5 @@ func replay(ctx context.Context, targets []target, concurrency int, done *atomic
 // original returns the JPEG of original o: a 480×360 photo-like picture whose content depends
 // on o, so every original is distinct.
 func original(o int) []byte {
-	return imagingtest.JPEG(imagingtest.Photo(480, 360, uint64(o)), 85, 0)
+	return synth.JPEG(synth.Photo(480, 360, uint64(o)), 85, 0)
 }
