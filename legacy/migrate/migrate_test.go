@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -356,5 +357,52 @@ func BenchmarkCopyVerify(b *testing.B) {
 		if err != nil || !rep.OK() {
 			b.Fatal(err, rep)
 		}
+	}
+}
+
+// Each pass is announced with the files and bytes it covers (the copy's from the walk of the
+// source, the verification's from the manifest), and the events of a pass add up to it: a
+// progress display's totals are right before the first file is handled.
+func TestStagesAnnounceTheirTotals(t *testing.T) {
+	const n = 50
+	src := oldTree(t, n)
+	var want int64
+	_ = filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			info, _ := d.Info()
+			want += info.Size()
+		}
+		return nil
+	})
+	m := newMigrator(t, src, false)
+	var (
+		stages []Stage
+		got    = map[string][2]int64{} // stage → files, bytes of its events
+		cur    atomic.Pointer[string]
+	)
+	m.Stage = func(s Stage) { stages = append(stages, s); cur.Store(&s.Name) }
+	var mu sync.Mutex
+	m.Progress = func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		g := got[*cur.Load()]
+		got[*cur.Load()] = [2]int64{g[0] + 1, g[1] + e.Size}
+	}
+	mustRun(t, m)
+	wantStages := []Stage{{"copy", n, want}, {"verify", n, want}}
+	if !slices.Equal(stages, wantStages) {
+		t.Fatalf("stages %+v, want %+v", stages, wantStages)
+	}
+	for _, s := range stages {
+		if g := got[s.Name]; g != [2]int64{int64(s.Files), s.Bytes} {
+			t.Errorf("%s: events add up to %d files, %d bytes; announced %d, %d", s.Name, g[0], g[1], s.Files, s.Bytes)
+		}
+	}
+	stages = nil
+	if _, err := m.Verify(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(stages, wantStages[1:]) {
+		t.Errorf("Verify's stages %+v, want %+v", stages, wantStages[1:])
 	}
 }

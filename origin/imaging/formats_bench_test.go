@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -25,9 +25,9 @@ func BenchmarkFormats(b *testing.B) {
 		data []byte
 	}
 	samples := []sample{
-		{"photo-1200x900", imagingtest.JPEG(imagingtest.Photo(1200, 900, 1), 88, 0)},
-		{"large-4000x3000", imagingtest.JPEG(imagingtest.Photo(4000, 3000, 2), 85, 0)},
-		{"alpha-600x400", imagingtest.PNG(imagingtest.Translucent(600, 400))},
+		{"photo-1200x900", synth.JPEG(synth.Photo(1200, 900, 1), 88, 0)},
+		{"large-4000x3000", synth.JPEG(synth.Photo(4000, 3000, 2), 85, 0)},
+		{"alpha-600x400", synth.PNG(synth.Translucent(600, 400))},
 	}
 	if dir := os.Getenv("IMGDEV_BENCH_PHOTOS"); dir != "" {
 		files, err := os.ReadDir(dir)

@@ -26,9 +26,11 @@
 //     20 s (a shared 2-core machine), cache budgets of 64 MiB each;
 //   - the local stack of `make run` (Options.Run): fixed ports, keys and secrets kept in the
 //     directory across runs, the sample images in every source, the write path configured,
-//     the old image tree migrated into the legacy site, the demo page, processes that outlive
-//     the command (their PIDs in <dir>/pids for scripts/stop) and the URL lists urls.txt (for
-//     people) and urls.json (for scripts/smoke).
+//     the old image tree migrated into the legacy site, the demo page (demo.go, package
+//     origin/stack/demo), processes that outlive the command (their PIDs in <dir>/pids for
+//     scripts/stop) and the URL lists urls.txt (for people) and urls.json (for programs: the
+//     smoke test, origin/stack/smoke). Run's zero Ports picks free ones, so a test can start
+//     this shape too.
 //
 // Options.Env overrides any key for every origin (and for render-nginx), e.g.
 // IMGORIGIN_SERVER_CACHE_CONTROL_NOT_FOUND_MAX_AGE=2s.

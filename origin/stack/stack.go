@@ -61,8 +61,8 @@ type Options struct {
 	EdgeConfig func(*edge.Config)
 	// OriginConfig, when set, changes the origins' configuration before it is written.
 	OriginConfig func(*config.Config)
-	// BinDir holds prebuilt origin and fdfsfake binaries (e.g. the repository's bin/); empty
-	// builds them once per process with go build.
+	// BinDir holds prebuilt origin and fdfsfake binaries (with Run: mksamples and migrate
+	// too), e.g. the repository's bin/; empty builds them once per process with go build.
 	BinDir string
 	// Dir is where configuration, data and logs go; empty means a temporary directory that
 	// Close removes.
@@ -162,9 +162,15 @@ func launch(ctx context.Context, opts Options) (*Stack, error) {
 		opts.FrontWorkers = "2"
 	}
 	if opts.Run != nil {
-		opts.Run.defaults(&opts)
+		if err := opts.Run.defaults(&opts); err != nil {
+			return nil, err
+		}
 	}
-	bin, err := buildBinaries(opts.BinDir)
+	names := []string{"origin", "fdfsfake"}
+	if opts.Run != nil {
+		names = append(names, "mksamples", "migrate")
+	}
+	bin, err := buildBinaries(opts.BinDir, names...)
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +358,7 @@ func launch(ctx context.Context, opts Options) (*Stack, error) {
 		}
 	}
 	if opts.Run != nil {
-		if err := opts.Run.finish(ctx, s); err != nil {
+		if err := opts.Run.finish(s); err != nil {
 			return s, err
 		}
 	}
