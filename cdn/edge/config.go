@@ -63,8 +63,13 @@ type Config struct {
 	Hotlink      hotlink.Config     `mapstructure:"hotlink"`
 	OriginSecret OriginSecretConfig `mapstructure:"origin_secret"`
 
-	TempDir         string `mapstructure:"temp_dir"`
-	AccessLog       string `mapstructure:"access_log"` // relative to the prefix, absolute, or "off"
+	TempDir   string `mapstructure:"temp_dir"`
+	AccessLog string `mapstructure:"access_log"` // relative to the prefix, absolute, or "off"
+	// ErrorLog, when set, is written as nginx's error_log ("stderr", a path, or
+	// "syslog:server=unix:/path" served by `origin redact-log --syslog-socket`); empty leaves it
+	// to the runner's -e/-g. nginx quotes request lines, tokens included, in error lines: see
+	// origin/redact for the ways the project keeps them out.
+	ErrorLog        string `mapstructure:"error_log"`
 	WorkerProcesses string `mapstructure:"worker_processes"`
 	// User is nginx's `user` directive, needed only when the master runs as root.
 	User string `mapstructure:"user"`
@@ -284,6 +289,9 @@ func (c Config) Validate() error {
 	}
 	if !safePath(c.AccessLog) {
 		add("access_log: must be a path or off")
+	}
+	if c.ErrorLog != "" && !directive.ErrorLog(c.ErrorLog) {
+		add("error_log: must be stderr, a plain path or syslog:server=unix:/path")
 	}
 	if !directive.Workers(c.WorkerProcesses) {
 		add("worker_processes: must be auto or 1..999")

@@ -16,7 +16,7 @@ import (
 )
 
 // bigJPEG is the 4000×3000 photo-like benchmark input, made once per test binary, or the file
-// named by IMGDEV_BENCH_INPUT (scripts/bench passes the file the origin serves, so the
+// named by IMGDEV_BENCH_INPUT (bin/bench origin passes the file the origin serves, so the
 // limit and the origin are measured on the same bytes).
 var bigJPEG = sync.OnceValue(func() []byte {
 	if p := os.Getenv("IMGDEV_BENCH_INPUT"); p != "" {

@@ -52,6 +52,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.OriginSecret.Header, "origin-secret-header", cfg.OriginSecret.Header, "header carrying $EDGE_ORIGIN_SECRET on pulls")
 	useStale := fs.String("use-stale", strings.Join(cfg.UseStale, ","), "proxy_cache_use_stale conditions, comma-separated")
 	fs.StringVar(&cfg.AccessLog, "access-log", cfg.AccessLog, "access log path or off")
+	fs.StringVar(&cfg.ErrorLog, "error-log", cfg.ErrorLog, "error_log: stderr, a path or syslog:server=unix:/path (origin redact-log); empty: nginx's own")
 	fs.StringVar(&cfg.WorkerProcesses, "workers", cfg.WorkerProcesses, "worker_processes")
 	fs.StringVar(&cfg.User, "user", cfg.User, "nginx user directive (only when run as root)")
 	fs.StringVar(&cfg.PidFile, "pid", cfg.PidFile, "nginx pid directive")
