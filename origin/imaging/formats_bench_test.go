@@ -16,7 +16,7 @@ import (
 // common widths and encoded as JPEG (or PNG, the fallback of an image with alpha), WebP and
 // AVIF at the default qualities. It reports the output's bytes ("B/img"), its size against
 // the fallback's ("%fallback") and the render throughput (img/s/core, img/cpu-s).
-// scripts/bench-formats runs it and prints the table BENCHMARKS.md shows. The samples are
+// bin/bench formats (origin/cmd/bench) runs it and prints the table BENCHMARKS.md shows. The samples are
 // procedural; $IMGDEV_BENCH_PHOTOS names a directory of real photographs (JPEG, PNG, WebP)
 // to measure as well.
 func BenchmarkFormats(b *testing.B) {

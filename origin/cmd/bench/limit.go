@@ -52,30 +52,31 @@ func parseBench(r io.Reader) ([]benchResult, error) {
 	return out, rd.Err()
 }
 
-// limitBench is the imaging package's test binary: BenchmarkPipelines (origin/imaging) is the
-// limit the origin's renders are set against, libvips in a bare in-process loop.
-type limitBench struct {
-	bin, dir, input string
-	benchtime       string
+// imagingTests is origin/imaging's test binary, compiled once (go test -c): its benchmarks are
+// the limit the origin's renders are set against (BenchmarkPipelines: libvips in a bare
+// in-process loop) and the figures of `bench imaging` and `bench formats`.
+type imagingTests struct {
+	bin, dir string
 }
 
-// buildLimit compiles origin/imaging's tests once (go test -c) into work; input is the
-// original every case resizes (IMGDEV_BENCH_INPUT).
-func buildLimit(ctx context.Context, root, work, input, benchtime string) (*limitBench, error) {
+// buildImagingTests compiles origin/imaging's tests into work.
+func buildImagingTests(ctx context.Context, root, work string) (*imagingTests, error) {
 	bin := filepath.Join(work, "imaging.test")
 	cmd := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, "./origin/imaging/")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go test -c ./origin/imaging/: %w\n%s", err, out)
 	}
-	return &limitBench{bin: bin, dir: filepath.Join(root, "origin", "imaging"), input: input, benchtime: benchtime}, nil
+	return &imagingTests{bin: bin, dir: filepath.Join(root, "origin", "imaging")}, nil
 }
 
-// run runs the benchmarks matching pattern and returns their lines as printed and parsed.
-func (l *limitBench) run(ctx context.Context, pattern string) (string, []benchResult, error) {
-	cmd := exec.CommandContext(ctx, l.bin, "-test.run", "^$", "-test.bench", pattern, "-test.benchtime", l.benchtime)
-	cmd.Dir = l.dir // as go test runs it
-	cmd.Env = append(os.Environ(), "IMGDEV_BENCH_INPUT="+l.input)
+// run runs the benchmarks matching pattern count times with the environment env added, and
+// returns their lines as printed and parsed.
+func (t *imagingTests) run(ctx context.Context, pattern, benchtime string, count int, env ...string) (string, []benchResult, error) {
+	cmd := exec.CommandContext(ctx, t.bin, "-test.run", "^$", "-test.bench", pattern, "-test.benchtime", benchtime,
+		"-test.count", fmt.Sprint(count))
+	cmd.Dir = t.dir // as go test runs it
+	cmd.Env = append(os.Environ(), env...)
 	var stdout bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stdout
 	if err := cmd.Run(); err != nil {
@@ -97,6 +98,16 @@ func (l *limitBench) run(ctx context.Context, pattern string) (string, []benchRe
 	return strings.Join(lines, "\n"), res, nil
 }
 
+// limitBench runs the limit of bench origin: BenchmarkPipelines on the origin's own original.
+type limitBench struct {
+	tests            *imagingTests
+	input, benchtime string
+}
+
+func (l *limitBench) run(ctx context.Context, pattern string) (string, []benchResult, error) {
+	return l.tests.run(ctx, pattern, l.benchtime, 1, "IMGDEV_BENCH_INPUT="+l.input)
+}
+
 // bareShrink runs the limit of one case (the bare-shrink loop) once and returns its rate
 // over the whole machine (img/s/core × cores) and per CPU-second.
 func (l *limitBench) bareShrink(ctx context.Context, name string, cores int) (wall, cpu float64, err error) {
@@ -110,4 +121,27 @@ func (l *limitBench) bareShrink(ctx context.Context, name string, cores int) (wa
 		}
 	}
 	return 0, 0, fmt.Errorf("imaging benchmarks: no Pipelines/%s/bare-shrink", name)
+}
+
+// medians groups results by name, in the order names first appear, with the median of each
+// unit over the runs (-count).
+func medians(res []benchResult) (names []string, med map[string]map[string]float64) {
+	all := map[string]map[string][]float64{}
+	for _, r := range res {
+		if all[r.Name] == nil {
+			all[r.Name] = map[string][]float64{}
+			names = append(names, r.Name)
+		}
+		for u, v := range r.Values {
+			all[r.Name][u] = append(all[r.Name][u], v)
+		}
+	}
+	med = map[string]map[string]float64{}
+	for n, units := range all {
+		med[n] = map[string]float64{}
+		for u, vs := range units {
+			med[n][u] = median(vs)
+		}
+	}
+	return names, med
 }

@@ -35,3 +35,28 @@ func TestParseBench(t *testing.T) {
 		t.Error("a malformed benchmark line was accepted")
 	}
 }
+
+func TestMedians(t *testing.T) {
+	res, err := parseBench(strings.NewReader(`BenchmarkFormats/photo/w400/jpeg-2 	100	 1 ns/op	 10460 B/img	 100.0 %fallback	 56.8 img/s/core
+BenchmarkFormats/photo/w400/webp-2 	100	 1 ns/op	 4424 B/img	 42.29 %fallback	 35.6 img/s/core
+BenchmarkFormats/photo/w400/jpeg-2 	100	 1 ns/op	 10460 B/img	 100.0 %fallback	 50.0 img/s/core
+BenchmarkFormats/photo/w400/webp-2 	100	 1 ns/op	 4424 B/img	 42.29 %fallback	 30.0 img/s/core
+BenchmarkFormats/photo/w400/jpeg-2 	100	 1 ns/op	 10460 B/img	 100.0 %fallback	 60.0 img/s/core
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, med := medians(res)
+	if strings.Join(names, " ") != "Formats/photo/w400/jpeg Formats/photo/w400/webp" {
+		t.Errorf("names in order of appearance: %v", names)
+	}
+	if got := med["Formats/photo/w400/jpeg"]["img/s/core"]; got != 56.8 {
+		t.Errorf("median of 56.8, 50, 60 = %v", got)
+	}
+	if got := med["Formats/photo/w400/webp"]["img/s/core"]; got != 32.8 {
+		t.Errorf("median of 35.6, 30 = %v", got)
+	}
+	if got := med["Formats/photo/w400/webp"]["B/img"]; got != 4424 {
+		t.Errorf("B/img = %v", got)
+	}
+}

@@ -2,8 +2,10 @@
 // measured in the same run on the same machine, and prints a Markdown report (BENCHMARKS.md
 // holds the figures of a run and the command):
 //
-//	bench origin [-rounds 3] [-duration 20s] [-benchtime 3s]   (make bench)
-//	bench disk   [-rounds 3] [-duration 10s]
+//	bench origin  [-rounds 3] [-duration 20s] [-benchtime 3s]   (make bench)
+//	bench disk    [-rounds 3] [-duration 10s]                    (make bench-disk)
+//	bench imaging [-count 3] [-benchtime 5s]
+//	bench formats [-count 1] [-benchtime 1s] [-photos dir]
 //
 // `bench origin`:
 //
@@ -19,6 +21,11 @@
 //
 // `bench disk`: disk-tier hits (a node with no variants in memory and a disk tier) against
 // nginx static and against a node answering from memory.
+//
+// `bench imaging` and `bench formats` run origin/imaging's benchmarks (compiled once with go
+// test -c) several times and print medians: the engine's two pipelines beside bare libvips
+// loops (BenchmarkPipelines), and bytes and render rate per f_auto format bucket
+// (BenchmarkFormats; -photos adds real photographs to the procedural samples).
 //
 // The origins are started by origin/stack (one node each, with the allocator every start path
 // ships, `origin allocator-env`; -allocator glibc runs them on glibc's malloc instead), from
@@ -57,54 +64,90 @@ func main() {
 	}
 }
 
-const usage = "usage: bench origin [-rounds 3] [-duration 20s] [-benchtime 3s] | bench disk [-rounds 3] [-duration 10s]"
+const usage = `usage:
+  bench origin  [-rounds 3] [-duration 20s] [-benchtime 3s] [-allocator shipped|glibc] [-bin bin]
+  bench disk    [-rounds 3] [-duration 10s] [-allocator shipped|glibc] [-bin bin]
+  bench imaging [-count 3] [-benchtime 5s] [-input file.jpg]
+  bench formats [-count 1] [-benchtime 1s] [-photos dir]`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "origin" && args[0] != "disk") {
+	if len(args) == 0 {
 		return errors.New(usage)
 	}
 	cmd := args[0]
 	fs := flag.NewFlagSet("bench "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	bin := fs.String("bin", "bin", "make build's binaries (origin, fdfsfake, mksamples)")
-	rounds := fs.Int("rounds", 3, "rounds of each comparison (the median is quoted)")
-	defDuration := 20 * time.Second
-	if cmd == "disk" {
-		defDuration = 10 * time.Second
+	var (
+		bin                  = fs.String("bin", "bin", "make build's binaries (origin, fdfsfake, mksamples)")
+		rounds, count        *int
+		duration             *time.Duration
+		benchtime, allocator *string
+		input, photos        *string
+	)
+	stackRun := cmd == "origin" || cmd == "disk" // a run of origins: wrk, make build, a stack
+	switch cmd {
+	case "origin", "disk":
+		rounds = fs.Int("rounds", 3, "rounds of each comparison (the median is quoted)")
+		d := 20 * time.Second
+		if cmd == "disk" {
+			d = 10 * time.Second
+		}
+		duration = fs.Duration("duration", d, "wrk's duration per run (whole seconds)")
+		allocator = fs.String("allocator", "shipped", "the origins' C allocator: shipped (origin allocator-env: jemalloc) or glibc")
+		if cmd == "origin" {
+			benchtime = fs.String("benchtime", "3s", "-benchtime of each limit run")
+		}
+	case "imaging":
+		count = fs.Int("count", 3, "runs of each benchmark (medians are printed)")
+		benchtime = fs.String("benchtime", "5s", "-benchtime of each run")
+		input = fs.String("input", "", "the original to resize (IMGDEV_BENCH_INPUT; default: the benchmark's 4000×3000 JPEG)")
+	case "formats":
+		count = fs.Int("count", 1, "runs of each benchmark (medians are printed)")
+		benchtime = fs.String("benchtime", "1s", "-benchtime of each run")
+		photos = fs.String("photos", "", "a directory of real photographs (JPEG, PNG, WebP) measured beside the procedural samples")
+	default:
+		return errors.New(usage)
 	}
-	duration := fs.Duration("duration", defDuration, "wrk's duration per run (whole seconds)")
-	benchtime := fs.String("benchtime", "3s", "-benchtime of each limit run (origin)")
-	allocator := fs.String("allocator", "shipped", "the origins' C allocator: shipped (origin allocator-env: jemalloc) or glibc")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *rounds < 1 || *duration < time.Second {
+	if fs.NArg() > 0 || (rounds != nil && *rounds < 1) || (count != nil && *count < 1) || (duration != nil && *duration < time.Second) {
 		return errors.New(usage)
-	}
-	if _, err := wrk.Binary(); err != nil {
-		return err
 	}
 	e := &env{
 		logf:   func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) },
 		client: &http.Client{Timeout: time.Minute},
 	}
 	var err error
-	if e.bin, err = filepath.Abs(*bin); err != nil {
-		return err
-	}
-	for _, b := range []string{"origin", "fdfsfake", "mksamples"} {
-		if _, err := os.Stat(filepath.Join(e.bin, b)); err != nil {
-			return fmt.Errorf("%w: run make build first", err)
+	allocNote := ""
+	if stackRun {
+		if _, err := wrk.Binary(); err != nil {
+			return err
+		}
+		if e.bin, err = filepath.Abs(*bin); err != nil {
+			return err
+		}
+		for _, b := range []string{"origin", "fdfsfake", "mksamples"} {
+			if _, err := os.Stat(filepath.Join(e.bin, b)); err != nil {
+				return fmt.Errorf("%w: run make build first", err)
+			}
+		}
+		switch *allocator {
+		case "shipped":
+			allocNote = "; origins on the allocator every start path ships (`origin allocator-env`)"
+		case "glibc":
+			e.oenv = []string{"LD_PRELOAD=", "MALLOC_CONF="}
+			allocNote = "; origins on glibc's malloc (`-allocator glibc`)"
+		default:
+			return errors.New("-allocator: shipped or glibc")
 		}
 	}
-	allocNote := "the allocator every start path ships (`origin allocator-env`)"
-	switch *allocator {
-	case "shipped":
-	case "glibc":
-		e.oenv = []string{"LD_PRELOAD=", "MALLOC_CONF="}
-		allocNote = "glibc's malloc (`-allocator glibc`)"
-	default:
-		return errors.New("-allocator: shipped or glibc")
+	for _, p := range []*string{input, photos} {
+		if p != nil && *p != "" {
+			if *p, err = filepath.Abs(*p); err != nil {
+				return err
+			}
+		}
 	}
 	if e.root, err = stack.ModuleRoot(); err != nil {
 		return err
@@ -126,13 +169,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		vips = "?"
 	}
-	fmt.Fprintf(stdout, "## Run of %s (`bin/bench %s`)\n\nMachine: %s; libvips %s, %s; origins on %s.\n\n",
+	fmt.Fprintf(stdout, "## Run of %s (`bin/bench %s`)\n\nMachine: %s; libvips %s, %s%s.\n\n",
 		time.Now().UTC().Format("2006-01-02T15:04:05Z"), strings.Join(args, " "), m, strings.TrimSpace(vips), runtime.Version(), allocNote)
 	switch cmd {
 	case "origin":
 		err = originBench{rounds: *rounds, duration: *duration, benchtime: *benchtime}.run(ctx, e, stdout)
 	case "disk":
 		err = diskBench{rounds: *rounds, duration: *duration}.run(ctx, e, stdout)
+	case "imaging":
+		err = imagingBench{benchtime: *benchtime, count: *count, input: *input}.run(ctx, e, stdout)
+	case "formats":
+		err = formatsBench{benchtime: *benchtime, count: *count, photos: *photos}.run(ctx, e, stdout)
 	}
 	if err != nil {
 		return err

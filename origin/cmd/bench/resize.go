@@ -81,10 +81,11 @@ func (b originBench) run(ctx context.Context, e *env, w io.Writer) error {
 		dims(filepath.Join(e.images, "large.jpg")), dims(filepath.Join(e.images, "mp24.jpg")))
 
 	e.logf("bench: building origin/imaging's benchmarks")
-	lim, err := buildLimit(ctx, e.root, e.work, filepath.Join(e.images, "large.jpg"), b.benchtime)
+	tests, err := buildImagingTests(ctx, e.root, e.work)
 	if err != nil {
 		return err
 	}
+	lim := &limitBench{tests: tests, input: filepath.Join(e.images, "large.jpg"), benchtime: b.benchtime}
 	fmt.Fprintf(w, "### 1. The limit: libvips in a bare loop (and the engine without HTTP)\n\n")
 	e.logf("bench: section 1, BenchmarkPipelines")
 	lines, _, err := lim.run(ctx, "BenchmarkPipelines")
@@ -119,11 +120,12 @@ img/cpu-s: renders per CPU-second the origin process used (robust when other wor
 cores). The limit is libvips' bare-shrink loop of section 1 for the same case, run again
 right before and right after the origin's run (mean of the two): the cores of this machine
 are shared, and its speed drifts over minutes. The cases alternate for %d rounds; the median
-ratio is the figure to quote.
+ratio is the figure to quote. wrk timeouts: requests without an answer within wrk's 2 s (wrk
+closes the connection and asks again; the render goes on and is counted).
 
 `, b.duration, b.rounds)
 	cores := machineCores()
-	tab := newTable("case", "round>", "origin img/s>", "limit img/s>", "origin img/cpu-s>", "limit img/cpu-s>", "origin / limit (per CPU-s)>", "p99>")
+	tab := newTable("case", "round>", "origin img/s>", "limit img/s>", "origin img/cpu-s>", "limit img/cpu-s>", "origin / limit (per CPU-s)>", "p99>", "wrk timeouts>")
 	ratios := map[string][]float64{}
 	for round := 1; round <= b.rounds; round++ {
 		for _, c := range resizeCases {
@@ -163,7 +165,7 @@ ratio is the figure to quote.
 			lw, lc := (w0+w1)/2, (c0+c1)/2
 			ratios[c.name] = append(ratios[c.name], 100*cps/lc)
 			tab.add(fmt.Sprintf("%s `%s0.jpg`", c.name, c.base), fmt.Sprint(round), fmt.Sprintf("%.1f", rps), fmt.Sprintf("%.1f", lw),
-				fmt.Sprintf("%.1f", cps), fmt.Sprintf("%.1f", lc), percent(cps, lc), latency(res.P99))
+				fmt.Sprintf("%.1f", cps), fmt.Sprintf("%.1f", lc), percent(cps, lc), latency(res.P99), count(float64(res.Errors.Timeout)))
 		}
 	}
 	tab.write(w)
@@ -221,7 +223,7 @@ singleflight.
 	if err != nil {
 		return err
 	}
-	tab := newTable("original", "req/s>", "renders>", "non-2xx>")
+	tab := newTable("original", "req/s>", "renders>", "non-2xx>", "wrk timeouts>")
 	for _, f := range []string{"mp24.jpg", "mp24.png"} {
 		m0, err := measure(n)
 		if err != nil {
@@ -236,7 +238,7 @@ singleflight.
 		if err != nil {
 			return err
 		}
-		tab.add(f+" → `w_1200..1299,f_webp`", fmt.Sprintf("%.1f", res.Rate()), count(m1.sub(m0).renders), count(float64(res.Errors.Status)))
+		tab.add(f+" → `w_1200..1299,f_webp`", fmt.Sprintf("%.1f", res.Rate()), count(m1.sub(m0).renders), count(float64(res.Errors.Status)), count(float64(res.Errors.Timeout)))
 	}
 	tab.write(w)
 	peak, err := machine.Process(n.PID())
