@@ -60,6 +60,7 @@ type composeService struct {
 	Ports       []string          `yaml:"ports"`
 	Expose      []string          `yaml:"expose"`
 	Networks    []string          `yaml:"networks"`
+	NetworkMode string            `yaml:"network_mode"`
 	Healthcheck *struct {
 		Test        []string `yaml:"test"`
 		Interval    string   `yaml:"interval"`
@@ -385,6 +386,7 @@ func TestComposeFrontAndLegacy(t *testing.T) {
 	}
 	sc := site.DefaultConfig()
 	sc.Listen, sc.Root, sc.AccessLog = "0.0.0.0:"+lport, legacyRoot, "/dev/stdout"
+	sc.ErrorLog = "syslog:server=unix:/run/imgorigin-log/nginx.sock,tag=legacy"
 	lconf, err := site.Render(sc)
 	if err != nil {
 		t.Fatal(err)
@@ -467,6 +469,7 @@ func TestComposeNetworks(t *testing.T) {
 		"edge": {"edge"}, "front": {"edge", "front"}, "legacy": {"front"},
 		"origin-1": {"front", "plane", "stores"}, "origin-2": {"front", "plane", "stores"}, "origin-3": {"front", "plane", "stores"},
 		"minio": {"stores"}, "tracker": {"stores"}, "storage": {"stores"}, "seed": {"stores"}, "fdfs-seed": {"stores"},
+		"nginx-log": nil, // network_mode none: it only reads a socket in a volume
 	}
 	for name, svc := range cf.Services {
 		w, ok := want[name]
@@ -475,6 +478,9 @@ func TestComposeNetworks(t *testing.T) {
 			continue
 		}
 		got := slices.Sorted(slices.Values(svc.Networks))
+		if w == nil && svc.NetworkMode != "none" {
+			t.Errorf("service %s: network_mode %q, want none", name, svc.NetworkMode)
+		}
 		if !slices.Equal(got, w) {
 			t.Errorf("service %s on networks %v, want %v", name, got, w)
 		}
@@ -772,5 +778,43 @@ func TestKubernetesManifests(t *testing.T) {
 		if !strings.Contains(wait, sts.Metadata.Name+"-"+strconv.Itoa(i)) {
 			t.Errorf("the front's init container does not wait for %s-%d", sts.Metadata.Name, i)
 		}
+	}
+}
+
+// TestComposeErrorLogsRedacted (issue 14 item 8): nginx's error lines quote request lines,
+// tokens included. Every nginx of the compose file (front, legacy site, edge) sends its error
+// log to the nginx-log service's socket, in a volume they share, and that service removes the
+// queries (origin redact-log).
+func TestComposeErrorLogsRedacted(t *testing.T) {
+	const dir, sock = "/run/imgorigin-log", "/run/imgorigin-log/nginx.sock"
+	cf := loadCompose(t)
+	recv, ok := cf.Services["nginx-log"]
+	if !ok {
+		t.Fatal("no service nginx-log")
+	}
+	if !slices.Equal(recv.Command, []string{"redact-log", "--syslog-socket", sock}) {
+		t.Errorf("nginx-log: command %q, want redact-log on %s", recv.Command, sock)
+	}
+	for _, name := range []string{"nginx-log", "front", "legacy", "edge"} {
+		if !slices.Contains(cf.Services[name].Volumes, "nginx-log:"+dir) {
+			t.Errorf("%s does not mount the volume nginx-log at %s", name, dir)
+		}
+	}
+	for _, name := range []string{"front", "legacy"} {
+		if dep, ok := cf.Services[name].DependsOn["nginx-log"]; !ok || dep.Condition != "service_healthy" {
+			t.Errorf("%s must start after nginx-log is healthy (its socket exists)", name)
+		}
+	}
+	for file, tag := range map[string]string{composeFrontConf: "front", composeLegacyConf: "legacy"} {
+		want := "error_log syslog:server=unix:" + sock + ",tag=" + tag
+		if !bytes.Contains(readRepoFile(t, file), []byte(want)) {
+			t.Errorf("%s lacks %q", file, want)
+		}
+	}
+	if want := "-error-log syslog:server=unix:" + sock + ",tag=edge "; !bytes.Contains(readRepoFile(t, "cdn/Dockerfile"), []byte(want)) {
+		t.Errorf("cdn/Dockerfile: the edge's config is not rendered with %q", want)
+	}
+	if !bytes.Contains(readRepoFile(t, "origin/Dockerfile"), []byte("chown imgorigin:imgorigin /srv/images /srv/legacy /var/cache/imgorigin "+dir)) {
+		t.Errorf("origin/Dockerfile must make %s the origin user's (the receiver creates its socket there)", dir)
 	}
 }
