@@ -1,7 +1,7 @@
 # imgorigin — the two commands a newcomer needs are `make run` and `make test`.
 GO ?= go
 
-.PHONY: all deps build run stop test test-go fuzz bench samples fmt vet clean
+.PHONY: all deps build run stop test test-go fuzz bench bench-disk samples fmt vet clean
 
 all: build
 
@@ -24,8 +24,14 @@ stop:
 test: deps
 	@scripts/test
 
+# The origin against libvips' own limit and nginx static, measured in one run (BENCHMARKS.md
+# §1–3): bin/bench origin (origin/cmd/bench); flags through BENCH, e.g. make bench BENCH='-rounds 5'.
 bench: build
-	@scripts/bench
+	@bin/bench origin $(BENCH)
+
+# Disk-tier hits against nginx static and memory hits (BENCHMARKS.md §10): bin/bench disk.
+bench-disk: build
+	@bin/bench disk $(BENCH)
 
 samples:
 	$(GO) run ./origin/cmd/mksamples -out samples

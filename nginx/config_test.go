@@ -125,6 +125,10 @@ func Example() {
 	// server 10.0.0.1:8080 weight=1 max_fails=2 fail_timeout=10s;
 	// server 10.0.0.2:8080 weight=1 max_fails=2 fail_timeout=10s;
 	// server 10.0.0.3:8080 weight=2 max_fails=2 fail_timeout=10s;
+	// hash $imgorigin_shard consistent;
+	// server 10.0.0.1:8080 weight=1 max_fails=0;
+	// server 10.0.0.2:8080 weight=1 max_fails=0;
+	// server 10.0.0.3:8080 weight=2 max_fails=0;
 	// least_conn;
 	// server 10.0.0.1:8080 weight=1 max_fails=2 fail_timeout=10s;
 	// server 10.0.0.2:8080 weight=1 max_fails=2 fail_timeout=10s;
@@ -144,8 +148,8 @@ func TestFromCluster(t *testing.T) {
 	}
 }
 
-// TestRenderDown: members the health checks found down are `down` in both upstream blocks
-// (the ring keeps their points); when the whole pool is down none is marked.
+// TestRenderDown: members the health checks found down are `down` in every upstream block of
+// the pool (the ring keeps their points); when the whole pool is down none is marked.
 func TestRenderDown(t *testing.T) {
 	c := valid()
 	c.Pool = append(c.Pool, pool.Member{Name: "10.0.0.3:8080"})
@@ -158,8 +162,11 @@ func TestRenderDown(t *testing.T) {
 	if n := strings.Count(conf, "server 10.0.0.2:8080 weight=2 max_fails=2 fail_timeout=10s down;"); n != 2 {
 		t.Errorf("down member rendered down %d times, want 2 (pool and uploads):\n%s", n, conf)
 	}
-	if n := strings.Count(conf, " down;"); n != 2 {
-		t.Errorf("%d servers down, want 2", n)
+	if n := strings.Count(conf, "server 10.0.0.2:8080 weight=2 max_fails=0 down;"); n != 1 {
+		t.Errorf("down member rendered down %d times in imgorigin_pool_any, want 1:\n%s", n, conf)
+	}
+	if n := strings.Count(conf, " down;"); n != 3 {
+		t.Errorf("%d servers down, want 3", n)
 	}
 	c.Down = []string{"10.0.0.1:8080", "10.0.0.2:8080", "10.0.0.3:8080"}
 	if b, err = nginx.Render(c); err != nil {

@@ -50,10 +50,15 @@ type Config struct {
 	UploadRateBurst    int    `mapstructure:"upload_rate_burst"`
 	LargeHeaderBuffers string `mapstructure:"large_header_buffers"` // "number size"
 	AccessLog          string `mapstructure:"access_log"`           // path (relative: under the prefix) or "off"
-	ErrorLog           string `mapstructure:"error_log"`            // path or "stderr"
-	PidFile            string `mapstructure:"pid_file"`             // empty: not written (pass -g 'pid …;')
-	WorkerProcesses    string `mapstructure:"worker_processes"`     // "auto" or a number
-	WorkerConnections  int    `mapstructure:"worker_connections"`
+	// ErrorLog is where nginx's error lines go: a path, "stderr", or
+	// "syslog:server=unix:/path" served by `origin redact-log --syslog-socket /path`. nginx
+	// quotes request lines, queries and tokens included, in them: a path keeps the tokens;
+	// stderr is redacted when the launcher pipes it through `origin redact-log` (origin/stack
+	// does), syslog by the receiver (the deployment files). See origin/redact.
+	ErrorLog          string `mapstructure:"error_log"`
+	PidFile           string `mapstructure:"pid_file"`         // empty: not written (pass -g 'pid …;')
+	WorkerProcesses   string `mapstructure:"worker_processes"` // "auto" or a number
+	WorkerConnections int    `mapstructure:"worker_connections"`
 	// OriginSecretHeader is the origin's auth.origin_secret.header (set by the composition
 	// root): passed on to the origins, removed from requests to the legacy site.
 	OriginSecretHeader string `mapstructure:"-"`
@@ -208,10 +213,11 @@ func (c Config) Validate() error {
 	if !directive.Buffers(c.LargeHeaderBuffers) {
 		add("large_header_buffers: %q is not \"number size\"", c.LargeHeaderBuffers)
 	}
-	for _, p := range []struct{ key, v string }{{"access_log", c.AccessLog}, {"error_log", c.ErrorLog}} {
-		if !directive.Path(p.v) {
-			add("%s: %q is not a plain path", p.key, p.v)
-		}
+	if !directive.Path(c.AccessLog) {
+		add("access_log: %q is not a plain path", c.AccessLog)
+	}
+	if !directive.ErrorLog(c.ErrorLog) {
+		add("error_log: %q is not stderr, a plain path or syslog:server=unix:/path", c.ErrorLog)
 	}
 	if c.PidFile != "" && !directive.Path(c.PidFile) {
 		add("pid_file: %q is not a plain path", c.PidFile)

@@ -18,6 +18,9 @@ type Migrator struct {
 	cfg Config
 	// Progress, when set, is called after each file is handled, from the worker goroutines.
 	Progress func(Event)
+	// Stage, when set, is called before each pass over the files, from the goroutine that
+	// called Run or Verify.
+	Stage func(Stage)
 }
 
 // New returns a Migrator for cfg.
@@ -28,9 +31,15 @@ func New(cfg Config) (*Migrator, error) {
 	return &Migrator{cfg: cfg}, nil
 }
 
-func (m *Migrator) progress(rel string, a Action) {
+func (m *Migrator) progress(rel string, a Action, size int64) {
 	if m.Progress != nil {
-		m.Progress(Event{Path: rel, Action: a})
+		m.Progress(Event{Path: rel, Action: a, Size: size})
+	}
+}
+
+func (m *Migrator) stage(name string, files int, bytes int64) {
+	if m.Stage != nil {
+		m.Stage(Stage{Name: name, Files: files, Bytes: bytes})
 	}
 }
 
@@ -51,6 +60,11 @@ func (m *Migrator) Run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	rep.Skips = skips
+	var total int64
+	for _, it := range items {
+		total += it.size
+	}
+	m.stage("copy", len(items), total)
 	mpath := m.cfg.ManifestPath()
 	prev, err := loadState(mpath)
 	if err != nil {
@@ -94,7 +108,7 @@ func (m *Migrator) Run(ctx context.Context) (*Report, error) {
 				jerr = fmt.Errorf("journal: %w", err)
 			}
 		}
-		m.progress(it.rel, act)
+		m.progress(it.rel, act, e.Size)
 	})
 	if err != nil {
 		return rep, err
@@ -168,7 +182,7 @@ func (m *Migrator) place(ctx context.Context, it item, prev Entry, had bool) (En
 // Verify re-reads every destination file listed in the manifest and reports the ones that are
 // missing, truncated or different. It copies nothing.
 func (m *Migrator) Verify(ctx context.Context) (*Report, error) {
-	entries, err := LoadManifest(m.cfg.ManifestPath())
+	entries, err := loadManifest(m.cfg.ManifestPath())
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +191,11 @@ func (m *Migrator) Verify(ctx context.Context) (*Report, error) {
 
 func (m *Migrator) verify(ctx context.Context, entries []Entry) (*Report, error) {
 	rep := &Report{Files: len(entries)}
+	var total int64
+	for _, e := range entries {
+		total += e.Size
+	}
+	m.stage("verify", len(entries), total)
 	var mu sync.Mutex
 	err := m.forEach(ctx, len(entries), func(i int) {
 		e := entries[i]
@@ -192,7 +211,7 @@ func (m *Migrator) verify(ctx context.Context, entries []Entry) (*Report, error)
 			return
 		}
 		rep.Verified++
-		m.progress(e.Path, ActionVerified)
+		m.progress(e.Path, ActionVerified, e.Size)
 	})
 	if err != nil {
 		return rep, err
@@ -235,6 +254,11 @@ func (m *Migrator) repair(ctx context.Context, problems []Problem, entries []Ent
 	for _, e := range entries {
 		byPath[e.Path] = e
 	}
+	var total int64
+	for _, pr := range problems {
+		total += byPath[pr.Path].Size
+	}
+	m.stage("repair", len(problems), total)
 	var mu sync.Mutex
 	_ = m.forEach(ctx, len(problems), func(i int) {
 		pr := problems[i]
@@ -247,6 +271,7 @@ func (m *Migrator) repair(ctx context.Context, problems []Problem, entries []Ent
 			return
 		}
 		fixed = append(fixed, pr.Path)
+		m.progress(pr.Path, ActionRepaired, e.Size)
 	})
 	slices.Sort(fixed)
 	return left, fixed

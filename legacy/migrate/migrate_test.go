@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -99,7 +100,7 @@ func TestCopyCorruptDeleteRepair(t *testing.T) {
 			t.Fatalf("%s: mtime %v, want %v", rel, sb.ModTime(), sa.ModTime())
 		}
 	}
-	entries, err := LoadManifest(m.cfg.ManifestPath())
+	entries, err := loadManifest(m.cfg.ManifestPath())
 	if err != nil || len(entries) != n || !slices.IsSortedFunc(entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) }) {
 		t.Fatalf("manifest: %d entries, sorted=%v, err=%v", len(entries), err == nil, err)
 	}
@@ -261,7 +262,7 @@ func TestSymlinksAndRefusedPaths(t *testing.T) {
 func TestManifestRefusesDotDot(t *testing.T) {
 	for _, p := range []string{"../etc/passwd.jpg", "a/../../b.jpg", "/abs.jpg", "a//b.jpg", "./a.jpg"} {
 		line := p + "\t1\t0\t" + strings.Repeat("0", 64) + "\n"
-		if _, err := ReadManifest(strings.NewReader(manifestHeader + "\n" + line)); !errors.Is(err, ErrBadPath) {
+		if _, err := readManifest(strings.NewReader(manifestHeader + "\n" + line)); !errors.Is(err, ErrBadPath) {
 			t.Errorf("%q: err = %v, want ErrBadPath", p, err)
 		}
 	}
@@ -275,10 +276,10 @@ func TestManifestRoundTrip(t *testing.T) {
 		{Path: "bad\xffutf8.jpg", Size: 1, MTime: time.Unix(1, 1), SHA256: strings.Repeat("1", 64)},
 	}
 	var buf bytes.Buffer
-	if err := WriteManifest(&buf, in); err != nil {
+	if err := writeManifest(&buf, in); err != nil {
 		t.Fatal(err)
 	}
-	out, err := ReadManifest(&buf)
+	out, err := readManifest(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +321,7 @@ func FuzzReadManifest(f *testing.F) {
 	f.Add("\"a\\tb.jpg\"\t1\t2\t" + strings.Repeat("0", 64) + "\n")
 	f.Add("../x\t1\t2\t3\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		entries, err := ReadManifest(strings.NewReader(s))
+		entries, err := readManifest(strings.NewReader(s))
 		if err != nil {
 			return
 		}
@@ -330,10 +331,10 @@ func FuzzReadManifest(f *testing.F) {
 			}
 		}
 		var buf bytes.Buffer
-		if err := WriteManifest(&buf, entries); err != nil {
+		if err := writeManifest(&buf, entries); err != nil {
 			t.Fatal(err)
 		}
-		again, err := ReadManifest(&buf)
+		again, err := readManifest(&buf)
 		if err != nil || len(again) != len(entries) {
 			t.Fatalf("round trip: %v", err)
 		}
@@ -356,5 +357,52 @@ func BenchmarkCopyVerify(b *testing.B) {
 		if err != nil || !rep.OK() {
 			b.Fatal(err, rep)
 		}
+	}
+}
+
+// Each pass is announced with the files and bytes it covers (the copy's from the walk of the
+// source, the verification's from the manifest), and the events of a pass add up to it: a
+// progress display's totals are right before the first file is handled.
+func TestStagesAnnounceTheirTotals(t *testing.T) {
+	const n = 50
+	src := oldTree(t, n)
+	var want int64
+	_ = filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			info, _ := d.Info()
+			want += info.Size()
+		}
+		return nil
+	})
+	m := newMigrator(t, src, false)
+	var (
+		stages []Stage
+		got    = map[string][2]int64{} // stage → files, bytes of its events
+		cur    atomic.Pointer[string]
+	)
+	m.Stage = func(s Stage) { stages = append(stages, s); cur.Store(&s.Name) }
+	var mu sync.Mutex
+	m.Progress = func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		g := got[*cur.Load()]
+		got[*cur.Load()] = [2]int64{g[0] + 1, g[1] + e.Size}
+	}
+	mustRun(t, m)
+	wantStages := []Stage{{"copy", n, want}, {"verify", n, want}}
+	if !slices.Equal(stages, wantStages) {
+		t.Fatalf("stages %+v, want %+v", stages, wantStages)
+	}
+	for _, s := range stages {
+		if g := got[s.Name]; g != [2]int64{int64(s.Files), s.Bytes} {
+			t.Errorf("%s: events add up to %d files, %d bytes; announced %d, %d", s.Name, g[0], g[1], s.Files, s.Bytes)
+		}
+	}
+	stages = nil
+	if _, err := m.Verify(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(stages, wantStages[1:]) {
+		t.Errorf("Verify's stages %+v, want %+v", stages, wantStages[1:])
 	}
 }

@@ -39,12 +39,24 @@ const (
 	ActionSkipped  Action = "skipped"  // already there per manifest/journal + size + mtime
 	ActionRehashed Action = "rehashed" // already there, proven by hashing both sides
 	ActionVerified Action = "verified" // destination re-read and matched the manifest
+	ActionRepaired Action = "repaired" // re-copied after the verification found it bad
 )
 
 // Event reports progress on one file.
 type Event struct {
 	Path   string
 	Action Action
+	Size   int64 // the file's size
+}
+
+// Stage is one pass of a run over its files, announced to Migrator.Stage before it begins:
+// its name ("copy", "verify", "repair") and how many files and bytes it covers. The copy's
+// totals come from the walk of the source that precedes every copy (it lists every file
+// anyway, and its sizes are the pace of a copy); a verification's from the manifest.
+type Stage struct {
+	Name  string
+	Files int
+	Bytes int64
 }
 
 // Report is the outcome of a run or a verification.

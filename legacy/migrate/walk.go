@@ -13,6 +13,7 @@ import (
 type item struct {
 	rel  string // slash-separated relative path (the manifest key)
 	read string // the file to read: the path itself or a symlink's target inside the root
+	size int64  // its size when walked (the run's total for progress; place stats it again)
 }
 
 // walkSource lists the regular files under root in lexical order. Symlinks are resolved only
@@ -55,7 +56,11 @@ func walkSource(ctx context.Context, root string) ([]item, []Skip, error) {
 		case t.IsDir():
 			return nil
 		case t.IsRegular():
-			items = append(items, item{rel: rel, read: p})
+			var size int64
+			if info, err := d.Info(); err == nil {
+				size = info.Size()
+			}
+			items = append(items, item{rel: rel, read: p, size: size})
 		case t&fs.ModeSymlink != 0:
 			target, err := filepath.EvalSymlinks(p)
 			if err != nil {
@@ -71,7 +76,7 @@ func walkSource(ctx context.Context, root string) ([]item, []Skip, error) {
 				skips = append(skips, Skip{Path: rel, Reason: "symlink to a non-regular file"})
 				return nil
 			}
-			items = append(items, item{rel: rel, read: target})
+			items = append(items, item{rel: rel, read: target, size: st.Size()})
 		default:
 			skips = append(skips, Skip{Path: rel, Reason: "not a regular file: " + strings.TrimSpace(t.String())})
 		}

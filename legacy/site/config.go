@@ -26,6 +26,11 @@ type Config struct {
 	TempDir string `mapstructure:"temp_dir"`
 	// AccessLog is the access log path, relative to the prefix or absolute; "off" disables it.
 	AccessLog string `mapstructure:"access_log"`
+	// ErrorLog, when set, is written as nginx's error_log ("stderr", a path, or
+	// "syslog:server=unix:/path" served by `origin redact-log --syslog-socket`); empty leaves it
+	// to the runner's -e/-g. nginx quotes request lines, tokens included, in error lines: see
+	// origin/redact for the ways the project keeps them out.
+	ErrorLog string `mapstructure:"error_log"`
 	// WorkerProcesses is nginx's worker_processes ("auto" or a number).
 	WorkerProcesses string `mapstructure:"worker_processes"`
 	// User, when set, is written as nginx's `user` directive; it matters only when the master
@@ -91,6 +96,9 @@ func (c Config) Validate() error {
 	}
 	if !safePath(c.AccessLog) {
 		errs = append(errs, errors.New("access_log: must be a path or off"))
+	}
+	if c.ErrorLog != "" && !directive.ErrorLog(c.ErrorLog) {
+		errs = append(errs, errors.New("error_log: must be stderr, a plain path or syslog:server=unix:/path"))
 	}
 	if !directive.Workers(c.WorkerProcesses) {
 		errs = append(errs, errors.New("worker_processes: must be auto or 1..999"))

@@ -19,6 +19,7 @@ var (
 	userRe    = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 	hostRe    = regexp.MustCompile(`^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$`)
 	portRe    = regexp.MustCompile(`^[0-9]{1,5}$`)
+	syslogRe  = regexp.MustCompile(`^syslog:server=unix:/[A-Za-z0-9_./-]+(,(tag=[A-Za-z0-9_]{1,32}|nohostname|facility=[a-z0-9]{1,8}|severity=[a-z]{1,8}))*$`)
 )
 
 // Size reports whether s is an nginx size: digits with an optional k, m or g suffix.
@@ -32,6 +33,11 @@ func Header(s string) bool { return headerRe.MatchString(s) }
 
 // Path reports whether s is a plain file path (letters, digits, _ . / -).
 func Path(s string) bool { return pathRe.MatchString(s) }
+
+// ErrorLog reports whether s is an error_log target the project accepts: "stderr", a plain
+// path, or a local syslog socket (`syslog:server=unix:/abs/path[,tag=…][,nohostname]…`), the
+// form the deployment files point at `origin redact-log --syslog-socket` (origin/redact).
+func ErrorLog(s string) bool { return s == "stderr" || Path(s) || syslogRe.MatchString(s) }
 
 // Workers reports whether s is a worker_processes value: auto or a number.
 func Workers(s string) bool { return workersRe.MatchString(s) }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/davidbyttow/govips/v2/vips"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -24,7 +24,7 @@ func flat(c color.Color, w, h int) *image.RGBA64 {
 // cmykJPEG converts a flat orange picture to a CMYK JPEG with libvips.
 func cmykJPEG(t *testing.T) []byte {
 	t.Helper()
-	img, err := vips.LoadImageFromBuffer(imagingtest.PNG(flat(color.RGBA{230, 120, 30, 255}, 64, 64)), nil)
+	img, err := vips.LoadImageFromBuffer(synth.PNG(flat(color.RGBA{230, 120, 30, 255}, 64, 64)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,8 +53,8 @@ func TestColourSpaces(t *testing.T) {
 		tol     float64
 	}{
 		{"cmyk jpeg", cmykJPEG(t), 230, 120, 30, 30},
-		{"16-bit png", imagingtest.PNG(flat(color.RGBA64{0xFFFF, 0x8000, 0x1000, 0xFFFF}, 64, 64)), 255, 128, 16, 4},
-		{"grey jpeg", imagingtest.JPEG(grey, 95, 0), 128, 128, 128, 4},
+		{"16-bit png", synth.PNG(flat(color.RGBA64{0xFFFF, 0x8000, 0x1000, 0xFFFF}, 64, 64)), 255, 128, 16, 4},
+		{"grey jpeg", synth.JPEG(grey, 95, 0), 128, 128, 128, 4},
 	} {
 		for _, f := range []imgurl.Format{imgurl.JPEG, imgurl.WebP, imgurl.PNG} {
 			t.Run(tc.name+"/"+string(f), func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestColourSpaces(t *testing.T) {
 // can read) is refused even when handed to libvips directly.
 func TestLoadersBlocked(t *testing.T) {
 	newTestEngine(t, nil)
-	img, err := vips.LoadImageFromBuffer(imagingtest.PNG(flat(color.RGBA{1, 2, 3, 255}, 8, 8)), nil)
+	img, err := vips.LoadImageFromBuffer(synth.PNG(flat(color.RGBA{1, 2, 3, 255}, 8, 8)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,12 +93,12 @@ func TestLoadersBlocked(t *testing.T) {
 // are made with libvips first).
 func TestInputFormats(t *testing.T) {
 	e := newTestEngine(t, nil)
-	photo := imagingtest.Photo(96, 64, 31)
-	pngb := imagingtest.PNG(photo)
+	photo := synth.Photo(96, 64, 31)
+	pngb := synth.PNG(photo)
 	inputs := map[string][]byte{
-		"jpeg": imagingtest.JPEG(photo, 85, 0),
+		"jpeg": synth.JPEG(photo, 85, 0),
 		"png":  pngb,
-		"gif":  imagingtest.AnimatedGIF(96, 64, 2),
+		"gif":  synth.AnimatedGIF(96, 64, 2),
 		"webp": process(t, e, pngb, imgurl.Options{Format: imgurl.WebP}).Data,
 		"avif": process(t, e, pngb, imgurl.Options{Format: imgurl.AVIF}).Data,
 	}

@@ -8,13 +8,13 @@ import (
 
 	"github.com/buckket/go-blurhash"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 )
 
 func TestDescribe(t *testing.T) {
 	e := newTestEngine(t, nil)
-	black := imagingtest.PNG(grayImage(64, 48, 0))
-	chart := imagingtest.JPEG(imagingtest.Quadrants(400, 200), 95, 0)
+	black := synth.PNG(grayImage(64, 48, 0))
+	chart := synth.JPEG(synth.Quadrants(400, 200), 95, 0)
 	d, err := e.Describe(context.Background(), chart, probe(t, chart))
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +43,7 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 	uri, ok := strings.CutPrefix(d.Placeholder, "data:image/webp;base64,")
-	if !ok || len(d.Placeholder) > MaxPlaceholder {
+	if !ok || len(d.Placeholder) > maxPlaceholder {
 		t.Fatalf("placeholder %d bytes: %.40s", len(d.Placeholder), d.Placeholder)
 	}
 	webp, err := base64.StdEncoding.DecodeString(uri)
@@ -61,7 +61,7 @@ func TestDescribe(t *testing.T) {
 
 func BenchmarkDescribe(b *testing.B) {
 	e := newTestEngine(b, nil)
-	src := imagingtest.JPEG(imagingtest.Photo(1600, 1200, 31), 88, 0)
+	src := synth.JPEG(synth.Photo(1600, 1200, 31), 88, 0)
 	in := probe(b, src)
 	c0 := cpuTime()
 	for b.Loop() {

@@ -26,7 +26,7 @@
 // streams). "shrink" is the default: on a 4000×3000 JPEG it made 17–19 % more images per
 // CPU-second than "thumbnail" (→ 300 px JPEG: 41.2 vs 35.2; → 800×600 WebP: 18.3 vs 15.7), and
 // Engine.Process runs at 98–101 % of a bare govips loop doing the same work
-// (BenchmarkPipelines, scripts/bench-imaging). Its outputs keep an SSIM of 0.988–0.995 against
+// (BenchmarkPipelines, bin/bench imaging). Its outputs keep an SSIM of 0.988–0.995 against
 // a full-resolution lanczos3 reference, thumbnail's 0.996–1.0 (TestPipelinesAgree).
 //
 // libvips is process-wide: New starts it once per process (later calls must agree on the

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/imgorigin/imgorigin/origin/imaging"
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -18,7 +18,7 @@ func ExampleEngine_Process() {
 		fmt.Println(err)
 		return
 	}
-	data := imagingtest.JPEG(imagingtest.Stored(imagingtest.Photo(800, 600, 1), 6), 85, 6)
+	data := synth.JPEG(synth.Stored(synth.Photo(800, 600, 1), 6), 85, 6)
 	in, err := imgprobe.Probe(data) // header only: refuse bombs before decoding
 	if err != nil {
 		fmt.Println(err)

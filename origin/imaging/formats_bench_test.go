@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -16,7 +16,7 @@ import (
 // common widths and encoded as JPEG (or PNG, the fallback of an image with alpha), WebP and
 // AVIF at the default qualities. It reports the output's bytes ("B/img"), its size against
 // the fallback's ("%fallback") and the render throughput (img/s/core, img/cpu-s).
-// scripts/bench-formats runs it and prints the table BENCHMARKS.md shows. The samples are
+// bin/bench formats (origin/cmd/bench) runs it and prints the table BENCHMARKS.md shows. The samples are
 // procedural; $IMGDEV_BENCH_PHOTOS names a directory of real photographs (JPEG, PNG, WebP)
 // to measure as well.
 func BenchmarkFormats(b *testing.B) {
@@ -25,9 +25,9 @@ func BenchmarkFormats(b *testing.B) {
 		data []byte
 	}
 	samples := []sample{
-		{"photo-1200x900", imagingtest.JPEG(imagingtest.Photo(1200, 900, 1), 88, 0)},
-		{"large-4000x3000", imagingtest.JPEG(imagingtest.Photo(4000, 3000, 2), 85, 0)},
-		{"alpha-600x400", imagingtest.PNG(imagingtest.Translucent(600, 400))},
+		{"photo-1200x900", synth.JPEG(synth.Photo(1200, 900, 1), 88, 0)},
+		{"large-4000x3000", synth.JPEG(synth.Photo(4000, 3000, 2), 85, 0)},
+		{"alpha-600x400", synth.PNG(synth.Translucent(600, 400))},
 	}
 	if dir := os.Getenv("IMGDEV_BENCH_PHOTOS"); dir != "" {
 		files, err := os.ReadDir(dir)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -17,10 +17,10 @@ const slowProcess = 5 * time.Second
 // FuzzProcess feeds mutated images through probe and Process: nothing may crash, and every
 // failure must be of a known kind.
 func FuzzProcess(f *testing.F) {
-	photo := imagingtest.Photo(48, 32, 5)
-	f.Add(imagingtest.JPEG(photo, 70, 6), uint8(0))
-	f.Add(imagingtest.PNG(imagingtest.Translucent(40, 30)), uint8(1))
-	f.Add(imagingtest.AnimatedGIF(24, 16, 3), uint8(4))
+	photo := synth.Photo(48, 32, 5)
+	f.Add(synth.JPEG(photo, 70, 6), uint8(0))
+	f.Add(synth.PNG(synth.Translucent(40, 30)), uint8(1))
+	f.Add(synth.AnimatedGIF(24, 16, 3), uint8(4))
 	e := newTestEngine(f, func(c *Config) { c.MaxPixels = 1 << 20; c.MaxAnimationPixels = 1 << 21; c.MaxFrames = 20 })
 	formats := []imgurl.Format{imgurl.JPEG, imgurl.PNG, imgurl.WebP, imgurl.AVIF, imgurl.GIF}
 	f.Fuzz(func(t *testing.T, data []byte, format uint8) {

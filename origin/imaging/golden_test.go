@@ -14,7 +14,7 @@ import (
 
 	"github.com/davidbyttow/govips/v2/vips"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -31,11 +31,11 @@ const goldenFile = "testdata/golden.txt"
 // so a human can check them before committing the hashes.
 func TestGoldens(t *testing.T) {
 	e := newTestEngine(t, nil)
-	photo := imagingtest.JPEG(imagingtest.Photo(640, 480, 11), 90, 0)
-	rotated := imagingtest.JPEG(imagingtest.Stored(imagingtest.Photo(480, 640, 12), 6), 90, 6)
-	alpha := imagingtest.PNG(imagingtest.Translucent(300, 200))
-	anim := imagingtest.AnimatedGIF(120, 90, 8)
-	logo := imagingtest.PNG(imagingtest.Translucent(120, 80))
+	photo := synth.JPEG(synth.Photo(640, 480, 11), 90, 0)
+	rotated := synth.JPEG(synth.Stored(synth.Photo(480, 640, 12), 6), 90, 6)
+	alpha := synth.PNG(synth.Translucent(300, 200))
+	anim := synth.AnimatedGIF(120, 90, 8)
+	logo := synth.PNG(synth.Translucent(120, 80))
 	logoMark := watermark.ImageConfig{Source: "local", Key: "logo.png", X: 8, Y: 8, Opacity: 80}.Resolve(logo, probe(t, logo))
 	cjk := watermark.TextConfig{Text: "水印 見本 견본", Size: 0.08, Colour: "ffffff", Gravity: "sw", X: 10, Y: 10, Shadow: true}.Resolve()
 	tiled := watermark.ImageConfig{Source: "local", Key: "logo.png", Size: 0.15, Tile: true, X: 20, Y: 20, Opacity: 40}.Resolve(logo, probe(t, logo))
@@ -104,8 +104,8 @@ func TestGoldens(t *testing.T) {
 // TestGoldensSeeTheContent guards the goldens themselves: a mirrored or flipped output must
 // hash far from the upright one, otherwise the golden test could not catch orientation bugs.
 func TestGoldensSeeTheContent(t *testing.T) {
-	upright := imagingtest.PNG(imagingtest.Photo(200, 150, 13))
-	flipped := imagingtest.PNG(imagingtest.Stored(imagingtest.Photo(200, 150, 13), 3))
+	upright := synth.PNG(synth.Photo(200, 150, 13))
+	flipped := synth.PNG(synth.Stored(synth.Photo(200, 150, 13), 3))
 	if d := hamming(dHash(t, upright), dHash(t, flipped)); d <= 3*goldenTolerance {
 		t.Fatalf("upright and rotated pictures differ in only %d bits", d)
 	}

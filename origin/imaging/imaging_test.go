@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -85,8 +85,8 @@ func TestPlan(t *testing.T) {
 // TestDimensions runs every fit mode with some gravities into every format.
 func TestDimensions(t *testing.T) {
 	e := newTestEngine(t, nil)
-	photo := imagingtest.JPEG(imagingtest.Photo(480, 320, 7), 85, 0)
-	alpha := imagingtest.PNG(imagingtest.Translucent(320, 480))
+	photo := synth.JPEG(synth.Photo(480, 320, 7), 85, 0)
+	alpha := synth.PNG(synth.Translucent(320, 480))
 	cases := []struct {
 		o    imgurl.Options
 		w, h int // for the 480×320 photo
@@ -135,13 +135,13 @@ func TestDimensions(t *testing.T) {
 
 // TestOrientation stores a quadrant chart with each EXIF orientation: every output is upright.
 func TestOrientation(t *testing.T) {
-	upright := imagingtest.Quadrants(64, 48)
+	upright := synth.Quadrants(64, 48)
 	for _, pipeline := range []string{PipelineShrink, PipelineThumbnail} {
 		e := newTestEngine(t, func(c *Config) { c.Pipeline = pipeline })
 		for o := 1; o <= 8; o++ {
 			for _, width := range []int{32, 64} { // shrink-on-load and none
 				t.Run(fmt.Sprintf("%s/%d/w%d", pipeline, o, width), func(t *testing.T) {
-					src := imagingtest.JPEG(imagingtest.Stored(upright, o), 95, o)
+					src := synth.JPEG(synth.Stored(upright, o), 95, o)
 					if got := probe(t, src).Orientation; got != o {
 						t.Fatalf("probe orientation %d", got)
 					}
@@ -155,10 +155,10 @@ func TestOrientation(t *testing.T) {
 						c    [4]uint8
 						name string
 					}{
-						{width / 4, h / 4, rgba(imagingtest.QuadTL), "top-left"},
-						{width * 3 / 4, h / 4, rgba(imagingtest.QuadTR), "top-right"},
-						{width / 4, h * 3 / 4, rgba(imagingtest.QuadBL), "bottom-left"},
-						{width * 3 / 4, h * 3 / 4, rgba(imagingtest.QuadBR), "bottom-right"},
+						{width / 4, h / 4, rgba(synth.QuadTL), "top-left"},
+						{width * 3 / 4, h / 4, rgba(synth.QuadTR), "top-right"},
+						{width / 4, h * 3 / 4, rgba(synth.QuadBL), "bottom-left"},
+						{width * 3 / 4, h * 3 / 4, rgba(synth.QuadBR), "bottom-right"},
 					} {
 						if p := pixel(t, r.Data, q.x, q.y); !near(p, q.c[0], q.c[1], q.c[2], 40) {
 							t.Errorf("%s is %v, want %v", q.name, p, q.c[:3])
@@ -177,7 +177,7 @@ func rgba(c interface{ RGBA() (r, g, b, a uint32) }) [4]uint8 {
 
 func TestAlphaFlatten(t *testing.T) {
 	e := newTestEngine(t, nil)
-	src := imagingtest.PNG(imagingtest.Translucent(200, 200))
+	src := synth.PNG(synth.Translucent(200, 200))
 	t.Run("jpeg on white", func(t *testing.T) {
 		r := process(t, e, src, imgurl.Options{Width: 100, Format: imgurl.JPEG})
 		if p := pixel(t, r.Data, 2, 2); !near(p, 255, 255, 255, 8) {
@@ -206,7 +206,7 @@ func TestAlphaFlatten(t *testing.T) {
 
 func TestAnimated(t *testing.T) {
 	e := newTestEngine(t, nil)
-	src := imagingtest.AnimatedGIF(80, 60, 8)
+	src := synth.AnimatedGIF(80, 60, 8)
 	for _, tc := range []struct {
 		o                  imgurl.Options
 		w, h, pages, bands int
@@ -256,8 +256,8 @@ func TestAnimated(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	e := newTestEngine(t, nil)
-	jpg := imagingtest.JPEG(imagingtest.Photo(200, 150, 3), 85, 0)
-	pngb := imagingtest.PNG(imagingtest.Photo(200, 150, 3))
+	jpg := synth.JPEG(synth.Photo(200, 150, 3), 85, 0)
+	pngb := synth.PNG(synth.Photo(200, 150, 3))
 	jpegInfo := probe(t, jpg)
 	pngInfo := probe(t, pngb)
 	// A valid header followed by garbage entropy-coded data.
@@ -306,9 +306,9 @@ func TestErrors(t *testing.T) {
 		})
 	}
 	t.Run("hostile but decodable", func(t *testing.T) {
-		badExif := append([]byte{}, imagingtest.JPEG(imagingtest.Photo(200, 150, 3), 85, 9)...)
+		badExif := append([]byte{}, synth.JPEG(synth.Photo(200, 150, 3), 85, 9)...)
 		// Point IFD0 far outside the segment: readers must ignore it.
-		absurd := append([]byte{}, imagingtest.JPEG(imagingtest.Photo(200, 150, 3), 85, 1)...)
+		absurd := append([]byte{}, synth.JPEG(synth.Photo(200, 150, 3), 85, 1)...)
 		binary.LittleEndian.PutUint32(absurd[2+4+6+4:], 0xFFFFFFF0)
 		polyglot := append(append([]byte{}, jpg...), []byte("<html><script>alert(document.cookie)</script></html>")...)
 		for name, data := range map[string][]byte{"orientation 9": badExif, "ifd offset out of range": absurd, "polyglot": polyglot} {
@@ -451,7 +451,7 @@ func TestOutputBudget(t *testing.T) {
 		t.Errorf("w_400,dpr_2: %v; want ErrLimits", err)
 	}
 	// A side above max_output_side (4096) once DPR is applied: 422 naming it, before decoding.
-	jpeg := probe(t, imagingtest.JPEG(imagingtest.Photo(64, 48, 1), 80, 0))
+	jpeg := probe(t, synth.JPEG(synth.Photo(64, 48, 1), 80, 0))
 	for _, o := range []imgurl.Options{{Width: 4000, DPR: 4, Format: imgurl.JPEG}, {Height: 3000, DPR: 1.5, Format: imgurl.WebP}, {Width: 4097, Format: imgurl.PNG}} {
 		_, err := e.Admit(jpeg, o)
 		var oe *OutputError
@@ -464,7 +464,7 @@ func TestOutputBudget(t *testing.T) {
 	}
 	// A still over the budget (a configured max_output_pixels below 4096²).
 	small := newTestEngine(t, func(c *Config) { c.MaxOutputPixels = 1_000_000 })
-	jpg := probe(t, imagingtest.JPEG(imagingtest.Photo(64, 48, 1), 80, 0))
+	jpg := probe(t, synth.JPEG(synth.Photo(64, 48, 1), 80, 0))
 	if _, err := small.Admit(jpg, imgurl.Options{Width: 2000, Format: imgurl.JPEG}); !errors.Is(err, ErrLimits) {
 		t.Errorf("2000×1500 still with max_output_pixels 1 MP: %v; want ErrLimits", err)
 	}

@@ -8,14 +8,14 @@ import (
 
 	"github.com/davidbyttow/govips/v2/vips"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
 // TestVipsImageOf: the kill switch reaches the VipsImage inside govips' ImageRef.
 func TestVipsImageOf(t *testing.T) {
 	newTestEngine(t, nil)
-	img, err := vips.NewImageFromBuffer(imagingtest.PNG(imagingtest.Photo(8, 8, 1)))
+	img, err := vips.NewImageFromBuffer(synth.PNG(synth.Photo(8, 8, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestVipsImageOf(t *testing.T) {
 // image nobody waits for.
 func TestKillAtDeadline(t *testing.T) {
 	e := newTestEngine(t, nil)
-	src := imagingtest.JPEG(imagingtest.Photo(1024, 768, 7), 90, 0)
+	src := synth.JPEG(synth.Photo(1024, 768, 7), 90, 0)
 	in := probe(t, src)
 	// A still to PNG, 2048×1536 (about 3 s of CPU here): libpng is fed row by row through
 	// libvips' sink, so every strip is a point where the kill flag is seen. The deadline

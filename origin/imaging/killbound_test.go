@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -19,7 +19,7 @@ import (
 //	go test -tags killbound -run TestKillBound -v ./origin/imaging
 func TestKillBound(t *testing.T) {
 	e := newTestEngine(t, nil)
-	src := imagingtest.JPEG(imagingtest.Photo(1024, 768, 7), 90, 0)
+	src := synth.JPEG(synth.Photo(1024, 768, 7), 90, 0)
 	in := probe(t, src)
 	const deadline = time.Second
 	for _, f := range []imgurl.Format{imgurl.JPEG, imgurl.PNG, imgurl.WebP, imgurl.AVIF, imgurl.GIF} {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/davidbyttow/govips/v2/vips"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -18,9 +18,9 @@ import (
 func TestConcurrentNoLeaks(t *testing.T) {
 	e := newTestEngine(t, nil)
 	inputs := [][]byte{
-		imagingtest.JPEG(imagingtest.Photo(640, 480, 21), 85, 6),
-		imagingtest.PNG(imagingtest.Translucent(300, 200)),
-		imagingtest.AnimatedGIF(100, 80, 6),
+		synth.JPEG(synth.Photo(640, 480, 21), 85, 6),
+		synth.PNG(synth.Translucent(300, 200)),
+		synth.AnimatedGIF(100, 80, 6),
 	}
 	run := func() {
 		var wg sync.WaitGroup

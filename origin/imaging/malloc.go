@@ -35,7 +35,7 @@ const (
 )
 
 // Allocator names the C allocator serving libvips' pixel buffers in this process: "jemalloc"
-// when libjemalloc is preloaded (the deployment files do: LD_PRELOAD=libjemalloc.so.2),
+// when libjemalloc is preloaded (LD_PRELOAD=libjemalloc.so.2; no start path does),
 // otherwise "glibc".
 func Allocator() string {
 	if C.jemalloc_active() != 0 {

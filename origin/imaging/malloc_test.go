@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -66,7 +66,7 @@ func TestTrimGivesBackWhatRendersLeft(t *testing.T) {
 	for i := range m.Pix {
 		m.Pix[i] = uint8(i*7 + i/8000)
 	}
-	src := imagingtest.PNG(m)
+	src := synth.PNG(m)
 	in := probe(t, src)
 	before, err := outsideGo()
 	if err != nil {

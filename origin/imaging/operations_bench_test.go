@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -14,9 +14,9 @@ import (
 // extra CPU over the plain resize) are in BENCHMARKS.md; Cost's per-operation terms follow them.
 func BenchmarkOperations(b *testing.B) {
 	e := newTestEngine(b, nil)
-	src := imagingtest.JPEG(imagingtest.Photo(1600, 1200, 31), 88, 0)
+	src := synth.JPEG(synth.Photo(1600, 1200, 31), 88, 0)
 	in := probe(b, src)
-	logo := imagingtest.PNG(imagingtest.Translucent(240, 160))
+	logo := synth.PNG(synth.Translucent(240, 160))
 	img := watermark.ImageConfig{Source: "local", Key: "logo.png", X: 10, Y: 10, Opacity: 80}.Resolve(logo, probe(b, logo))
 	tiled := watermark.ImageConfig{Source: "local", Key: "logo.png", Size: 0.1, Tile: true, X: 40, Y: 40, Opacity: 40}.Resolve(logo, probe(b, logo))
 	text := watermark.TextConfig{Text: "水印 sample 견본", Shadow: true}.Resolve()

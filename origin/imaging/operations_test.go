@@ -6,7 +6,7 @@ import (
 	"image"
 	"testing"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/watermark"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -16,8 +16,8 @@ func quadColour(t *testing.T, data []byte, x, y int) string {
 	t.Helper()
 	p := pixel(t, data, x, y)
 	for name, c := range map[string][3]uint8{
-		"red": {imagingtest.QuadTL.R, imagingtest.QuadTL.G, imagingtest.QuadTL.B}, "green": {imagingtest.QuadTR.R, imagingtest.QuadTR.G, imagingtest.QuadTR.B},
-		"blue": {imagingtest.QuadBL.R, imagingtest.QuadBL.G, imagingtest.QuadBL.B}, "yellow": {imagingtest.QuadBR.R, imagingtest.QuadBR.G, imagingtest.QuadBR.B},
+		"red": {synth.QuadTL.R, synth.QuadTL.G, synth.QuadTL.B}, "green": {synth.QuadTR.R, synth.QuadTR.G, synth.QuadTR.B},
+		"blue": {synth.QuadBL.R, synth.QuadBL.G, synth.QuadBL.B}, "yellow": {synth.QuadBR.R, synth.QuadBR.G, synth.QuadBR.B},
 	} {
 		if near(p, c[0], c[1], c[2], 30) {
 			return name
@@ -31,8 +31,8 @@ func quadColour(t *testing.T, data []byte, x, y int) string {
 // stored with EXIF orientation 6 (regions are in upright pixels).
 func TestTurnsAndRegions(t *testing.T) {
 	e := newTestEngine(t, nil)
-	chart := imagingtest.PNG(imagingtest.Quadrants(400, 200))
-	stored := imagingtest.JPEG(imagingtest.Stored(imagingtest.Quadrants(400, 200), 6), 95, 6)
+	chart := synth.PNG(synth.Quadrants(400, 200))
+	stored := synth.JPEG(synth.Stored(synth.Quadrants(400, 200), 6), 95, 6)
 	for _, tc := range []struct {
 		name   string
 		src    []byte
@@ -69,7 +69,7 @@ func TestTurnsAndRegions(t *testing.T) {
 
 func TestRegionOutsideTheImage(t *testing.T) {
 	e := newTestEngine(t, nil)
-	src := imagingtest.PNG(imagingtest.Quadrants(100, 80))
+	src := synth.PNG(synth.Quadrants(100, 80))
 	for _, c := range []imgurl.Region{{X: 1, Y: 0, W: 100, H: 10}, {X: 0, Y: 71, W: 10, H: 10}, {X: 100, Y: 0, W: 1, H: 1}} {
 		_, err := e.Process(context.Background(), src, probe(t, src), imgurl.Options{Crop: c, Format: imgurl.PNG})
 		if !errors.Is(err, ErrBadOption) {
@@ -81,7 +81,7 @@ func TestRegionOutsideTheImage(t *testing.T) {
 // TestFocalPoint: a cover crop of the left-hand quarter keeps the focal point's side.
 func TestFocalPoint(t *testing.T) {
 	e := newTestEngine(t, nil)
-	src := imagingtest.PNG(imagingtest.Quadrants(400, 200))
+	src := synth.PNG(synth.Quadrants(400, 200))
 	// 400×200 → cover 50×50: scaled to 100×50, the window moves along x.
 	for _, tc := range []struct {
 		fx, fy float64
@@ -113,7 +113,7 @@ func TestFocalPoint(t *testing.T) {
 // TestBlurAndSharpen: blur lowers the local contrast of a photo, sharpening raises it.
 func TestBlurAndSharpen(t *testing.T) {
 	e := newTestEngine(t, nil)
-	src := imagingtest.JPEG(imagingtest.Photo(640, 480, 21), 92, 0)
+	src := synth.JPEG(synth.Photo(640, 480, 21), 92, 0)
 	edge := func(data []byte) float64 {
 		g := grayPixels(t, data, 320, 240)
 		var s float64
@@ -139,7 +139,7 @@ func TestBlurAndSharpen(t *testing.T) {
 // TestFlattenBackground: bg_ is the colour alpha is flattened onto for JPEG.
 func TestFlattenBackground(t *testing.T) {
 	e := newTestEngine(t, nil)
-	src := imagingtest.PNG(imagingtest.Translucent(300, 200))
+	src := synth.PNG(synth.Translucent(300, 200))
 	r := process(t, e, src, imgurl.Options{Width: 150, Background: "102030", Format: imgurl.JPEG})
 	if p := pixel(t, r.Data, 2, 2); !near(p, 0x10, 0x20, 0x30, 6) {
 		t.Errorf("transparent corner flattened to %v, want #102030", p)
@@ -150,15 +150,15 @@ func TestFlattenBackground(t *testing.T) {
 }
 
 func logoMark(t *testing.T, m watermark.ImageConfig) *watermark.Image {
-	data := imagingtest.PNG(imagingtest.Quadrants(80, 40))
+	data := synth.PNG(synth.Quadrants(80, 40))
 	return m.Resolve(data, probe(t, data))
 }
 
 // TestImageMark: the mark lands at its gravity, at its size, at its opacity.
 func TestImageMark(t *testing.T) {
 	e := newTestEngine(t, nil)
-	src := imagingtest.PNG(imagingtest.Quadrants(400, 200)) // output 400×200
-	gray := imagingtest.PNG(grayImage(400, 200, 128))
+	src := synth.PNG(synth.Quadrants(400, 200)) // output 400×200
+	gray := synth.PNG(grayImage(400, 200, 128))
 	t.Run("se, a quarter of the width", func(t *testing.T) {
 		r, err := e.ProcessMarked(context.Background(), gray, probe(t, gray), imgurl.Options{Watermark: "logo", Format: imgurl.PNG},
 			watermark.Set{Image: logoMark(t, watermark.ImageConfig{Source: "local", Key: "logo.png", X: 10, Y: 10})})
@@ -230,7 +230,7 @@ func TestTextMark(t *testing.T) {
 	if FontInstalled("No Such Font Family 123") {
 		t.Fatal("FontInstalled says yes to a made-up family")
 	}
-	gray := imagingtest.PNG(grayImage(400, 200, 40))
+	gray := synth.PNG(grayImage(400, 200, 40))
 	mark := func(text string) []byte {
 		r, err := e.ProcessMarked(context.Background(), gray, probe(t, gray), imgurl.Options{Text: "t", Format: imgurl.PNG},
 			watermark.Set{Text: watermark.TextConfig{Text: text, Size: 0.3, Colour: "ff0000", Gravity: "c"}.Resolve()})
@@ -279,7 +279,7 @@ func grayImage(w, h int, v uint8) *image.Gray {
 
 // TestOperationsCost: every priced operation raises the admission cost of the same resize.
 func TestOperationsCost(t *testing.T) {
-	src := imagingtest.JPEG(imagingtest.Photo(1600, 1200, 31), 80, 0)
+	src := synth.JPEG(synth.Photo(1600, 1200, 31), 80, 0)
 	in := probe(t, src)
 	e := newTestEngine(t, nil)
 	admit := func(o imgurl.Options) int64 {

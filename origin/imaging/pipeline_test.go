@@ -11,12 +11,12 @@ import (
 
 	"github.com/davidbyttow/govips/v2/vips"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
 // bigJPEG is the 4000×3000 photo-like benchmark input, made once per test binary, or the file
-// named by IMGDEV_BENCH_INPUT (scripts/bench passes the file the origin serves, so the
+// named by IMGDEV_BENCH_INPUT (bin/bench origin passes the file the origin serves, so the
 // limit and the origin are measured on the same bytes).
 var bigJPEG = sync.OnceValue(func() []byte {
 	if p := os.Getenv("IMGDEV_BENCH_INPUT"); p != "" {
@@ -26,7 +26,7 @@ var bigJPEG = sync.OnceValue(func() []byte {
 		}
 		return b
 	}
-	return imagingtest.JPEG(imagingtest.Photo(4000, 3000, 42), 85, 0)
+	return synth.JPEG(synth.Photo(4000, 3000, 42), 85, 0)
 })
 
 // referenceResize is the quality reference: a full-resolution decode (no shrink-on-load)
@@ -212,7 +212,7 @@ func BenchmarkPipelines(b *testing.B) {
 }
 
 func BenchmarkAdmit(b *testing.B) {
-	in := probe(b, imagingtest.JPEG(imagingtest.Photo(64, 48, 1), 80, 0))
+	in := probe(b, synth.JPEG(synth.Photo(64, 48, 1), 80, 0))
 	in.Width, in.Height = 4000, 3000
 	o := imgurl.Options{Width: 300, Format: imgurl.JPEG}
 	e := newTestEngine(b, nil)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -31,7 +31,7 @@ func exifMake(make string) []byte {
 // source's EXIF. WebP did: libvips 8.14's webpsave ignores strip (libvips/libvips#3340).
 func TestStripMetadataEveryFormat(t *testing.T) {
 	e := newTestEngine(t, nil)
-	plain := imagingtest.JPEG(imagingtest.Photo(120, 90, 1), 85, 0)
+	plain := synth.JPEG(synth.Photo(120, 90, 1), 85, 0)
 	src := append(append(append([]byte{}, plain[:2]...), exifMake("LEAKTEST-CAMERA")...), plain[2:]...)
 	if !bytes.Contains(src, []byte("LEAKTEST-CAMERA")) {
 		t.Fatal("the source lacks its EXIF")

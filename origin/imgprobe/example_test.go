@@ -3,13 +3,13 @@ package imgprobe_test
 import (
 	"fmt"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 )
 
 func ExampleProbe() {
 	// A 640×480 JPEG stored sideways with EXIF orientation 6.
-	data := imagingtest.JPEG(imagingtest.Stored(imagingtest.Quadrants(640, 480), 6), 80, 6)
+	data := synth.JPEG(synth.Stored(synth.Quadrants(640, 480), 6), 80, 6)
 	in, err := imgprobe.Probe(data)
 	if err != nil {
 		fmt.Println(err)

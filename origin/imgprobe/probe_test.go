@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 )
 
 // pngChunk builds a PNG chunk with a correct CRC.
@@ -35,7 +35,7 @@ func withChunkAfterIHDR(p []byte, chunk []byte) []byte {
 
 func palettedWithTransparency() []byte {
 	m := image.NewPaletted(image.Rect(0, 0, 7, 5), color.Palette{color.NRGBA{0, 0, 0, 0}, color.NRGBA{255, 0, 0, 255}})
-	return imagingtest.PNG(m)
+	return synth.PNG(m)
 }
 
 func gifFrames(n int, transparent bool) []byte {
@@ -67,19 +67,19 @@ func readTestdata(t testing.TB, name string) []byte {
 }
 
 func TestProbe(t *testing.T) {
-	photo := imagingtest.Photo(64, 48, 1)
-	apng := withChunkAfterIHDR(imagingtest.PNG(photo), pngChunk("acTL", []byte{0, 0, 0, 12, 0, 0, 0, 0}))
+	photo := synth.Photo(64, 48, 1)
+	apng := withChunkAfterIHDR(synth.PNG(photo), pngChunk("acTL", []byte{0, 0, 0, 12, 0, 0, 0, 0}))
 	tests := []struct {
 		name string
 		data []byte
 		want Info
 	}{
-		{"jpeg", imagingtest.JPEG(photo, 80, 0), Info{JPEG, 64, 48, 1, 1, false, false, 1}},
-		{"jpeg exif 6", imagingtest.JPEG(photo, 80, 6), Info{JPEG, 64, 48, 1, 6, false, false, 1}},
-		{"jpeg exif 8", imagingtest.JPEG(photo, 80, 8), Info{JPEG, 64, 48, 1, 8, false, false, 1}},
-		{"png rgba", imagingtest.PNG(imagingtest.Translucent(40, 30)), Info{PNG, 40, 30, 1, 1, true, false, 0}},
-		{"png opaque", imagingtest.PNG(photo), Info{PNG, 64, 48, 1, 1, false, false, 0}}, // opaque RGBA encodes as RGB
-		{"png gray", imagingtest.PNG(image.NewGray(image.Rect(0, 0, 9, 3))), Info{PNG, 9, 3, 1, 1, false, false, 0}},
+		{"jpeg", synth.JPEG(photo, 80, 0), Info{JPEG, 64, 48, 1, 1, false, false, 1}},
+		{"jpeg exif 6", synth.JPEG(photo, 80, 6), Info{JPEG, 64, 48, 1, 6, false, false, 1}},
+		{"jpeg exif 8", synth.JPEG(photo, 80, 8), Info{JPEG, 64, 48, 1, 8, false, false, 1}},
+		{"png rgba", synth.PNG(synth.Translucent(40, 30)), Info{PNG, 40, 30, 1, 1, true, false, 0}},
+		{"png opaque", synth.PNG(photo), Info{PNG, 64, 48, 1, 1, false, false, 0}}, // opaque RGBA encodes as RGB
+		{"png gray", synth.PNG(image.NewGray(image.Rect(0, 0, 9, 3))), Info{PNG, 9, 3, 1, 1, false, false, 0}},
 		{"png palette trns", palettedWithTransparency(), Info{PNG, 7, 5, 1, 1, true, false, 0}},
 		{"apng", apng, Info{PNG, 64, 48, 12, 1, false, false, 0}},
 		{"gif one", gifFrames(1, false), Info{GIF, 31, 9, 1, 1, false, false, 0}},
@@ -105,9 +105,9 @@ func TestProbe(t *testing.T) {
 }
 
 func TestProbeErrors(t *testing.T) {
-	photo := imagingtest.Photo(64, 48, 2)
-	jpg := imagingtest.JPEG(photo, 80, 6)
-	pngb := imagingtest.PNG(photo)
+	photo := synth.Photo(64, 48, 2)
+	jpg := synth.JPEG(photo, 80, 6)
+	pngb := synth.PNG(photo)
 	gifb := gifFrames(3, false)
 	webp := readTestdata(t, "lossy.webp")
 	avif := readTestdata(t, "tiny.avif")
@@ -218,9 +218,9 @@ func TestUpright(t *testing.T) {
 }
 
 func FuzzProbe(f *testing.F) {
-	photo := imagingtest.Photo(16, 12, 3)
-	f.Add(imagingtest.JPEG(photo, 50, 6))
-	f.Add(imagingtest.PNG(photo))
+	photo := synth.Photo(16, 12, 3)
+	f.Add(synth.JPEG(photo, 50, 6))
+	f.Add(synth.PNG(photo))
 	f.Add(gifFrames(2, true))
 	for _, n := range []string{"lossy.webp", "alpha.webp", "lossless-alpha.webp", "anim.webp", "tiny.avif", "tiny.heic"} {
 		f.Add(readTestdata(f, n))
@@ -241,10 +241,10 @@ func FuzzProbe(f *testing.F) {
 }
 
 func BenchmarkProbe(b *testing.B) {
-	photo := imagingtest.Photo(640, 480, 4)
+	photo := synth.Photo(640, 480, 4)
 	inputs := map[string][]byte{
-		"jpeg": imagingtest.JPEG(photo, 80, 6),
-		"png":  imagingtest.PNG(photo),
+		"jpeg": synth.JPEG(photo, 80, 6),
+		"png":  synth.PNG(photo),
 		"gif":  rawGIF(200),
 		"webp": readTestdata(b, "anim.webp"),
 		"avif": readTestdata(b, "tiny.avif"),
@@ -263,9 +263,9 @@ func BenchmarkProbe(b *testing.B) {
 }
 
 func TestTruncated(t *testing.T) {
-	photo := imagingtest.Photo(64, 48, 1)
-	jpg := imagingtest.JPEG(photo, 80, 0)
-	png := imagingtest.PNG(photo)
+	photo := synth.Photo(64, 48, 1)
+	jpg := synth.JPEG(photo, 80, 0)
+	png := synth.PNG(photo)
 	gif := gifFrames(3, false)
 	webp := readTestdata(t, "lossy.webp")
 	tests := []struct {
@@ -310,7 +310,7 @@ func TestTruncated(t *testing.T) {
 // data): extra scans, each after a table segment, with stuffed bytes and restart markers inside
 // the entropy-coded data, which are not scans.
 func TestJPEGScans(t *testing.T) {
-	base := imagingtest.JPEG(imagingtest.Photo(64, 48, 1), 80, 0)
+	base := synth.JPEG(synth.Photo(64, 48, 1), 80, 0)
 	first := jpegFirstScan(base)
 	if first < 0 {
 		t.Fatal("no scan in the test JPEG")

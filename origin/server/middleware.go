@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/failure"
+	"github.com/imgorigin/imgorigin/origin/redact"
 )
 
 // reqInfo is what a request's handlers tell the access log: the request id, the cache
@@ -112,6 +113,15 @@ func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
 	return n, err
 }
 
+// loggedTarget is the request target as the access log writes it: as the client sent it, with
+// its query (the token) removed by the rule every log of the project follows (origin/redact).
+func loggedTarget(r *http.Request) string {
+	if r.RequestURI == "" { // a request handed over in-process
+		return r.URL.EscapedPath()
+	}
+	return redact.Query(r.RequestURI)
+}
+
 // accessLog gives every request an id, sets the headers every public answer carries, writes
 // one JSON line per request and records request metrics. The query string is never logged: it
 // carries the token.
@@ -141,7 +151,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		attrs := []slog.Attr{
 			slog.String("id", info.id),
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.EscapedPath()),
+			slog.String("path", loggedTarget(r)),
 			slog.Int("status", rec.status),
 			slog.Int64("bytes", rec.bytes),
 			slog.Float64("ms", float64(d.Microseconds())/1000),

@@ -32,7 +32,7 @@ func (h *hitRenderer) Render(context.Context, imgurl.Path, autoformat.Bucket) (*
 	return &rd, nil
 }
 
-// newTestServer logs at warn, as scripts/bench runs the origin: no access log line per hit.
+// newTestServer logs at warn, as bin/bench (origin/cmd/bench) runs the origin: no access log line per hit.
 type allowAll struct{}
 
 func (allowAll) Check(*http.Request, string) error { return nil }

@@ -13,20 +13,24 @@
 //
 //	nginx -p <prefix> -c nginx.conf -e stderr -g 'daemon off; pid …; error_log stderr;'
 //
-// with `user root;` only when running as root. Ports are picked at run time (a start that loses
-// a port to another process is tried again on new ones) unless Options.Ports fixes them; nothing
+// with its stderr (every error line: the front's front.error_log is stderr too) piped through
+// `origin redact-log` (origin/redact: no token in any log) into logs/{name}.log, and with
+// `user root;` only when running as root. Ports are picked at run time (a start that loses a
+// port to another process is tried again on new ones) unless Options.Ports fixes them; nothing
 // listens beyond loopback; Close stops every process, newest first.
 //
 // Two shapes, one code path:
 //
 //   - the test shape (the zero Options): the front's rate limit out of the way (100000 r/s),
 //     front.fail_timeout 1 s (a restarted node gets its keys back quickly), admission.max_wait
-//     20 s (a shared 2-core machine), cache budgets of 64 MiB each, nginx errors to stderr;
+//     20 s (a shared 2-core machine), cache budgets of 64 MiB each;
 //   - the local stack of `make run` (Options.Run): fixed ports, keys and secrets kept in the
 //     directory across runs, the sample images in every source, the write path configured,
-//     the old image tree migrated into the legacy site, the demo page, processes that outlive
-//     the command (their PIDs in <dir>/pids for scripts/stop) and the URL lists urls.txt (for
-//     people) and urls.json (for scripts/smoke).
+//     the old image tree migrated into the legacy site, the demo page (demo.go, package
+//     origin/stack/demo), processes that outlive the command (their PIDs in <dir>/pids for
+//     scripts/stop) and the URL lists urls.txt (for people) and urls.json (for programs: the
+//     smoke test, origin/stack/smoke). Run's zero Ports picks free ones, so a test can start
+//     this shape too.
 //
 // Options.Env overrides any key for every origin (and for render-nginx), e.g.
 // IMGORIGIN_SERVER_CACHE_CONTROL_NOT_FOUND_MAX_AGE=2s.

@@ -30,6 +30,61 @@ type proc struct {
 	err     error // Wait's result, valid once exited is closed
 }
 
+// redactedExitWait bounds how long a stopped process's end waits for its log redactor to
+// write the last lines.
+const redactedExitWait = 5 * time.Second
+
+// startRedacted starts bin like startProc, with its stdout and stderr piped through
+// `{origin} redact-log` into logPath: nginx quotes request lines, queries and tokens included,
+// in its error log, and its format has no setting to leave them out (origin/redact). The
+// redactor runs in a process of its own (the local stack's nginx outlives this program), ends
+// when the last of nginx's processes closes the pipe, and is returned to be tracked; the proc
+// counts as exited only once the redactor has written everything.
+func startRedacted(name, logPath, origin string, env []string, bin string, args ...string) (*proc, *exec.Cmd, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, nil, err
+	}
+	red := exec.Command(origin, "redact-log", "--out", logPath)
+	red.Stdin, red.Stdout, red.Stderr = r, f, f // its own errors in the same file
+	red.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	err = red.Start()
+	r.Close()
+	f.Close()
+	if err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("stack: start %s's log redactor: %w", name, err)
+	}
+	redacted := make(chan struct{})
+	go func() { _ = red.Wait(); close(redacted) }()
+	p := &proc{name: name, log: logPath, exited: make(chan struct{}), stopSig: syscall.SIGTERM}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stdout, p.cmd.Stderr = w, w
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	err = p.cmd.Start()
+	w.Close() // the children hold the write end now; the redactor ends with the last of them
+	if err != nil {
+		<-redacted
+		return nil, nil, fmt.Errorf("stack: start %s: %w", name, err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		select {
+		case <-redacted:
+		case <-time.After(redactedExitWait):
+		}
+		close(p.exited)
+	}()
+	return p, red, nil
+}
+
 func startProc(name, logPath string, env []string, bin string, args ...string) (*proc, error) {
 	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {

@@ -11,7 +11,9 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/imgorigin/imgorigin/cdn/edge"
 	"github.com/imgorigin/imgorigin/origin/config"
@@ -23,11 +25,9 @@ import (
 // Run is the local stack of `make run`: what it adds to the test shape. Its directory
 // (Options.Dir, the repository's .run) keeps keys and secrets across runs.
 type Run struct {
-	// Ports are the fixed ports; the zero value means DefaultPorts().
+	// Ports are the fixed ports (DefaultPorts for `make run`); the zero value means free ones
+	// picked at the start, for Options.Nodes origins (a test's local stack).
 	Ports Ports
-	// Root is the repository (for scripts/demo); BinDir (Options.BinDir) must hold every binary
-	// `make build` builds.
-	Root string
 
 	minioSecret string
 }
@@ -71,15 +71,45 @@ func (p Ports) internal(i int) int {
 	return 0
 }
 
-func (r *Run) defaults(opts *Options) {
+func (r *Run) defaults(opts *Options) error {
 	if r.Ports.Front == 0 {
-		r.Ports = DefaultPorts()
+		p, err := freePorts(opts.Nodes)
+		if err != nil {
+			return err
+		}
+		r.Ports = p
 	}
 	opts.Nodes = len(r.Ports.Origins)
 	opts.MinIO, opts.FastDFS, opts.Legacy, opts.Edge = true, true, true, true
 	// The disk tier: each origin's own directory (<dir>/disk/origin-N, Node.DiskDir) comes from
 	// the environment at its start and survives restarts of the stack.
 	opts.Disk = true
+	return nil
+}
+
+// freePorts picks free ports for a local stack of n origins.
+func freePorts(n int) (Ports, error) {
+	var p Ports
+	ports := []*int{&p.Edge, &p.Purge, &p.Front, &p.Legacy, &p.MinIO, &p.MinIOConsole, &p.Tracker, &p.Storage}
+	p.Origins, p.Internals = make([]int, n), make([]int, n)
+	for i := range n {
+		ports = append(ports, &p.Origins[i], &p.Internals[i])
+	}
+	seen := map[int]bool{}
+	for _, q := range ports {
+		for *q == 0 || seen[*q] { // a port freed a moment ago may be handed out again
+			a, err := freeAddr()
+			if err != nil {
+				return p, err
+			}
+			_, port, _ := strings.Cut(a, ":")
+			if *q, err = strconv.Atoi(port); err != nil {
+				return p, err
+			}
+		}
+		seen[*q] = true
+	}
+	return p, nil
 }
 
 func (r *Run) samplesDir(dir string) string { return filepath.Join(dir, "samples") }
@@ -228,13 +258,11 @@ func (r *Run) edgeConfig(s *Stack, edit func(*edge.Config)) func(*edge.Config) {
 }
 
 // finish writes the demo page and the URL lists.
-func (r *Run) finish(ctx context.Context, s *Stack) error {
+func (r *Run) finish(s *Stack) error {
 	s.logf("stack: writing the demo page (demo/index.html)")
-	cmd := exec.CommandContext(ctx, filepath.Join(r.Root, "scripts", "demo"))
-	cmd.Dir = r.Root
-	cmd.Env = append(os.Environ(), "EDGE_KEY="+s.EdgeKey, "EDGE_URL="+s.EdgeURL)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("stack: writing the demo page failed: %w\n%s", err, out)
+	now := time.Now()
+	if err := s.writeDemo(now); err != nil {
+		return err
 	}
-	return s.writeURLs(r)
+	return s.writeURLs(r, now)
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // TestShippedBinariesDoNotLinkTesting: no binary `make build` builds (the package patterns of
-// its go build line in the Makefile) depends on package testing.
+// its go build line in the Makefile) depends on package testing or on a *test package of the
+// project.
 func TestShippedBinariesDoNotLinkTesting(t *testing.T) {
 	root, err := ModuleRoot()
 	if err != nil {
@@ -39,14 +40,18 @@ func TestShippedBinariesDoNotLinkTesting(t *testing.T) {
 			continue
 		}
 		n++
-		if slices.Contains(f[1:], "testing") {
-			var via []string
-			for _, d := range f[1:] {
-				if strings.HasPrefix(d, "github.com/imgorigin/") && strings.HasSuffix(d, "test") {
-					via = append(via, d)
-				}
+		var via []string
+		for _, d := range f[1:] {
+			if strings.HasPrefix(d, "github.com/imgorigin/") && strings.HasSuffix(d, "test") {
+				via = append(via, d)
 			}
+		}
+		if slices.Contains(f[1:], "testing") {
 			t.Errorf("%s links package testing (through %v)", f[0], via)
+		} else if len(via) > 0 {
+			// A *test package is test support even when it happens not to import testing
+			// today: a command uses the testing-free core it wraps.
+			t.Errorf("%s imports test support packages %v", f[0], via)
 		}
 	}
 	if n < 5 {

@@ -61,8 +61,8 @@ type Options struct {
 	EdgeConfig func(*edge.Config)
 	// OriginConfig, when set, changes the origins' configuration before it is written.
 	OriginConfig func(*config.Config)
-	// BinDir holds prebuilt origin and fdfsfake binaries (e.g. the repository's bin/); empty
-	// builds them once per process with go build.
+	// BinDir holds prebuilt origin and fdfsfake binaries (with Run: mksamples and migrate
+	// too), e.g. the repository's bin/; empty builds them once per process with go build.
 	BinDir string
 	// Dir is where configuration, data and logs go; empty means a temporary directory that
 	// Close removes.
@@ -162,9 +162,15 @@ func launch(ctx context.Context, opts Options) (*Stack, error) {
 		opts.FrontWorkers = "2"
 	}
 	if opts.Run != nil {
-		opts.Run.defaults(&opts)
+		if err := opts.Run.defaults(&opts); err != nil {
+			return nil, err
+		}
 	}
-	bin, err := buildBinaries(opts.BinDir)
+	names := []string{"origin", "fdfsfake"}
+	if opts.Run != nil {
+		names = append(names, "mksamples", "migrate")
+	}
+	bin, err := buildBinaries(opts.BinDir, names...)
 	if err != nil {
 		return nil, err
 	}
@@ -352,7 +358,7 @@ func launch(ctx context.Context, opts Options) (*Stack, error) {
 		}
 	}
 	if opts.Run != nil {
-		if err := opts.Run.finish(ctx, s); err != nil {
+		if err := opts.Run.finish(s); err != nil {
 			return s, err
 		}
 	}
@@ -411,14 +417,15 @@ func (s *Stack) originConfig(opts Options) config.Config {
 	cfg.Cluster.Cache.ShardKey = s.ShardKey
 	cfg.Front.Legacy = []string{}
 	cfg.Front.AccessLog = "logs/access.log"
+	// Every nginx the stack starts logs errors to stderr, which it pipes through the redactor
+	// (startNginx).
+	cfg.Front.ErrorLog = "stderr"
 	if opts.Run != nil {
-		cfg.Front.ErrorLog = "logs/error.log"
 		return cfg
 	}
 	// The test shape.
 	cfg.Admission.MaxWait = 20 * time.Second
 	cfg.Cluster.Cache.OriginalsBytes, cfg.Cluster.Cache.VariantsBytes = 64<<20, 64<<20
-	cfg.Front.ErrorLog = "stderr"
 	cfg.Front.WorkerProcesses = opts.FrontWorkers
 	cfg.Front.RateLimit, cfg.Front.RateBurst = 100000, 100000
 	cfg.Front.FailTimeout = time.Second
@@ -584,7 +591,8 @@ func (s *Stack) startNginx(name, conf, addr, globals string) error {
 		return err
 	}
 	_ = os.Remove(filepath.Join(prefix, "nginx.pid")) // a killed predecessor's would read as ready
-	p, err := startProc(name, filepath.Join(s.Dir, "logs", name+".log"), nil, bin,
+	// Every error line goes to stderr, and stderr through the redactor into logs/{name}.log.
+	p, redactor, err := startRedacted(name, filepath.Join(s.Dir, "logs", name+".log"), filepath.Join(s.bin, "origin"), nil, bin,
 		"-p", prefix+"/", "-e", "stderr", "-c", confPath,
 		"-g", "daemon off; pid "+filepath.Join(prefix, "nginx.pid")+"; error_log stderr;"+globals)
 	if err != nil {
@@ -592,6 +600,7 @@ func (s *Stack) startNginx(name, conf, addr, globals string) error {
 	}
 	p.stopSig = syscall.SIGQUIT
 	s.track(p)
+	s.trackPid(name+"-log", redactor.Process.Pid)
 	// nginx writes its pid file only after it has bound every listener: until then a
 	// connection to addr may reach whatever else holds the port.
 	pidFile, listening := filepath.Join(prefix, "nginx.pid"), tcpReady(addr)

@@ -21,11 +21,14 @@ type URL struct {
 	Status int `json:"status"`
 }
 
-// URLList is urls.json: the URLs `make run` prints, for scripts.
+// URLList is urls.json: the URLs `make run` prints, for programs (origin/stack/smoke).
 type URLList struct {
 	Edge  string `json:"edge"`  // the edge's base URL
 	Front string `json:"front"` // the front nginx's base URL
 	URLs  []URL  `json:"urls"`
+	// Listen names every address the stack listens on (Ports.Named), e.g. "front-nginx":
+	// "127.0.0.1:8080": after make stop none may answer.
+	Listen map[string]string `json:"listen,omitempty"`
 }
 
 // URLs returns the URLs to try on the local stack, signed now (edge URLs with the edge's
@@ -91,7 +94,7 @@ func (s *Stack) URLs(now time.Time) (URLList, error) {
 	if err := add("metrics", "metrics of origin-1:", 200, s.Nodes[0].InternalURL+"/metrics", nil); err != nil {
 		return list, err
 	}
-	if err := add("demo", "the demo page (originals and variants side by side, checked by scripts/smoke):", 200, s.EdgeURL+"/demo/", nil); err != nil {
+	if err := add("demo", "the demo page (originals and variants side by side, checked by the smoke test):", 200, s.EdgeURL+"/demo/", nil); err != nil {
 		return list, err
 	}
 	return list, nil
@@ -110,10 +113,14 @@ func (l URLList) Text() string {
 
 // writeURLs writes urls.txt and urls.json into the stack's directory, urls.txt last (a
 // complete start is one whose urls.txt exists).
-func (s *Stack) writeURLs(r *Run) error {
-	list, err := s.URLs(time.Now())
+func (s *Stack) writeURLs(r *Run, now time.Time) error {
+	list, err := s.URLs(now)
 	if err != nil {
 		return err
+	}
+	list.Listen = map[string]string{}
+	for name, port := range r.Ports.Named() {
+		list.Listen[name] = r.Ports.addr(port)
 	}
 	j, err := json.MarshalIndent(list, "", "  ")
 	if err != nil {

@@ -26,6 +26,8 @@
 // replay's pulls, renders, storage fetches and disk hits (with -disk the target is no render and
 // no fetch).
 //
+// What it is doing goes to stderr, and while it replays, on a terminal, a progress line
+// (requests done of the total, the rate, the time left); the report on stdout is unchanged.
 // It exits 1 when a target is missed or any request fails.
 package main
 
@@ -46,7 +48,8 @@ import (
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
+	"github.com/imgorigin/imgorigin/origin/progress"
 	"github.com/imgorigin/imgorigin/origin/stack"
 	"github.com/imgorigin/imgorigin/signer"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
@@ -272,12 +275,10 @@ func measure(cfg Config, stdout, stderr io.Writer) (int, error) {
 	fmt.Fprintf(stderr, "offload: replaying %d requests (%d distinct (variant, bucket) pairs of %d originals, %d Accept spellings) with %d in flight\n",
 		cfg.Requests, len(distinctV), len(distinctO), len(accepts), cfg.Concurrency)
 	var done atomic.Int64
-	if f, ok := stderr.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			stop := showProgress(stderr, &done, int64(len(targets)))
-			defer stop()
-		}
-	}
+	began := time.Now()
+	defer progress.Start(stderr, func() progress.Snapshot {
+		return progress.Snapshot{Label: "offload:", Elapsed: time.Since(began), Unit: "requests", Done: done.Load(), Total: int64(len(targets))}
+	})()
 	res := replay(ctx, targets, cfg.Concurrency, &done)
 	if ctx.Err() != nil {
 		return 1, fmt.Errorf("timed out after %v", cfg.Timeout)
@@ -372,36 +373,6 @@ func afterRoll(ctx context.Context, c *stack.Stack, cfg Config, targets []target
 		fmt.Fprintln(stdout, "  target (disk tier: no render, no storage fetch after the roll): met")
 	}
 	return 0, nil
-}
-
-// showProgress rewrites a line on w (a terminal) twice a second: requests done of total, rate
-// and ETA. The returned func ends it.
-func showProgress(w io.Writer, done *atomic.Int64, total int64) func() {
-	start, stop, ended := time.Now(), make(chan struct{}), make(chan struct{})
-	line := func() string {
-		n, secs := done.Load(), time.Since(start).Seconds()
-		rate := float64(n) / max(secs, 0.001)
-		eta := "?"
-		if rate > 0 {
-			eta = (time.Duration(float64(total-n)/rate) * time.Second).Round(time.Second).String()
-		}
-		return fmt.Sprintf("offload: %d of %d requests, %.0f/s, ETA %s", n, total, rate, eta)
-	}
-	go func() {
-		defer close(ended)
-		tick := time.NewTicker(500 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				fmt.Fprintf(w, "\r%s\n", line())
-				return
-			case <-tick.C:
-				fmt.Fprintf(w, "\r%s", line())
-			}
-		}
-	}()
-	return func() { close(stop); <-ended }
 }
 
 // counts are the cluster's counters after a replay.
@@ -501,5 +472,5 @@ func replay(ctx context.Context, targets []target, concurrency int, done *atomic
 // original returns the JPEG of original o: a 480×360 photo-like picture whose content depends
 // on o, so every original is distinct.
 func original(o int) []byte {
-	return imagingtest.JPEG(imagingtest.Photo(480, 360, uint64(o)), 85, 0)
+	return synth.JPEG(synth.Photo(480, 360, uint64(o)), 85, 0)
 }

@@ -27,8 +27,8 @@ import (
 	"github.com/imgorigin/imgorigin/cdn/varnish"
 )
 
-// StartTimeout bounds how long Start waits for varnishd to compile the VCL and listen.
-const StartTimeout = 30 * time.Second
+// startTimeout bounds how long Start waits for varnishd to compile the VCL and listen.
+const startTimeout = 30 * time.Second
 
 // Options configure one varnishd.
 type Options struct {
@@ -52,8 +52,8 @@ type Instance struct {
 	once   sync.Once
 }
 
-// Binary returns varnishd: $VARNISHD_BIN, /usr/sbin/varnishd, or varnishd on PATH.
-func Binary() (string, error) {
+// binary returns varnishd: $VARNISHD_BIN, /usr/sbin/varnishd, or varnishd on PATH.
+func binary() (string, error) {
 	if b := os.Getenv("VARNISHD_BIN"); b != "" {
 		return b, nil
 	}
@@ -70,7 +70,7 @@ func Binary() (string, error) {
 // Start runs varnishd; it stops at cleanup.
 func Start(t testing.TB, o Options) *Instance {
 	t.Helper()
-	bin, err := Binary()
+	bin, err := binary()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func Start(t testing.TB, o Options) *Instance {
 			t.Logf("varnishd output:\n%s", in.out.String())
 		}
 	})
-	deadline := time.Now().Add(StartTimeout)
+	deadline := time.Now().Add(startTimeout)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -127,7 +127,7 @@ func Start(t testing.TB, o Options) *Instance {
 			return in
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("varnishtest: varnishd did not listen on %s within %v:\n%s", addr, StartTimeout, in.out.String())
+			t.Fatalf("varnishtest: varnishd did not listen on %s within %v:\n%s", addr, startTimeout, in.out.String())
 		}
 		select {
 		case <-in.exited:

@@ -5,6 +5,8 @@
 //	migrate -dst /srv/legacy -verify        # verify only, copy nothing
 //
 // Re-running resumes: files already copied (per manifest/journal, size and mtime) are skipped.
+// On a terminal, stderr shows the pass under way (copy, verify, repair): files and bytes done of
+// its total, the rates and the time left.
 // Output: one line per problem ("missing|truncated|different|failed TAB path TAB detail"), skip
 // and repair, then a summary line. Exit status 0 when everything verified, 1 when problems
 // remain, 2 on usage or run errors.
@@ -50,11 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if isTerminal(stderr) {
-		p := startProgress(cfg.Dest, stderr)
-		m.Progress = p.event
-		defer p.finish()
-	}
+	defer showProgress(m, stderr)()
 	var rep *migrate.Report
 	if *verifyOnly {
 		rep, err = m.Verify(ctx)

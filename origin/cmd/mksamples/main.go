@@ -18,7 +18,7 @@ import (
 	"path/filepath"
 
 	"github.com/imgorigin/imgorigin/origin/imaging"
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -43,24 +43,24 @@ func run(args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	photo := imagingtest.Photo(1200, 900, 1)
+	photo := synth.Photo(1200, 900, 1)
 	files := []struct {
 		name string
 		data func() ([]byte, error)
 	}{
 		{"photo-orient6.jpg", func() ([]byte, error) {
-			return imagingtest.JPEG(imagingtest.Stored(photo, 6), 88, 6), nil
+			return synth.JPEG(synth.Stored(photo, 6), 88, 6), nil
 		}},
-		{"photo.jpg", func() ([]byte, error) { return imagingtest.JPEG(photo, 88, 0), nil }},
-		{"alpha.png", func() ([]byte, error) { return imagingtest.PNG(imagingtest.Translucent(600, 400)), nil }},
-		{"animated.gif", func() ([]byte, error) { return imagingtest.AnimatedGIF(320, 240, 12), nil }},
+		{"photo.jpg", func() ([]byte, error) { return synth.JPEG(photo, 88, 0), nil }},
+		{"alpha.png", func() ([]byte, error) { return synth.PNG(synth.Translucent(600, 400)), nil }},
+		{"animated.gif", func() ([]byte, error) { return synth.AnimatedGIF(320, 240, 12), nil }},
 	}
 	if *large {
 		files = append(files, struct {
 			name string
 			data func() ([]byte, error)
 		}{"large.jpg", func() ([]byte, error) {
-			return imagingtest.JPEG(imagingtest.Photo(4000, 3000, 2), 85, 0), nil
+			return synth.JPEG(synth.Photo(4000, 3000, 2), 85, 0), nil
 		}})
 	}
 	written := map[string][]byte{}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/imaging"
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -34,7 +34,7 @@ func TestLibvipsWarningsInJSONLog(t *testing.T) {
 	// not refuse it as truncated):
 	// libjpeg warns ("Corrupt JPEG data: premature end of data segment") and libvips renders
 	// what it has.
-	jpg := imagingtest.JPEG(imagingtest.Photo(256, 192, 3), 85, 0)
+	jpg := synth.JPEG(synth.Photo(256, 192, 3), 85, 0)
 	bad := append(append([]byte{}, jpg[:len(jpg)/2]...), 0xFF, 0xD9)
 	in, err := imgprobe.Probe(bad)
 	if err != nil {

@@ -11,6 +11,8 @@
 //	origin check-config -c config.yaml                              validate and exit
 //	origin config-reference                                         every key, default and env name
 //	origin allocator-env                                            the C allocator settings (MALLOC_ARENA_MAX)
+//	nginx … 2>&1 | origin redact-log [--out FILE]                   nginx's error log without queries (tokens)
+//	origin redact-log --syslog-socket PATH [--out FILE]             the same for error_log syslog:server=unix:PATH
 //
 // SIGTERM or SIGINT drains and stops the node; SIGHUP reloads the signing keys.
 package main
@@ -47,6 +49,8 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	watchOut := fs.String("watch", "", "render-nginx: keep this file in step with the pool in DNS (cluster.discovery) and its health (front.health_check)")
 	cloudFront := fs.Bool("cloudfront", false, "render-formats: print the CloudFront viewer-request function instead of nginx maps")
 	varnishVCL := fs.Bool("varnish", false, "render-formats: print the Varnish subroutine (imgorigin-formats.vcl) instead of nginx maps")
+	redactOut := fs.String("out", "", "redact-log: append to this file instead of writing to stdout")
+	syslogSocket := fs.String("syslog-socket", "", "redact-log: read nginx's error_log syslog:server=unix:PATH messages instead of stdin")
 	nginxPID := fs.String("nginx-pid", "", "render-nginx --watch: send SIGHUP to the nginx master in this PID file after each change")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -58,6 +62,13 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		// The environment every start path gives the origin (imaging.AllocatorEnv), one
 		// VAR=value a line: `env $(origin allocator-env) origin -c …`.
 		fmt.Fprintln(stdout, strings.Join(imaging.AllocatorEnv(), "\n"))
+		return 0
+	}
+	if cmd == "redact-log" {
+		if err := redactLog(*redactOut, *syslogSocket, os.Stdin, stdout); err != nil {
+			fmt.Fprintln(stderr, "origin: redact-log:", err)
+			return 1
+		}
 		return 0
 	}
 	if cmd == "config-reference" {
@@ -95,17 +106,17 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		_, _ = stdout.Write(out)
 		return 0
 	case "render-formats":
-		kind := formatsNginx
+		kind := config.FormatsNginx
 		switch {
 		case *cloudFront && *varnishVCL:
 			fmt.Fprintln(stderr, "origin: render-formats: --cloudfront and --varnish are exclusive")
 			return 2
 		case *cloudFront:
-			kind = formatsCloudFront
+			kind = config.FormatsCloudFront
 		case *varnishVCL:
-			kind = formatsVarnish
+			kind = config.FormatsVarnish
 		}
-		out, err := renderFormats(cfg, kind)
+		out, err := cfg.RenderFormats(kind)
 		if err != nil {
 			fmt.Fprintln(stderr, "origin:", err)
 			return 1
@@ -114,7 +125,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		return 0
 	case "serve":
 	default:
-		fmt.Fprintf(stderr, "origin: unknown command %q (serve, render-nginx, render-formats, check-config, config-reference, allocator-env)\n", cmd)
+		fmt.Fprintf(stderr, "origin: unknown command %q (serve, render-nginx, render-formats, check-config, config-reference, allocator-env, redact-log)\n", cmd)
 		return 2
 	}
 

@@ -22,6 +22,7 @@ import (
 	"github.com/imgorigin/imgorigin/origin/auth"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/source/local"
+	"github.com/imgorigin/imgorigin/origin/stack/demo"
 	"github.com/imgorigin/imgorigin/signer"
 )
 
@@ -152,7 +153,7 @@ func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool)
 	}
 }
 
-// TestUploadFormInChromium: the demo page's upload form (scripts/demo-upload.html), served
+// TestUploadFormInChromium: the demo page's upload form (origin/stack/demo, upload.html), served
 // from another origin than the node (so CORS is exercised), uploads a file chosen in real
 // headless Chromium; the answer's preset URLs all load in the page.
 func TestUploadFormInChromium(t *testing.T) {
@@ -191,8 +192,11 @@ func TestUploadFormInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	form := strings.NewReplacer("{{POLICY}}", tok, "{{UPLOAD_URL}}", n.base+"/u/up").Replace(string(readRepoFile(t, "scripts/demo-upload.html")))
-	pageHTML <- "<!doctype html><html><head><meta charset=utf-8><title>upload</title></head><body>" + form + "</body></html>"
+	var form strings.Builder
+	if err := demo.WriteUpload(&form, demo.Upload{Policy: tok, URL: n.base + "/u/up"}); err != nil {
+		t.Fatal(err)
+	}
+	pageHTML <- "<!doctype html><html><head><meta charset=utf-8><title>upload</title></head><body>" + form.String() + "</body></html>"
 
 	m := image.NewRGBA(image.Rect(0, 0, 640, 480))
 	for y := 0; y < 480; y++ {

@@ -26,7 +26,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/auth"
 	"github.com/imgorigin/imgorigin/origin/config"
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/imgprobe"
 	"github.com/imgorigin/imgorigin/origin/source"
 	"github.com/imgorigin/imgorigin/origin/source/fastdfs"
@@ -607,7 +607,7 @@ func TestUploadNormalize(t *testing.T) {
 			stored.Set(x, y, color.RGBA{uint8(x), uint8(y), 90, 255})
 		}
 	}
-	jpg := imagingtest.JPEG(stored, 90, 6)
+	jpg := synth.JPEG(stored, 90, 6)
 	r, b := e.send(t, http.MethodPost, "/u/up", jpg, map[string]string{"X-Upload-Policy": e.policy(t, signer.UploadPolicy{Source: "up"})})
 	if r.StatusCode != 201 {
 		t.Fatalf("status %d: %s", r.StatusCode, b)

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/imgorigin/imgorigin/origin/imaging/imagingtest"
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
 	"github.com/imgorigin/imgorigin/origin/stack"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
@@ -22,7 +22,7 @@ const pngNames = 8
 // big.webp (large.jpg as WebP, rendered by the first node: Go has no WebP encoder). It returns
 // a line describing them.
 func originals(stacks []*stack.Stack) (string, error) {
-	jpeg := imagingtest.JPEG(imagingtest.Photo(4000, 3000, 2), 85, 0)
+	jpeg := synth.JPEG(synth.Photo(4000, 3000, 2), 85, 0)
 	rgba, err := rgbaPNG(2000, 2000)
 	if err != nil {
 		return "", err
@@ -54,7 +54,7 @@ func originals(stacks []*stack.Stack) (string, error) {
 // rgbaPNG is a w×h photo-like picture with every pixel at alpha 200, as PNG: a format libvips
 // cannot shrink while decoding, so every render decodes all w×h×4 bytes.
 func rgbaPNG(w, h int) ([]byte, error) {
-	photo := imagingtest.Photo(w, h, 3)
+	photo := synth.Photo(w, h, 3)
 	m := image.NewNRGBA(photo.Rect)
 	copy(m.Pix, photo.Pix)
 	for i := 3; i < len(m.Pix); i += 4 {

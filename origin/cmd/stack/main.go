@@ -6,16 +6,21 @@
 //	sources: local sample directory, MinIO (:9000), FastDFS stand-in (tracker :22122, storage :23000)
 //
 //	stack up [-dir .run] [-bin bin] [-root .]
+//	stack smoke [-dir .run] [-root .]
 //
-// Idempotent: a running stack is left alone and its URLs printed again; a partly running one is
-// stopped (scripts/stop) and started again. The processes outlive the command: scripts/stop
-// (make stop) stops exactly those listed in <dir>/pids. Everything lives under the directory:
-// configuration, data, logs (logs/*.log), PIDs (pids), and the URL lists urls.txt (for people)
-// and urls.json (for scripts/smoke).
+// up is idempotent: a running stack is left alone and its URLs printed again; a partly running
+// one is stopped (scripts/stop) and started again. The processes outlive the command:
+// scripts/stop (make stop) stops exactly those listed in <dir>/pids. Everything lives under the
+// directory: configuration, data, logs (logs/*.log), PIDs (pids), the demo page (demo/) and the
+// URL lists urls.txt (for people) and urls.json (for programs).
+//
+// smoke checks the running stack as a newcomer would use it (package origin/stack/smoke: every
+// listed URL, every image of the demo page, an upload and a signed delete), then stops it with
+// scripts/stop and checks that nothing is left. It exits 1 when any check failed;
+// scripts/smoke (the last step of make test and of CI) runs make run and then it.
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -35,6 +40,7 @@ import (
 	"github.com/imgorigin/imgorigin/nginx"
 	"github.com/imgorigin/imgorigin/origin/source/s3/minio"
 	"github.com/imgorigin/imgorigin/origin/stack"
+	"github.com/imgorigin/imgorigin/origin/stack/smoke"
 )
 
 func main() {
@@ -44,41 +50,108 @@ func main() {
 	}
 }
 
+const usage = "usage: stack up [-dir .run] [-bin bin] [-root .] | stack smoke [-dir .run] [-root .]"
+
 func run(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "up" {
-		return errors.New("usage: stack up [-dir .run] [-bin bin] [-root .]")
+	if len(args) == 0 {
+		return errors.New(usage)
 	}
-	fs := flag.NewFlagSet("stack up", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("dir", ".run", "the stack's directory (configuration, data, logs, pids, URL lists)")
-	bin := fs.String("bin", "bin", "the binaries make build builds")
-	root := fs.String("root", ".", "the repository (for scripts/demo and scripts/stop)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
+	switch args[0] {
+	case "up":
+		return up(args[1:], stdout, stderr)
+	case "smoke":
+		return smokeCmd(args[1:], stdout, stderr)
 	}
-	for _, p := range []*string{dir, bin, root} {
+	return errors.New(usage)
+}
+
+func say(w io.Writer, format string, a ...any) {
+	fmt.Fprintf(w, "\033[1m==> %s\033[0m\n", fmt.Sprintf(format, a...))
+}
+
+// abs makes every path absolute.
+func abs(paths ...*string) error {
+	for _, p := range paths {
 		a, err := filepath.Abs(*p)
 		if err != nil {
 			return err
 		}
 		*p = a
 	}
-	say := func(format string, a ...any) {
-		fmt.Fprintf(stdout, "\033[1m==> %s\033[0m\n", fmt.Sprintf(format, a...))
+	return nil
+}
+
+// running reports whether the stack in dir started completely (it writes urls.txt last) and
+// every process of it is alive.
+func running(dir string) bool {
+	pids, err := stack.ReadPids(filepath.Join(dir, "pids"))
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(dir, "urls.txt"))
+	return err == nil && allAlive(pids)
+}
+
+func smokeCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("stack smoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", ".run", "the stack's directory")
+	root := fs.String("root", ".", "the repository (for scripts/stop)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := abs(dir, root); err != nil {
+		return err
+	}
+	if !running(*dir) {
+		return errors.New("smoke: the stack is not running: make run first (scripts/smoke does)")
+	}
+	start := time.Now()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	failed, err := smoke.Run(ctx, smoke.Options{Dir: *dir, Out: stdout, Stop: func() error {
+		out, err := exec.Command(filepath.Join(*root, "scripts", "stop")).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("scripts/stop: %w\n%s", err, out)
+		}
+		return nil
+	}})
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		say(stdout, "smoke: %d check(s) FAILED (logs: %s)", failed, filepath.Join(*dir, "logs"))
+		return fmt.Errorf("smoke: %d check(s) failed", failed)
+	}
+	say(stdout, "smoke: all checks passed in %d s", int(time.Since(start).Seconds()))
+	return nil
+}
+
+func up(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("stack up", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", ".run", "the stack's directory (configuration, data, logs, pids, URL lists)")
+	bin := fs.String("bin", "bin", "the binaries make build builds")
+	root := fs.String("root", ".", "the repository (for scripts/stop)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := abs(dir, bin, root); err != nil {
+		return err
 	}
 
-	if pids, err := readPids(filepath.Join(*dir, "pids")); err == nil {
-		if _, err := os.Stat(filepath.Join(*dir, "urls.txt")); err == nil && allAlive(pids) {
-			say("the stack is already running (make stop to stop it)")
-			return printFile(stdout, filepath.Join(*dir, "urls.txt"))
-		}
-		say("a previous stack is partly down: stopping what is left")
+	if running(*dir) {
+		say(stdout, "the stack is already running (make stop to stop it)")
+		return printFile(stdout, filepath.Join(*dir, "urls.txt"))
+	}
+	if _, err := os.Stat(filepath.Join(*dir, "pids")); err == nil {
+		say(stdout, "a previous stack is partly down: stopping what is left")
 		if out, err := exec.Command(filepath.Join(*root, "scripts", "stop")).CombinedOutput(); err != nil {
 			return fmt.Errorf("scripts/stop: %w\n%s", err, out)
 		}
 	}
 
-	run := &stack.Run{Root: *root, Ports: stack.DefaultPorts()}
+	run := &stack.Run{Ports: stack.DefaultPorts()}
 	named := run.Ports.Named()
 	names := make([]string, 0, len(named))
 	for n := range named {
@@ -107,7 +180,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s, err := stack.Start(ctx, stack.Options{Dir: *dir, BinDir: *bin, Run: run, Logf: func(format string, a ...any) {
-		say("%s", strings.TrimPrefix(fmt.Sprintf(format, a...), "stack: "))
+		say(stdout, "%s", strings.TrimPrefix(fmt.Sprintf(format, a...), "stack: "))
 	}})
 	if err != nil {
 		// A start that fails halfway stops what it started: no half stack is left to be taken
@@ -120,36 +193,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return printFile(stdout, filepath.Join(*dir, "urls.txt"))
 }
 
-type pid struct {
-	name string
-	pid  int
-}
-
-func readPids(path string) ([]pid, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []pid
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) != 2 {
-			continue
-		}
-		n, err := strconv.Atoi(fields[1])
-		if err != nil {
-			continue
-		}
-		out = append(out, pid{fields[0], n})
-	}
-	return out, sc.Err()
-}
-
-func allAlive(pids []pid) bool {
+func allAlive(pids []stack.Pid) bool {
 	for _, p := range pids {
-		if syscall.Kill(p.pid, 0) != nil {
+		if !p.Alive() {
 			return false
 		}
 	}

@@ -1,7 +1,10 @@
-// Package imagingtest generates test and sample images procedurally (stdlib only): photo-like
+// Package synth generates test and sample images procedurally (stdlib only): photo-like
 // pictures whose orientation is obvious, four-colour quadrant charts, JPEGs carrying an EXIF
-// orientation, and animations. Output is deterministic for a given seed.
-package imagingtest
+// orientation, animations, and the seeded gradients the cluster tests and the reliability run
+// use as distinct originals. Output is deterministic for a given seed. It imports no testing
+// code, so the commands that make images (mksamples, offload, reliability) and the tests share
+// it.
+package synth
 
 import (
 	"bytes"
@@ -258,4 +261,17 @@ func AnimatedGIF(w, h, n int) []byte {
 		panic(err)
 	}
 	return b.Bytes()
+}
+
+// Gradient returns a w×h opaque picture whose colours depend on seed, so that every seed is a
+// distinct original: red and green offsets from the seed, plus a gradient across and down.
+func Gradient(w, h, seed int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	r, g := uint8(seed*37), uint8(seed*91)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.SetRGBA(x, y, color.RGBA{R: r + uint8(x), G: g + uint8(y), B: uint8((x * y) >> 4), A: 255})
+		}
+	}
+	return img
 }

@@ -1,9 +1,10 @@
-package main
+package deploy_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -27,7 +28,10 @@ import (
 // compose origin configuration (loaded with the real loader) and the nginx configs rendered
 // from it, so service names, ports and mounted files cannot drift apart.
 
-var repoRoot = filepath.Join("..", "..", "..")
+var (
+	repoRoot = filepath.Join("..", "..")
+	update   = flag.Bool("update", false, "rewrite the rendered configs under docs/deploy from the code")
+)
 
 const (
 	composeDir        = "docs/deploy/compose"
@@ -60,6 +64,7 @@ type composeService struct {
 	Ports       []string          `yaml:"ports"`
 	Expose      []string          `yaml:"expose"`
 	Networks    []string          `yaml:"networks"`
+	NetworkMode string            `yaml:"network_mode"`
 	Healthcheck *struct {
 		Test        []string `yaml:"test"`
 		Interval    string   `yaml:"interval"`
@@ -213,17 +218,17 @@ func argAfter(args []string, flag string) string {
 func checkRendered(t *testing.T, rel string, want []byte) {
 	t.Helper()
 	path := filepath.Join(repoRoot, filepath.FromSlash(rel))
-	if *updateDocs {
+	if *update {
 		if err := os.WriteFile(path, want, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	got, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (go test ./origin/cmd/origin -run TestCompose -update-docs writes it)", err)
+		t.Fatalf("%v (go test ./docs/deploy -update writes it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from what the code renders from %s: run\n\tgo test ./origin/cmd/origin -run TestCompose -update-docs\n%s",
+		t.Fatalf("%s differs from what the code renders from %s: run\n\tgo test ./docs/deploy -update\n%s",
 			rel, composeOriginConf, firstDiff(string(got), string(want)))
 	}
 }
@@ -320,7 +325,7 @@ func TestComposeFrontAndLegacy(t *testing.T) {
 	cfg := loadOriginConfig(t, origin, bindMounts(origin))
 
 	// The front nginx config is rendered from the compose origin config and mounted as-is.
-	rendered, err := renderNginx(context.Background(), cfg)
+	rendered, err := cfg.FrontNginx(cfg.Cluster.Pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +333,7 @@ func TestComposeFrontAndLegacy(t *testing.T) {
 	// The compose edge (cdn/Dockerfile) renders its config without the origin's: its default
 	// f_auto maps must be the ones this config renders (an f_auto preset or another
 	// render.auto needs `edgeconf -format-maps`).
-	if maps, err := renderFormats(cfg, formatsNginx); err != nil || maps != autoformat.DefaultNginxMaps() {
+	if maps, err := cfg.RenderFormats(config.FormatsNginx); err != nil || maps != autoformat.DefaultNginxMaps() {
 		t.Errorf("the compose origin config's f_auto maps differ from the edge image's defaults (err %v): render them into the edge with edgeconf -format-maps", err)
 	}
 	front, ok := cf.Services["front"]
@@ -385,6 +390,7 @@ func TestComposeFrontAndLegacy(t *testing.T) {
 	}
 	sc := site.DefaultConfig()
 	sc.Listen, sc.Root, sc.AccessLog = "0.0.0.0:"+lport, legacyRoot, "/dev/stdout"
+	sc.ErrorLog = "syslog:server=unix:/run/imgorigin-log/nginx.sock,tag=legacy"
 	lconf, err := site.Render(sc)
 	if err != nil {
 		t.Fatal(err)
@@ -467,6 +473,7 @@ func TestComposeNetworks(t *testing.T) {
 		"edge": {"edge"}, "front": {"edge", "front"}, "legacy": {"front"},
 		"origin-1": {"front", "plane", "stores"}, "origin-2": {"front", "plane", "stores"}, "origin-3": {"front", "plane", "stores"},
 		"minio": {"stores"}, "tracker": {"stores"}, "storage": {"stores"}, "seed": {"stores"}, "fdfs-seed": {"stores"},
+		"nginx-log": nil, // network_mode none: it only reads a socket in a volume
 	}
 	for name, svc := range cf.Services {
 		w, ok := want[name]
@@ -475,6 +482,9 @@ func TestComposeNetworks(t *testing.T) {
 			continue
 		}
 		got := slices.Sorted(slices.Values(svc.Networks))
+		if w == nil && svc.NetworkMode != "none" {
+			t.Errorf("service %s: network_mode %q, want none", name, svc.NetworkMode)
+		}
 		if !slices.Equal(got, w) {
 			t.Errorf("service %s on networks %v, want %v", name, got, w)
 		}
@@ -695,7 +705,7 @@ func TestKubernetesManifests(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s/origin-config.yaml: %v", dir, err)
 	}
-	rendered, err := renderNginx(context.Background(), cfg)
+	rendered, err := cfg.FrontNginx(cfg.Cluster.Pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -773,4 +783,60 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("the front's init container does not wait for %s-%d", sts.Metadata.Name, i)
 		}
 	}
+}
+
+// TestComposeErrorLogsRedacted (issue 14 item 8): nginx's error lines quote request lines,
+// tokens included. Every nginx of the compose file (front, legacy site, edge) sends its error
+// log to the nginx-log service's socket, in a volume they share, and that service removes the
+// queries (origin redact-log).
+func TestComposeErrorLogsRedacted(t *testing.T) {
+	const dir, sock = "/run/imgorigin-log", "/run/imgorigin-log/nginx.sock"
+	cf := loadCompose(t)
+	recv, ok := cf.Services["nginx-log"]
+	if !ok {
+		t.Fatal("no service nginx-log")
+	}
+	if !slices.Equal(recv.Command, []string{"redact-log", "--syslog-socket", sock}) {
+		t.Errorf("nginx-log: command %q, want redact-log on %s", recv.Command, sock)
+	}
+	for _, name := range []string{"nginx-log", "front", "legacy", "edge"} {
+		if !slices.Contains(cf.Services[name].Volumes, "nginx-log:"+dir) {
+			t.Errorf("%s does not mount the volume nginx-log at %s", name, dir)
+		}
+	}
+	for _, name := range []string{"front", "legacy"} {
+		if dep, ok := cf.Services[name].DependsOn["nginx-log"]; !ok || dep.Condition != "service_healthy" {
+			t.Errorf("%s must start after nginx-log is healthy (its socket exists)", name)
+		}
+	}
+	for file, tag := range map[string]string{composeFrontConf: "front", composeLegacyConf: "legacy"} {
+		want := "error_log syslog:server=unix:" + sock + ",tag=" + tag
+		if !bytes.Contains(readRepoFile(t, file), []byte(want)) {
+			t.Errorf("%s lacks %q", file, want)
+		}
+	}
+	if want := "-error-log syslog:server=unix:" + sock + ",tag=edge "; !bytes.Contains(readRepoFile(t, "cdn/Dockerfile"), []byte(want)) {
+		t.Errorf("cdn/Dockerfile: the edge's config is not rendered with %q", want)
+	}
+	if !bytes.Contains(readRepoFile(t, "origin/Dockerfile"), []byte("chown imgorigin:imgorigin /srv/images /srv/legacy /var/cache/imgorigin "+dir)) {
+		t.Errorf("origin/Dockerfile must make %s the origin user's (the receiver creates its socket there)", dir)
+	}
+}
+
+// firstDiff describes the first line where got and want differ.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < max(len(g), len(w)); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("line %d:\n  committed: %q\n  rendered:  %q", i+1, gl, wl)
+		}
+	}
+	return "(no line differs)"
 }
