@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -602,5 +603,32 @@ func TestOriginSecretNotToLegacy(t *testing.T) {
 		if got := echo.Header.Get("X-Origin-Secret"); got != tc.want {
 			t.Errorf("%s (%s): upstream got origin secret %q, want %q", tc.path, tc.dest, got, tc.want)
 		}
+	}
+}
+
+// TestRequestIDIsTheFronts: the front sends its own $request_id to every upstream (pool,
+// info, uploads, legacy), never the X-Request-Id a client chose (issue 14 item 8).
+func TestRequestIDIsTheFronts(t *testing.T) {
+	f := startFront(t, nil)
+	hex32 := regexp.MustCompile(`^[0-9a-f]{32}$`)
+	seen := map[string]bool{}
+	for _, path := range []string{"/i/w_300,f_webp/local/photos/cat.jpg", "/info/local/photos/cat.jpg", "/attachment/forum/201906/18/153012abcd.jpg"} {
+		req, _ := http.NewRequest("GET", f.nginx.URL(path), nil)
+		req.Header.Set("X-Request-Id", "client-chosen-id")
+		resp, err := f.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var echo nginxtest.Echo
+		err = json.NewDecoder(resp.Body).Decode(&echo)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		got := echo.Header.Get("X-Request-Id")
+		if !hex32.MatchString(got) || seen[got] {
+			t.Errorf("%s: upstream got X-Request-Id %q, want the front's own, fresh $request_id", path, got)
+		}
+		seen[got] = true
 	}
 }

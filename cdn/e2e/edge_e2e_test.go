@@ -105,6 +105,20 @@ func TestEdgeCachePolicy(t *testing.T) {
 		expectPulls(t, c, before, 1, "three tokens for one variant")
 	})
 
+	// /info/ (JSON about an original) is authenticated at the edge exactly as /i/: the edge
+	// checks auth_key and pulls with the origin secret, which the origin admits.
+	t.Run("info through the edge", func(t *testing.T) {
+		p := clustertest.Path(t, imgurl.Path{Variant: imgurl.Variant{Options: imgurl.Options{Width: 1, Format: imgurl.JPEG}}, Source: "local", Key: "photos/3.jpg"})
+		info := imgurl.InfoPrefix + strings.TrimPrefix(p, "/i/w_1,f_jpeg/")
+		if r := get(info); r.Status != http.StatusForbidden || r.Header.Get("X-Edge-Auth") != "missing" {
+			t.Fatalf("%s without auth_key: %d %q, want 403 from the edge", info, r.Status, r.Header.Get("X-Edge-Auth"))
+		}
+		r := get(c.EdgeSigned(t, info, now.Add(time.Hour)))
+		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || !bytes.Contains(r.Body, []byte(`"width":400`)) {
+			t.Fatalf("%s: %d %q %s", info, r.Status, r.Header.Get("Content-Type"), r.Body)
+		}
+	})
+
 	t.Run("bad edge token is refused at the edge", func(t *testing.T) {
 		p := variant(t, "local", "photos/2.jpg", 200)
 		valid := c.EdgeSigned(t, p, now.Add(time.Hour))
@@ -157,7 +171,7 @@ func TestEdgeCachePolicy(t *testing.T) {
 	t.Run("origin 403 is not cached", func(t *testing.T) {
 		// An edge without edge auth that passes the query: the origin checks its own token.
 		pass := c.StartEdge(t, "edge-pass", func(ec *edge.Config) {
-			ec.Auth = edge.AuthConfig{TTL: time.Second, PathPrefix: "/i/", Param: "auth_key"}
+			ec.Auth = edge.AuthConfig{TTL: time.Second, PathPrefixes: []string{"/i/"}, Param: "auth_key"}
 			ec.PassQuery = true
 			ec.OriginSecret = edge.OriginSecretConfig{}
 		})

@@ -98,7 +98,7 @@ func startTwoEdges(t *testing.T) *twoEdges {
 	c := clustertest.Start(t, clustertest.Options{Nodes: 3, Edge: true, FastDFS: true,
 		FastDFSFiles: map[string][]byte{"fdfs.jpg": clustertest.JPEG(320, 240, 11)},
 		EdgeConfig: func(ec *edge.Config) {
-			ec.Auth = edge.AuthConfig{TTL: ec.Auth.TTL, PathPrefix: ec.Auth.PathPrefix, Param: ec.Auth.Param}
+			ec.Auth = edge.AuthConfig{TTL: ec.Auth.TTL, PathPrefixes: ec.Auth.PathPrefixes, Param: ec.Auth.Param}
 			ec.OriginSecret.Value = ""
 			ec.PassQuery = true
 		},

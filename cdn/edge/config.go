@@ -11,6 +11,7 @@ import (
 
 	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/hotlink"
+	"github.com/imgorigin/imgorigin/signer/imgurl"
 
 	"github.com/imgorigin/imgorigin/nginx/directive"
 )
@@ -110,8 +111,11 @@ type AuthConfig struct {
 	// this (X-Edge-Auth: beyond max lifetime): signers write future timestamps to bucket their
 	// expiries, but a leaked key must not mint URLs valid for centuries. At least TTL.
 	MaxLifetime time.Duration `mapstructure:"max_lifetime"`
-	// PathPrefix scopes authentication (legacy URLs stay open). Matched on the normalised path.
-	PathPrefix string `mapstructure:"path_prefix"`
+	// PathPrefixes scope authentication and the origin secret: a request whose normalised path
+	// starts with one of them needs a token, and its pull carries the origin secret; legacy
+	// URLs stay open and their pulls carry none. Default: the origin's signed routes, images
+	// (imgurl.Prefix, /i/) and info (imgurl.InfoPrefix, /info/).
+	PathPrefixes []string `mapstructure:"path_prefixes"`
 	// Param is the query parameter carrying the token.
 	Param string `mapstructure:"param"`
 }
@@ -147,7 +151,7 @@ func DefaultConfig() Config {
 		ConnectTimeout:  2 * time.Second,
 		ReadTimeout:     30 * time.Second,
 		UseStale:        []string{"http_500", "http_502", "http_503", "http_504"},
-		Auth:            AuthConfig{TTL: 1800 * time.Second, MaxLifetime: 7 * 24 * time.Hour, PathPrefix: "/i/", Param: "auth_key"},
+		Auth:            AuthConfig{TTL: 1800 * time.Second, MaxLifetime: 7 * 24 * time.Hour, PathPrefixes: []string{imgurl.Prefix, imgurl.InfoPrefix}, Param: "auth_key"},
 		OriginSecret:    OriginSecretConfig{Header: "X-Origin-Secret"},
 		FormatHeader:    autoformat.DefaultConfig().Header,
 		TempDir:         "temp",
@@ -233,6 +237,15 @@ func (c Config) Validate() error {
 			add("use_stale: %q is not one of %s", s, strings.Join(staleValues, " "))
 		}
 	}
+	// Scoping is rendered whenever the origin secret or auth is on: always checked.
+	if len(c.Auth.PathPrefixes) == 0 {
+		add("auth.path_prefixes: must list at least one path prefix")
+	}
+	for i, p := range c.Auth.PathPrefixes {
+		if !prefixRe.MatchString(p) {
+			add("auth.path_prefixes[%d]: %q must be a path starting with /", i, p)
+		}
+	}
 	switch c.Auth.Type {
 	case "":
 		if len(c.Auth.Keys) > 0 {
@@ -253,9 +266,6 @@ func (c Config) Validate() error {
 		}
 		if c.Auth.MaxLifetime < c.Auth.TTL || c.Auth.MaxLifetime%time.Second != 0 || c.Auth.MaxLifetime > 366*24*time.Hour {
 			add("auth.max_lifetime: must be whole seconds, at least auth.ttl, at most 8784h")
-		}
-		if !prefixRe.MatchString(c.Auth.PathPrefix) {
-			add("auth.path_prefix: must be a path starting with /")
 		}
 		if !paramRe.MatchString(c.Auth.Param) {
 			add("auth.param: must be 1..32 letters, digits or _")

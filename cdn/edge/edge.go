@@ -26,6 +26,8 @@ type view struct {
 	AuthTTLSeconds        int64
 	AuthMaxLifeSeconds    int64
 	UseStaleDirective     string
+	// PrefixRegexes are Auth.PathPrefixes as PCRE literals (a '.' escaped).
+	PrefixRegexes []string
 }
 
 func secs(d time.Duration) int64 { return int64(d / time.Second) }
@@ -46,6 +48,9 @@ func Render(cfg Config) (string, error) {
 		AuthTTLSeconds:        secs(cfg.Auth.TTL),
 		AuthMaxLifeSeconds:    secs(cfg.Auth.MaxLifetime),
 		UseStaleDirective:     "off",
+	}
+	for _, p := range cfg.Auth.PathPrefixes {
+		v.PrefixRegexes = append(v.PrefixRegexes, strings.ReplaceAll(p, ".", `\.`))
 	}
 	if cfg.Auth.Type == "" {
 		v.Auth.Keys = nil

@@ -694,6 +694,20 @@ func TestOriginSecretOnlyOnImagePulls(t *testing.T) {
 	if p := be.pullsOf(legacy); len(p) != 1 || p[0].Secret != "" {
 		t.Fatalf("legacy pull %+v: the origin secret went to a legacy path", p)
 	}
+	// /info/ (the origin's info endpoint) is authenticated exactly as /i/.
+	const info = "/info/local/s.jpg"
+	if r := e.get(t, info); r.status != http.StatusForbidden || r.header.Get("X-Edge-Auth") != "missing" {
+		t.Fatalf("info without auth_key: %d %q, want 403 missing", r.status, r.header.Get("X-Edge-Auth"))
+	}
+	if r := e.get(t, info+"?auth_key="+signA(img, time.Now().Unix(), "0", "0", testKey)); r.status != http.StatusForbidden {
+		t.Fatalf("info with the image's auth_key: %d, want 403", r.status)
+	}
+	if r := e.get(t, info+"?auth_key="+signA(info, time.Now().Unix(), "0", "0", testKey)); r.status != 200 {
+		t.Fatalf("info: %d", r.status)
+	}
+	if p := be.pullsOf(info); len(p) != 1 || p[0].Secret != testSecret {
+		t.Fatalf("info pull %+v: want the origin secret", p)
+	}
 	be.mu.Lock()
 	for _, p := range be.log {
 		if p.RequestID == "client-chosen" {
@@ -702,9 +716,9 @@ func TestOriginSecretOnlyOnImagePulls(t *testing.T) {
 	}
 	be.mu.Unlock()
 	logPath := filepath.Join(e.ng.Prefix(), e.cfg.AccessLog)
-	waitFor(t, 5*time.Second, "two access log lines", func() bool {
+	waitFor(t, 5*time.Second, "five access log lines", func() bool {
 		b, _ := os.ReadFile(logPath)
-		return strings.Count(string(b), "\n") >= 2
+		return strings.Count(string(b), "\n") >= 5
 	})
 	b, _ := os.ReadFile(logPath)
 	for _, secret := range []string{tok, "auth_key=", "token=", "secretish"} {

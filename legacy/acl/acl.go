@@ -97,8 +97,8 @@ func compile(re string) (Pattern, error) {
 	return Pattern{Regex: re, re: c}, nil
 }
 
-// Matching returns the first pattern that matches path and true, or false when none does.
-func Matching(ps []Pattern, path string) (Pattern, bool) {
+// matching returns the first pattern that matches path and true, or false when none does.
+func matching(ps []Pattern, path string) (Pattern, bool) {
 	for _, p := range ps {
 		if p.Match(path) {
 			return p, true

@@ -30,7 +30,7 @@ func TestDefault(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.path, func(t *testing.T) {
-			if _, got := Matching(ps, tc.path); got != tc.want {
+			if _, got := matching(ps, tc.path); got != tc.want {
 				t.Fatalf("match %v, want %v", got, tc.want)
 			}
 		})

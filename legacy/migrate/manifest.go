@@ -103,8 +103,8 @@ func parseLine(line string) (Entry, error) {
 	return Entry{Path: p, Size: size, MTime: time.Unix(0, ns), SHA256: h}, nil
 }
 
-// ReadManifest parses a manifest. Duplicate paths and malformed lines are errors naming the line.
-func ReadManifest(r io.Reader) ([]Entry, error) {
+// readManifest parses a manifest. Duplicate paths and malformed lines are errors naming the line.
+func readManifest(r io.Reader) ([]Entry, error) {
 	m, err := readLines(r, false)
 	if err != nil {
 		return nil, err
@@ -154,8 +154,8 @@ func sortedEntries(m map[string]Entry) []Entry {
 	return out
 }
 
-// WriteManifest writes entries sorted by path.
-func WriteManifest(w io.Writer, entries []Entry) error {
+// writeManifest writes entries sorted by path.
+func writeManifest(w io.Writer, entries []Entry) error {
 	sorted := slices.Clone(entries)
 	slices.SortFunc(sorted, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	bw := bufio.NewWriter(w)
@@ -173,14 +173,14 @@ func WriteManifest(w io.Writer, entries []Entry) error {
 	return bw.Flush()
 }
 
-// LoadManifest reads the manifest at path. A missing file is an error wrapping fs.ErrNotExist.
-func LoadManifest(path string) ([]Entry, error) {
+// loadManifest reads the manifest at path. A missing file is an error wrapping fs.ErrNotExist.
+func loadManifest(path string) ([]Entry, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open manifest: %w", err)
 	}
 	defer f.Close()
-	entries, err := ReadManifest(f)
+	entries, err := readManifest(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -197,7 +197,7 @@ func saveManifest(path string, entries []Entry) error {
 		return fmt.Errorf("manifest: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := WriteManifest(tmp, entries); err != nil {
+	if err := writeManifest(tmp, entries); err != nil {
 		tmp.Close()
 		return fmt.Errorf("manifest: %w", err)
 	}

@@ -182,7 +182,7 @@ func (m *Migrator) place(ctx context.Context, it item, prev Entry, had bool) (En
 // Verify re-reads every destination file listed in the manifest and reports the ones that are
 // missing, truncated or different. It copies nothing.
 func (m *Migrator) Verify(ctx context.Context) (*Report, error) {
-	entries, err := LoadManifest(m.cfg.ManifestPath())
+	entries, err := loadManifest(m.cfg.ManifestPath())
 	if err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func TestCopyCorruptDeleteRepair(t *testing.T) {
 			t.Fatalf("%s: mtime %v, want %v", rel, sb.ModTime(), sa.ModTime())
 		}
 	}
-	entries, err := LoadManifest(m.cfg.ManifestPath())
+	entries, err := loadManifest(m.cfg.ManifestPath())
 	if err != nil || len(entries) != n || !slices.IsSortedFunc(entries, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) }) {
 		t.Fatalf("manifest: %d entries, sorted=%v, err=%v", len(entries), err == nil, err)
 	}
@@ -262,7 +262,7 @@ func TestSymlinksAndRefusedPaths(t *testing.T) {
 func TestManifestRefusesDotDot(t *testing.T) {
 	for _, p := range []string{"../etc/passwd.jpg", "a/../../b.jpg", "/abs.jpg", "a//b.jpg", "./a.jpg"} {
 		line := p + "\t1\t0\t" + strings.Repeat("0", 64) + "\n"
-		if _, err := ReadManifest(strings.NewReader(manifestHeader + "\n" + line)); !errors.Is(err, ErrBadPath) {
+		if _, err := readManifest(strings.NewReader(manifestHeader + "\n" + line)); !errors.Is(err, ErrBadPath) {
 			t.Errorf("%q: err = %v, want ErrBadPath", p, err)
 		}
 	}
@@ -276,10 +276,10 @@ func TestManifestRoundTrip(t *testing.T) {
 		{Path: "bad\xffutf8.jpg", Size: 1, MTime: time.Unix(1, 1), SHA256: strings.Repeat("1", 64)},
 	}
 	var buf bytes.Buffer
-	if err := WriteManifest(&buf, in); err != nil {
+	if err := writeManifest(&buf, in); err != nil {
 		t.Fatal(err)
 	}
-	out, err := ReadManifest(&buf)
+	out, err := readManifest(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +321,7 @@ func FuzzReadManifest(f *testing.F) {
 	f.Add("\"a\\tb.jpg\"\t1\t2\t" + strings.Repeat("0", 64) + "\n")
 	f.Add("../x\t1\t2\t3\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		entries, err := ReadManifest(strings.NewReader(s))
+		entries, err := readManifest(strings.NewReader(s))
 		if err != nil {
 			return
 		}
@@ -331,10 +331,10 @@ func FuzzReadManifest(f *testing.F) {
 			}
 		}
 		var buf bytes.Buffer
-		if err := WriteManifest(&buf, entries); err != nil {
+		if err := writeManifest(&buf, entries); err != nil {
 			t.Fatal(err)
 		}
-		again, err := ReadManifest(&buf)
+		again, err := readManifest(&buf)
 		if err != nil || len(again) != len(entries) {
 			t.Fatalf("round trip: %v", err)
 		}

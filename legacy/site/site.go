@@ -22,8 +22,8 @@ var mediaTypes = map[string]string{
 	"avif": "image/avif", "tif": "image/tiff", "tiff": "image/tiff", "svg": "image/svg+xml",
 }
 
-// MediaType returns the Content-Type served for an extension ("" when unknown).
-func MediaType(ext string) string { return mediaTypes[ext] }
+// mediaType returns the Content-Type served for an extension ("" when unknown).
+func mediaType(ext string) string { return mediaTypes[ext] }
 
 type typeBlock struct {
 	Pattern string // regex alternation of extensions sharing Type
@@ -42,7 +42,7 @@ func newView(cfg Config) (view, error) {
 	}
 	byType := map[string][]string{}
 	for _, e := range cfg.Extensions {
-		t := MediaType(e)
+		t := mediaType(e)
 		if t == "" {
 			return view{}, fmt.Errorf("extensions: %q is not an image extension this site knows", e)
 		}

@@ -37,8 +37,8 @@ import (
 	"github.com/imgorigin/imgorigin/nginx"
 )
 
-// StartTimeout bounds how long Start waits for the listen addresses, and Reload for new workers.
-const StartTimeout = 15 * time.Second
+// startTimeout bounds how long Start waits for the listen addresses, and Reload for new workers.
+const startTimeout = 15 * time.Second
 
 // Module files of Debian's libnginx-mod-http-lua (ndk must be loaded before lua).
 const (
@@ -212,7 +212,7 @@ func Start(t testing.TB, conf string) *Instance {
 // listener; "" skips this) and every listen address accepts connections. Without the pid file
 // a connection could reach another process that took a port between FreePort and nginx.
 func (in *Instance) waitListening(pidFile string) error {
-	deadline := time.Now().Add(StartTimeout)
+	deadline := time.Now().Add(startTimeout)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for pidFile != "" {
@@ -220,7 +220,7 @@ func (in *Instance) waitListening(pidFile string) error {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("nginx wrote no pid file within %v", StartTimeout)
+			return fmt.Errorf("nginx wrote no pid file within %v", startTimeout)
 		}
 		select {
 		case <-in.exited:
@@ -236,7 +236,7 @@ func (in *Instance) waitListening(pidFile string) error {
 				break
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("nginx did not listen on %s within %v", a, StartTimeout)
+				return fmt.Errorf("nginx did not listen on %s within %v", a, startTimeout)
 			}
 			select {
 			case <-in.exited:
@@ -276,7 +276,7 @@ func (in *Instance) Reload() {
 	if err := in.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		in.t.Fatalf("nginxtest: reload: %v", err)
 	}
-	deadline := time.Now().Add(StartTimeout)
+	deadline := time.Now().Add(startTimeout)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -293,7 +293,7 @@ func (in *Instance) Reload() {
 			return
 		}
 		if time.Now().After(deadline) {
-			in.t.Fatalf("nginxtest: no new workers within %v after reload:\n%s", StartTimeout, log)
+			in.t.Fatalf("nginxtest: no new workers within %v after reload:\n%s", startTimeout, log)
 		}
 		select {
 		case <-in.exited:

@@ -10,11 +10,11 @@ import (
 
 // The nginx variables the maps define; the front and edge templates use them.
 const (
-	// VarBucket holds the bucket of the request's Accept header.
-	VarBucket = "imgorigin_format_bucket"
-	// VarKey is "#" + the bucket on f_auto paths and empty elsewhere: caches append it to
+	// varBucket holds the bucket of the request's Accept header.
+	varBucket = "imgorigin_format_bucket"
+	// varKey is "#" + the bucket on f_auto paths and empty elsewhere: caches append it to
 	// their cache key.
-	VarKey = "imgorigin_format_key"
+	varKey = "imgorigin_format_key"
 )
 
 // autoOptionsExpr matches a path whose options end in f_auto (f is always the last option).
@@ -66,7 +66,7 @@ func (r *Rules) NginxMaps(autoPresets []string) (string, error) {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	w("    # f_auto negotiation, rendered by origin/autoformat from render.auto (%s): never edit\n", r.summary())
-	w("    # by hand. Caches key f_auto paths on path + $%s, never on raw Accept.\n", VarKey)
+	w("    # by hand. Caches key f_auto paths on path + $%s, never on raw Accept.\n", varKey)
 	var flags []string
 	for _, ru := range r.rules {
 		v := "imgorigin_takes_" + string(ru.bucket)
@@ -77,9 +77,9 @@ func (r *Rules) NginxMaps(autoPresets []string) (string, error) {
 		w("        default 0;\n    }\n")
 	}
 	if len(flags) == 0 {
-		w("    map $http_accept $%s {\n", VarBucket)
+		w("    map $http_accept $%s {\n", varBucket)
 	} else {
-		w("    map \"%s\" $%s {\n", strings.Join(flags, ""), VarBucket)
+		w("    map \"%s\" $%s {\n", strings.Join(flags, ""), varBucket)
 		for i, ru := range r.rules {
 			w("        \"~^%s1\" %s;\n", strings.Repeat(".", i), ru.bucket)
 		}
@@ -90,7 +90,7 @@ func (r *Rules) NginxMaps(autoPresets []string) (string, error) {
 		w("        %s 1;\n", strconv.Quote("~"+e))
 	}
 	w("        default 0;\n    }\n")
-	w("    map $imgorigin_format_auto $%s {\n        1 \"#$%s\";\n        default \"\";\n    }\n", VarKey, VarBucket)
+	w("    map $imgorigin_format_auto $%s {\n        1 \"#$%s\";\n        default \"\";\n    }\n", varKey, varBucket)
 	return b.String(), nil
 }
 

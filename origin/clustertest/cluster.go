@@ -32,12 +32,6 @@ type Response = stack.Response
 // Metrics is one scrape in Prometheus text format (stack.Metrics).
 type Metrics = stack.Metrics
 
-// EdgeTTL is the validity of edge (Aliyun type A) URLs after their timestamp.
-const EdgeTTL = stack.EdgeTTL
-
-// StartTimeout bounds how long any one process may take to become ready.
-const StartTimeout = stack.StartTimeout
-
 // Cluster is a running stack whose helpers fail the test instead of returning errors.
 type Cluster struct {
 	*stack.Stack
@@ -55,15 +49,9 @@ type Node struct {
 // Main runs the tests and then removes the binaries Start built. Use it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
-	RemoveBinaries()
+	stack.RemoveBinaries()
 	os.Exit(code)
 }
-
-// RemoveBinaries removes the binaries Start built in this process (not Options.BinDir).
-func RemoveBinaries() { stack.RemoveBinaries() }
-
-// ModuleRoot returns the directory holding go.mod, walking up from the working directory.
-func ModuleRoot() (string, error) { return stack.ModuleRoot() }
 
 // ParseMetrics parses the Prometheus text exposition format (comments skipped, timestamps
 // ignored).

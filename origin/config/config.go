@@ -3,7 +3,7 @@
 // Config of every package (unknown keys are errors) and validated, each error naming its key.
 //
 // Environment names are the key path upper-cased with '.' and '-' replaced by '_', under the
-// prefix IMGORIGIN_ (EnvName): server.listen → IMGORIGIN_SERVER_LISTEN. Every key has a
+// prefix IMGORIGIN_ (envName): server.listen → IMGORIGIN_SERVER_LISTEN. Every key has a
 // default, so every key can be overridden from the environment; so can every key of a named
 // source's type, whether or not the file writes it. The prefix belongs to configuration keys
 // alone: an IMGORIGIN_* variable that names no key fails the load, naming the variable, as an
@@ -41,8 +41,8 @@ import (
 	"github.com/imgorigin/imgorigin/origin/upload"
 )
 
-// EnvPrefix prefixes every environment override.
-const EnvPrefix = "IMGORIGIN"
+// envPrefix prefixes every environment override.
+const envPrefix = "IMGORIGIN"
 
 // Config is the whole origin configuration.
 type Config struct {
@@ -121,8 +121,8 @@ func Default() Config {
 	}
 }
 
-// DefaultSources is used when the configuration names no source.
-func DefaultSources() map[string]SourceConfig {
+// defaultSources is used when the configuration names no source.
+func defaultSources() map[string]SourceConfig {
 	sc := newSourceConfig()
 	sc.Type = "local"
 	sc.Local.Root = "samples"
@@ -172,7 +172,7 @@ func Load(fs *pflag.FlagSet, environ []string) (Config, error) {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	if len(cfg.Sources) == 0 {
-		cfg.Sources = DefaultSources()
+		cfg.Sources = defaultSources()
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
@@ -325,10 +325,10 @@ func sourceDefaultsHook(from, to reflect.Type, data any) (any, error) {
 	return sc, nil
 }
 
-// EnvName is the environment variable that overrides a key: server.listen →
+// envName is the environment variable that overrides a key: server.listen →
 // IMGORIGIN_SERVER_LISTEN, sources.my-s3.s3.endpoint → IMGORIGIN_SOURCES_MY_S3_S3_ENDPOINT.
-func EnvName(key string) string {
-	return EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+func envName(key string) string {
+	return envPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
 }
 
 // applyEnv resolves every IMGORIGIN_* variable of environ against the key set and sets it; a
@@ -339,7 +339,7 @@ func EnvName(key string) string {
 func applyEnv(v *viper.Viper, environ []string) error {
 	env := map[string]string{}
 	for _, kv := range environ {
-		if k, val, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, EnvPrefix+"_") {
+		if k, val, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, envPrefix+"_") {
 			env[k] = val
 		}
 	}
@@ -349,7 +349,7 @@ func applyEnv(v *viper.Viper, environ []string) error {
 	keys := map[string]string{} // variable → key outside sources
 	for _, key := range v.AllKeys() {
 		if !strings.HasPrefix(key, "sources.") {
-			keys[EnvName(key)] = key
+			keys[envName(key)] = key
 		}
 	}
 	// Keys under sources are entries of a map: viper cannot override one leaf of a map value
@@ -360,11 +360,11 @@ func applyEnv(v *viper.Viper, environ []string) error {
 	for name, raw := range sources {
 		m, _ := raw.(map[string]any)
 		typ, _ := m["type"].(string)
-		if t, ok := env[EnvName("sources."+name+".type")]; ok {
+		if t, ok := env[envName("sources."+name+".type")]; ok {
 			typ = t
 		}
 		for _, key := range sourceTypeKeys(typ) {
-			sourceKeys[EnvName("sources."+name+"."+key)] = sourceKey{name, key}
+			sourceKeys[envName("sources."+name+"."+key)] = sourceKey{name, key}
 		}
 	}
 	var unknown []string

@@ -22,7 +22,7 @@ func WriteReference(w io.Writer) error {
 		return err
 	}
 	for _, k := range keys {
-		env := EnvPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(k))
+		env := envPrefix + "_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(k))
 		if strings.HasPrefix(k, "sources.") {
 			env += " (when the file names the source)"
 		}

@@ -23,6 +23,6 @@
 //     the status, Cache-Control, nosniff and CSP sandbox, the time taken, the peak RSS, that a
 //     200 is a re-encoded image (never the input's bytes or script) and that the node still serves;
 //   - FuzzPipeline (this package's tests) mutates them through probe, limits and libvips;
-//   - reliability_test.go (build tag reliability, run by scripts/reliability) serves each
-//     through nginx and a real cluster under load and faults, and writes RELIABILITY.md.
+//   - the reliability run (origin/reliability, scripts/reliability) serves each through nginx
+//     and a real cluster after load and faults, and writes RELIABILITY.md.
 package hostile

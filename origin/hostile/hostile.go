@@ -20,12 +20,12 @@ type Input struct {
 // Defaults of the generated sizes; a flood is far above any sane pixel limit, a bomb "under"
 // the limit stays below the origin's default 40 MP.
 const (
-	FloodSide      = 65000
-	BombOverSide   = 20000 // 400 MP of zeros in a ~50 KB PNG
-	BombUnderSide  = 6000  // 36 MP
-	ManyFrames     = 10000
-	ProgressiveSc  = 255 // AC scans after the DC scan: 256 scans, the most imaging.max_jpeg_scans accepts
-	ProgressiveDim = 4096
+	floodSide      = 65000
+	bombOverSide   = 20000 // 400 MP of zeros in a ~50 KB PNG
+	bombUnderSide  = 6000  // 36 MP
+	manyFrames     = 10000
+	progressiveSc  = 255 // AC scans after the DC scan: 256 scans, the most imaging.max_jpeg_scans accepts
+	progressiveDim = 4096
 )
 
 func jpegOut(status int) []Case { return []Case{{"w_100,f_jpeg", status}} }
@@ -56,26 +56,26 @@ func All(remoteHref string) []Input {
 		{"truncated-header.gif", sgif[:11], jpegOut(422), "GIF cut inside its logical screen descriptor"},
 
 		// Pixel floods: headers declaring huge sizes, almost no data.
-		{"flood.jpg", jpegHeaderOnly(FloodSide, FloodSide, 0xC0), jpegOut(422), "baseline JPEG SOF declaring 65000×65000"},
+		{"flood.jpg", jpegHeaderOnly(floodSide, floodSide, 0xC0), jpegOut(422), "baseline JPEG SOF declaring 65000×65000"},
 		{"flood-65535.jpg", jpegHeaderOnly(65535, 65535, 0xC2), jpegOut(422), "progressive JPEG SOF declaring 65535×65535 (the format's maximum) with 4 bytes of scan"},
-		{"flood.png", pngHeaderOnly(FloodSide, FloodSide), jpegOut(422), "PNG IHDR declaring 65000×65000 RGBA"},
+		{"flood.png", pngHeaderOnly(floodSide, floodSide), jpegOut(422), "PNG IHDR declaring 65000×65000 RGBA"},
 		{"flood-2g.png", pngHeaderOnly(1<<31-1, 1<<31-1), jpegOut(422), "PNG IHDR declaring 2^31-1 × 2^31-1 (the format's maximum)"},
-		{"flood.gif", gifRaw(FloodSide, FloodSide, 1, 1), jpegOut(422), "GIF logical screen declaring 65000×65000"},
-		{"flood-frame.gif", gifRaw(16, 16, FloodSide, FloodSide), jpegOut(422), "GIF 16×16 screen whose frame declares 65000×65000"},
-		{"flood.webp", webpCanvas(FloodSide, FloodSide), jpegOut(422), "WebP VP8X canvas declaring 65000×65000"},
+		{"flood.gif", gifRaw(floodSide, floodSide, 1, 1), jpegOut(422), "GIF logical screen declaring 65000×65000"},
+		{"flood-frame.gif", gifRaw(16, 16, floodSide, floodSide), jpegOut(422), "GIF 16×16 screen whose frame declares 65000×65000"},
+		{"flood.webp", webpCanvas(floodSide, floodSide), jpegOut(422), "WebP VP8X canvas declaring 65000×65000"},
 		{"flood-vp8l.webp", webpSolid(16384, 16384, [4]uint8{255, 1, 2, 3}), jpegOut(422), "lossless WebP of 16384×16384 (268 MP, the format's maximum) in 34 bytes: it really decodes to that"},
-		{"flood.avif", avifFlood(FloodSide, FloodSide), jpegOut(422), "AVIF whose ispe property declares 65000×65000, no image data"},
-		{"under-limit-nodata.jpg", jpegHeaderOnly(BombUnderSide, BombUnderSide, 0xC0), jpegOut(200), "JPEG declaring 6000×6000 (under the limit) with 4 bytes of scan data: a grey image, decoded with shrink-on-load"},
+		{"flood.avif", avifFlood(floodSide, floodSide), jpegOut(422), "AVIF whose ispe property declares 65000×65000, no image data"},
+		{"under-limit-nodata.jpg", jpegHeaderOnly(bombUnderSide, bombUnderSide, 0xC0), jpegOut(200), "JPEG declaring 6000×6000 (under the limit) with 4 bytes of scan data: a grey image, decoded with shrink-on-load"},
 
 		// Decompression bombs with honest headers.
-		{"idat-bomb-over.png", pngZeros(BombOverSide, BombOverSide, 1), jpegOut(422), "PNG of 20000×20000 zero pixels, IDAT deflated ~1000:1 (over the pixel limit)"},
-		{"idat-bomb-under.png", pngZeros(BombUnderSide, BombUnderSide, 8), jpegOut(200), "PNG of 6000×6000 zero pixels, 36 MB of raw rows deflated to ~35 KB (under the limit: decoded, streaming)"},
-		{"webp-bomb-under.webp", webpSolid(BombUnderSide, BombUnderSide, [4]uint8{255, 10, 200, 10}), jpegOut(200), "lossless WebP of 6000×6000 in 34 bytes (under the limit)"},
-		{"frames-10000.gif", animatedGIF(8, 8, 1, 1, ManyFrames), []Case{{"w_100,f_gif", 422}, {"w_100,f_webp", 422}, {"w_100,f_jpeg", 200}}, "animated GIF of 10,000 1×1 frames: refused as an animation, first frame as a still"},
+		{"idat-bomb-over.png", pngZeros(bombOverSide, bombOverSide, 1), jpegOut(422), "PNG of 20000×20000 zero pixels, IDAT deflated ~1000:1 (over the pixel limit)"},
+		{"idat-bomb-under.png", pngZeros(bombUnderSide, bombUnderSide, 8), jpegOut(200), "PNG of 6000×6000 zero pixels, 36 MB of raw rows deflated to ~35 KB (under the limit: decoded, streaming)"},
+		{"webp-bomb-under.webp", webpSolid(bombUnderSide, bombUnderSide, [4]uint8{255, 10, 200, 10}), jpegOut(200), "lossless WebP of 6000×6000 in 34 bytes (under the limit)"},
+		{"frames-10000.gif", animatedGIF(8, 8, 1, 1, manyFrames), []Case{{"w_100,f_gif", 422}, {"w_100,f_webp", 422}, {"w_100,f_jpeg", 200}}, "animated GIF of 10,000 1×1 frames: refused as an animation, first frame as a still"},
 		{"frames-big.gif", animatedGIF(4000, 4000, 1, 1, 150), []Case{{"w_100,f_gif", 422}, {"w_100,f_jpeg", 200}}, "150 frames on a 4000×4000 screen: 2.4 G animation pixels"},
 		{"frames-tall.gif", animatedGIF(1, 5, 1, 5, 200), []Case{{"medium", 422}, {"w_800,f_gif", 422}, {"w_800,f_jpeg", 200}, {"w_10,f_webp", 200}}, "200 frames of 1×5 px (~4.8 KB): the medium preset (w_800, WebP) asks for 800×4000 × 200 = 640 MP of output; refused by imaging.max_output_pixels before decoding, as a still or small it renders"},
-		{"progressive-scans.jpg", progressiveScans(ProgressiveDim, ProgressiveDim, ProgressiveSc), jpegOut(200), "progressive JPEG of 4096×4096 with a DC scan and 255 AC scans of ~40 bytes each (256: the most imaging.max_jpeg_scans accepts): decoders revisit every block per scan"},
-		{"progressive-scans-10k.jpg", progressiveScans(ProgressiveDim, ProgressiveDim, 10000), jpegOut(422), "the same with 10,000 scans (400 KB): decoding would cost ~10 s of CPU; refused by the scan count (imaging.max_jpeg_scans) before decoding"},
+		{"progressive-scans.jpg", progressiveScans(progressiveDim, progressiveDim, progressiveSc), jpegOut(200), "progressive JPEG of 4096×4096 with a DC scan and 255 AC scans of ~40 bytes each (256: the most imaging.max_jpeg_scans accepts): decoders revisit every block per scan"},
+		{"progressive-scans-10k.jpg", progressiveScans(progressiveDim, progressiveDim, 10000), jpegOut(422), "the same with 10,000 scans (400 KB): decoding would cost ~10 s of CPU; refused by the scan count (imaging.max_jpeg_scans) before decoding"},
 
 		// Not images, or not formats this origin reads.
 		{"empty.jpg", nil, jpegOut(415), "zero bytes"},

@@ -2,7 +2,7 @@ package hostile
 
 import (
 	"bytes"
-	"compress/zlib"
+	"compress/flate"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -45,16 +45,39 @@ func pngZeros(w, h uint32, depth byte) []byte {
 	var b bytes.Buffer
 	b.Write(pngSignature)
 	pngChunk(&b, "IHDR", ihdr(w, h, depth, 0))
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	row := make([]byte, 1+(int(w)*int(depth)+7)/8) // filter byte 0, then zero samples
-	for y := uint32(0); y < h; y++ {
-		_, _ = zw.Write(row)
-	}
-	_ = zw.Close()
-	pngChunk(&b, "IDAT", z.Bytes())
+	row := 1 + (int(w)*int(depth)+7)/8 // filter byte 0, then zero samples
+	pngChunk(&b, "IDAT", zlibZeros(row*int(h)))
 	pngChunk(&b, "IEND", nil)
 	return b.Bytes()
+}
+
+// zlibZeros is a zlib stream (RFC 1950) of n zero bytes. Deflating all of them cost a second
+// for the two PNG bombs, in every fuzz worker before its first run; instead one MiB of zeros is
+// deflated once and its blocks repeated. That is a valid stream because a fresh compressor's
+// blocks refer to no byte before them and Flush ends them on a byte boundary, not final; then
+// come the rest, the final empty block and the Adler-32 of n zeros (n mod 65521, then 1).
+func zlibZeros(n int) []byte {
+	const chunk = 1 << 20
+	deflate := func(size int, final bool) []byte {
+		var z bytes.Buffer
+		fw, _ := flate.NewWriter(&z, flate.BestCompression)
+		_, _ = fw.Write(make([]byte, size))
+		if final {
+			_ = fw.Close()
+		} else {
+			_ = fw.Flush()
+		}
+		return z.Bytes()
+	}
+	z := []byte{0x78, 0xda} // deflate, 32 KB window, best compression
+	if n >= chunk {
+		full := deflate(chunk, false)
+		for i := 0; i < n/chunk; i++ {
+			z = append(z, full...)
+		}
+	}
+	z = append(z, deflate(n%chunk, true)...)
+	return binary.BigEndian.AppendUint32(z, uint32(n%65521)<<16|1)
 }
 
 // gradient16 is a 16-bit-per-channel image whose colours only a correct 16→8 bit conversion

@@ -38,8 +38,8 @@ func DefaultConfig() Config { return Config{} }
 // Enabled reports whether requests are checked.
 func (c Config) Enabled() bool { return len(c.Referers) > 0 }
 
-// MaxReferers bounds the list (nginx builds a hash of it in every worker).
-const MaxReferers = 256
+// maxReferers bounds the list (nginx builds a hash of it in every worker).
+const maxReferers = 256
 
 var labelRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 
@@ -77,8 +77,8 @@ func validEntry(e string) bool {
 // Validate checks the configuration; errors name the key (relative to the hotlink section).
 func (c Config) Validate() error {
 	var errs []error
-	if len(c.Referers) > MaxReferers {
-		errs = append(errs, fmt.Errorf("referers: at most %d entries", MaxReferers))
+	if len(c.Referers) > maxReferers {
+		errs = append(errs, fmt.Errorf("referers: at most %d entries", maxReferers))
 	}
 	for i, r := range c.Referers {
 		if !validEntry(r) {

@@ -24,7 +24,7 @@ func TestValidate(t *testing.T) {
 		{"keyword", Config{Referers: []string{"ok.com", "None"}}, "referers[1]"}, // nginx would read it as its keyword
 		{"empty entry", Config{Referers: []string{""}}, "referers[0]"},
 		{"allow_empty alone", Config{AllowEmpty: true}, "allow_empty"},
-		{"too many", Config{Referers: make([]string, MaxReferers+1)}, "at most"},
+		{"too many", Config{Referers: make([]string, maxReferers+1)}, "at most"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()

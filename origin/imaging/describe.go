@@ -21,11 +21,11 @@ type Description struct {
 	ColourSpace string   // libvips' interpretation of the decoded source: srgb, b-w, cmyk, rgb16, …
 	Average     [3]uint8 // mean sRGB colour (alpha flattened onto white)
 	BlurHash    string   // 4×3 components, from a ≤32 px thumbnail
-	Placeholder string   // data:image/webp;base64,… of a tiny thumbnail, at most MaxPlaceholder bytes
+	Placeholder string   // data:image/webp;base64,… of a tiny thumbnail, at most maxPlaceholder bytes
 }
 
-// MaxPlaceholder bounds the placeholder data URI.
-const MaxPlaceholder = 1024
+// maxPlaceholder bounds the placeholder data URI.
+const maxPlaceholder = 1024
 
 // describeOptions are the options Describe is priced and limited as: a resize to 32 px.
 func (e *Engine) describeOptions() imgurl.Options {
@@ -113,7 +113,7 @@ func (e *Engine) Describe(ctx context.Context, data []byte, in imgprobe.Info) (D
 }
 
 // placeholder is a data URI of a WebP at most 16 px on its longer side, smaller until it fits
-// MaxPlaceholder.
+// maxPlaceholder.
 func placeholder(small *vips.ImageRef) (string, error) {
 	for _, side := range []int{16, 12, 8} {
 		img, err := small.Copy()
@@ -137,11 +137,11 @@ func placeholder(small *vips.ImageRef) (string, error) {
 			return "", vipsFailure("placeholder", err)
 		}
 		uri := "data:image/webp;base64," + base64.StdEncoding.EncodeToString(out)
-		if len(uri) <= MaxPlaceholder {
+		if len(uri) <= maxPlaceholder {
 			return uri, nil
 		}
 	}
-	return "", fmt.Errorf("%w: no placeholder fits %d bytes", ErrCorrupt, MaxPlaceholder)
+	return "", fmt.Errorf("%w: no placeholder fits %d bytes", ErrCorrupt, maxPlaceholder)
 }
 
 // interpretationName names a libvips colour space the way libvips spells it.

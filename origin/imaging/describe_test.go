@@ -43,7 +43,7 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 	uri, ok := strings.CutPrefix(d.Placeholder, "data:image/webp;base64,")
-	if !ok || len(d.Placeholder) > MaxPlaceholder {
+	if !ok || len(d.Placeholder) > maxPlaceholder {
 		t.Fatalf("placeholder %d bytes: %.40s", len(d.Placeholder), d.Placeholder)
 	}
 	webp, err := base64.StdEncoding.DecodeString(uri)

@@ -3,7 +3,7 @@
 // what total, the rate and the time left. It writes nothing when the output is not a terminal,
 // so the machine-readable output of a command (on stdout) and its logs stay as they are.
 //
-// Line is a pure function of a Snapshot, so the format is tested without a terminal; Start
+// The line is a pure function of a Snapshot, so its format is tested without a terminal; Start
 // calls it twice a second.
 package progress
 
@@ -31,10 +31,10 @@ type Snapshot struct {
 	Left time.Duration
 }
 
-// Line formats s, e.g.
+// line formats s, e.g.
 //
 //	migrate: copy 1200 of 5000 files, 1.2 of 4.8 GiB, 310 files/s, 40.2 MiB/s, 4s, ETA 12s
-func Line(s Snapshot) string {
+func line(s Snapshot) string {
 	var b strings.Builder
 	b.WriteString(s.Label)
 	secs := s.Elapsed.Seconds()
@@ -45,14 +45,14 @@ func Line(s Snapshot) string {
 			fmt.Fprintf(&b, " %d %s", s.Done, s.Unit)
 		}
 		if s.TotalBytes > 0 {
-			fmt.Fprintf(&b, ", %s of %s", Bytes(s.Bytes), Bytes(s.TotalBytes))
+			fmt.Fprintf(&b, ", %s of %s", formatBytes(s.Bytes), formatBytes(s.TotalBytes))
 		} else if s.Bytes > 0 {
-			fmt.Fprintf(&b, ", %s", Bytes(s.Bytes))
+			fmt.Fprintf(&b, ", %s", formatBytes(s.Bytes))
 		}
 		if secs > 0 {
 			fmt.Fprintf(&b, ", %.0f %s/s", float64(s.Done)/secs, s.Unit)
 			if s.Bytes > 0 {
-				fmt.Fprintf(&b, ", %s/s", Bytes(int64(float64(s.Bytes)/secs)))
+				fmt.Fprintf(&b, ", %s/s", formatBytes(int64(float64(s.Bytes)/secs)))
 			}
 		}
 		b.WriteString(",")
@@ -87,8 +87,8 @@ func (s Snapshot) eta() (time.Duration, bool) {
 	return time.Duration(float64(s.Elapsed) * float64(left) / float64(done)), true
 }
 
-// Bytes formats n in binary units: "512 B", "1.5 KiB", "40.2 MiB", "1.2 GiB".
-func Bytes(n int64) string {
+// formatBytes formats n in binary units: "512 B", "1.5 KiB", "40.2 MiB", "1.2 GiB".
+func formatBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
@@ -111,7 +111,7 @@ func IsTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// Start rewrites the line Line(snap()) on w twice a second when w is a terminal, and does
+// Start rewrites the line of snap() on w twice a second when w is a terminal, and does
 // nothing otherwise. The returned stop writes the last line, ends it with a newline and
 // returns once nothing more is written.
 func Start(w io.Writer, snap func() Snapshot) (stop func()) {
@@ -126,10 +126,10 @@ func Start(w io.Writer, snap func() Snapshot) (stop func()) {
 		for {
 			select {
 			case <-quit:
-				fmt.Fprintf(w, "\r%s\033[K\n", Line(snap()))
+				fmt.Fprintf(w, "\r%s\033[K\n", line(snap()))
 				return
 			case <-tick.C:
-				fmt.Fprintf(w, "\r%s\033[K", Line(snap()))
+				fmt.Fprintf(w, "\r%s\033[K", line(snap()))
 			}
 		}
 	}()

@@ -31,17 +31,17 @@ func TestLine(t *testing.T) {
 		{"a phase without items", Snapshot{Label: "reliability: starting the stack", Elapsed: 1500 * time.Millisecond, Left: time.Minute}, "reliability: starting the stack 2s, ETA 1m0s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Line(tc.s); got != tc.want {
+			if got := line(tc.s); got != tc.want {
 				t.Errorf("Line:\n got %q\nwant %q", got, tc.want)
 			}
 		})
 	}
 }
 
-func TestBytes(t *testing.T) {
+func TestFormatBytes(t *testing.T) {
 	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB", 5 << 30: "5.0 GiB", 3 << 40: "3.0 TiB"} {
-		if got := Bytes(n); got != want {
-			t.Errorf("Bytes(%d) = %q, want %q", n, got, want)
+		if got := formatBytes(n); got != want {
+			t.Errorf("formatBytes(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

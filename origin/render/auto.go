@@ -27,9 +27,9 @@ func autoFormat(b autoformat.Bucket, in imgprobe.Info) imgurl.Format {
 	return imgurl.JPEG
 }
 
-// Sniff returns the format of encoded image bytes from their signature ("" when unknown): the
+// sniff returns the format of encoded image bytes from their signature ("" when unknown): the
 // Content-Type of an f_auto answer is what was rendered, read from the cached bytes.
-func Sniff(b []byte) imgurl.Format {
+func sniff(b []byte) imgurl.Format {
 	switch {
 	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:
 		return imgurl.JPEG

@@ -121,11 +121,11 @@ func TestAutoBuckets(t *testing.T) {
 
 func TestSniff(t *testing.T) {
 	for f, sig := range signatures {
-		if got := Sniff([]byte(sig + "x")); got != f {
-			t.Errorf("Sniff(%s signature) = %q", f, got)
+		if got := sniff([]byte(sig + "x")); got != f {
+			t.Errorf("sniff(%s signature) = %q", f, got)
 		}
 	}
-	if got := Sniff([]byte("RIFF")); got != "" {
-		t.Errorf("Sniff(short) = %q", got)
+	if got := sniff([]byte("RIFF")); got != "" {
+		t.Errorf("sniff(short) = %q", got)
 	}
 }

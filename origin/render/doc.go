@@ -16,7 +16,7 @@
 // watermark, so a changed mark gets new variant keys. The path, not the bucket, decides the
 // shard key, so all buckets of a variant live on the original's owner and each is rendered once
 // per cluster; the ETag hashes the whole key, so it differs per bucket.
-// An f_auto answer's Content-Type is read from the rendered bytes (Sniff). An original key is
+// An f_auto answer's Content-Type is read from the rendered bytes (sniff). An original key is
 //
 //	{source name} "/" {escaped object key} "#" {source identity}
 //

@@ -261,7 +261,7 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 	}
 	format := opts.Format
 	if format == imgurl.Auto {
-		format = Sniff(data)
+		format = sniff(data)
 	}
 	if file != nil {
 		data = nil
@@ -282,7 +282,7 @@ func (r *Renderer) Render(ctx context.Context, p imgurl.Path, bucket autoformat.
 	}, nil
 }
 
-// fileHead reads the first bytes of a variant handed out as a file (for Sniff), leaving the
+// fileHead reads the first bytes of a variant handed out as a file (for sniff), leaving the
 // file's offset where it was.
 func fileHead(f *os.File) ([]byte, error) {
 	pos, err := f.Seek(0, io.SeekCurrent)

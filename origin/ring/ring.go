@@ -11,8 +11,8 @@ import (
 	"github.com/imgorigin/imgorigin/origin/pool"
 )
 
-// PointsPerWeight is the number of ring points per unit of weight (nginx's constant).
-const PointsPerWeight = 160
+// pointsPerWeight is the number of ring points per unit of weight (nginx's constant).
+const pointsPerWeight = 160
 
 type point struct {
 	hash   uint32
@@ -45,7 +45,7 @@ func New(servers []pool.Member) (*Ring, error) {
 		r.names[i] = s.Name
 		total += s.EffectiveWeight()
 	}
-	pts := make([]point, 0, total*PointsPerWeight)
+	pts := make([]point, 0, total*pointsPerWeight)
 	for i, s := range servers {
 		pts = appendPoints(pts, s.Name, s.EffectiveWeight(), int32(i))
 	}
@@ -94,7 +94,7 @@ func appendPoints(pts []point, name string, w int, idx int32) []point {
 	base = append(base, port...)
 	n := len(base)
 	var prev uint32
-	for j := 0; j < w*PointsPerWeight; j++ {
+	for j := 0; j < w*pointsPerWeight; j++ {
 		buf := binary.LittleEndian.AppendUint32(base[:n], prev)
 		h := crc32.ChecksumIEEE(buf)
 		pts = append(pts, point{hash: h, server: idx})

@@ -12,11 +12,11 @@ import (
 	"os"
 )
 
-// MaxBytes bounds a secret file: key files hold a few keys.
-const MaxBytes = 1 << 20
+// maxBytes bounds a secret file: key files hold a few keys.
+const maxBytes = 1 << 20
 
 // Read returns the contents of the secret file at path, or an error when it is not a regular
-// file, is group- or world-writable, or is larger than MaxBytes. The mode is checked on the
+// file, is group- or world-writable, or is larger than maxBytes. The mode is checked on the
 // opened file, so a rename between the check and the read changes nothing.
 func Read(path string) ([]byte, error) {
 	f, err := os.Open(path)
@@ -28,21 +28,21 @@ func Read(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secret file: %w", err)
 	}
-	if err := CheckMode(path, st.Mode()); err != nil {
+	if err := checkMode(path, st.Mode()); err != nil {
 		return nil, err
 	}
-	b, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
+	b, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("secret file %s: %w", path, err)
 	}
-	if len(b) > MaxBytes {
-		return nil, fmt.Errorf("secret file %s: larger than %d bytes", path, MaxBytes)
+	if len(b) > maxBytes {
+		return nil, fmt.Errorf("secret file %s: larger than %d bytes", path, maxBytes)
 	}
 	return b, nil
 }
 
-// CheckMode refuses a mode that is not a regular file's or that is group- or world-writable.
-func CheckMode(path string, m fs.FileMode) error {
+// checkMode refuses a mode that is not a regular file's or that is group- or world-writable.
+func checkMode(path string, m fs.FileMode) error {
 	if !m.IsRegular() {
 		return fmt.Errorf("secret file %s: not a regular file", path)
 	}

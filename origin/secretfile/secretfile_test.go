@@ -45,7 +45,7 @@ func TestRead(t *testing.T) {
 		t.Error("a missing file gave no error")
 	}
 	big := filepath.Join(dir, "big")
-	if err := os.WriteFile(big, make([]byte, MaxBytes+1), 0o600); err != nil {
+	if err := os.WriteFile(big, make([]byte, maxBytes+1), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Read(big); err == nil {

@@ -28,7 +28,7 @@ type ImageConfig struct {
 
 // TextConfig is a named text mark.
 type TextConfig struct {
-	Text    string  `mapstructure:"text"`    // UTF-8, at most MaxTextBytes, one line
+	Text    string  `mapstructure:"text"`    // UTF-8, at most maxTextBytes, one line
 	Font    string  `mapstructure:"font"`    // fontconfig family; default DefaultFont
 	Size    float64 `mapstructure:"size"`    // font pixel size / shorter output side; default 0.06
 	Colour  string  `mapstructure:"colour"`  // rrggbb; default ffffff
@@ -48,10 +48,10 @@ type Config struct {
 // Defaults and bounds.
 const (
 	DefaultFont      = "Noto Sans CJK SC" // Debian fonts-noto-cjk; covers Latin, Chinese, Japanese and Korean
-	DefaultImageSize = 0.25
-	DefaultTextSize  = 0.06
-	MaxTextBytes     = 256
-	MaxMargin        = 4096
+	defaultImageSize = 0.25
+	defaultTextSize  = 0.06
+	maxTextBytes     = 256
+	maxMargin        = 4096
 )
 
 // DefaultConfig has no marks.
@@ -106,8 +106,8 @@ func (t TextConfig) validate() error {
 	switch {
 	case t.Text == "":
 		return errors.New("text: required")
-	case len(t.Text) > MaxTextBytes:
-		return fmt.Errorf("text: at most %d bytes", MaxTextBytes)
+	case len(t.Text) > maxTextBytes:
+		return fmt.Errorf("text: at most %d bytes", maxTextBytes)
 	case !utf8.ValidString(t.Text):
 		return errors.New("text: not valid UTF-8")
 	case t.Size < 0 || t.Size > 1 || math.IsNaN(t.Size):
@@ -127,8 +127,8 @@ func validatePlacement(g string, x, y, opacity int) error {
 	switch {
 	case !knownGravity(g):
 		return fmt.Errorf("gravity: n, ne, e, se, s, sw, w, nw or c, not %q", g)
-	case x < 0 || y < 0 || x > MaxMargin || y > MaxMargin:
-		return fmt.Errorf("x, y: margins 0..%d pixels", MaxMargin)
+	case x < 0 || y < 0 || x > maxMargin || y > maxMargin:
+		return fmt.Errorf("x, y: margins 0..%d pixels", maxMargin)
 	case opacity < 0 || opacity > 100:
 		return errors.New("opacity: percent 1..100")
 	}
@@ -211,7 +211,7 @@ func (s Set) Empty() bool { return s.Image == nil && s.Text == nil }
 func (m ImageConfig) Resolve(data []byte, info imgprobe.Info) *Image {
 	size := m.Size
 	if size == 0 {
-		size = DefaultImageSize
+		size = defaultImageSize
 	}
 	return &Image{Data: data, Info: info, Placement: placement(m.Gravity, m.X, m.Y, m.Opacity), Size: size, Tile: m.Tile}
 }
@@ -224,7 +224,7 @@ func (t TextConfig) Resolve() *Text {
 		out.Font = DefaultFont
 	}
 	if out.Size == 0 {
-		out.Size = DefaultTextSize
+		out.Size = defaultTextSize
 	}
 	if t.Colour != "" {
 		var v [3]byte

@@ -34,7 +34,7 @@ func TestValidate(t *testing.T) {
 
 func TestResolveDefaults(t *testing.T) {
 	m := ImageConfig{Source: "local", Key: "x.png"}.Resolve(nil, imgurlInfo())
-	if m.Size != DefaultImageSize || m.Opacity != 1 || m.Gravity != imgurl.GravitySouthEast {
+	if m.Size != defaultImageSize || m.Opacity != 1 || m.Gravity != imgurl.GravitySouthEast {
 		t.Errorf("image defaults: %+v", m)
 	}
 	c := ImageConfig{Source: "local", Key: "x.png", Gravity: "c"}.Resolve(nil, imgurlInfo())
@@ -42,7 +42,7 @@ func TestResolveDefaults(t *testing.T) {
 		t.Errorf("centre: %q", c.Gravity)
 	}
 	tx := TextConfig{Text: "a", Colour: "102030", Opacity: 50}.Resolve()
-	if tx.Font != DefaultFont || tx.Size != DefaultTextSize || tx.Colour != [3]uint8{0x10, 0x20, 0x30} || tx.Opacity != 0.5 {
+	if tx.Font != DefaultFont || tx.Size != defaultTextSize || tx.Colour != [3]uint8{0x10, 0x20, 0x30} || tx.Opacity != 0.5 {
 		t.Errorf("text defaults: %+v", tx)
 	}
 }

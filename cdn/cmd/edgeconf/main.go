@@ -48,7 +48,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fs.StringVar(&cfg.Auth.Type, "auth-type", cfg.Auth.Type, `edge URL auth: "" or aliyun-a (keys from $EDGE_AUTH_KEYS)`)
 	fs.DurationVar(&cfg.Auth.TTL, "auth-ttl", cfg.Auth.TTL, "signed URL validity after its timestamp")
 	fs.DurationVar(&cfg.Auth.MaxLifetime, "auth-max-lifetime", cfg.Auth.MaxLifetime, "refuse timestamps whose expiry lies further ahead")
-	fs.StringVar(&cfg.Auth.PathPrefix, "auth-prefix", cfg.Auth.PathPrefix, "paths that need a token")
+	authPrefixes := fs.String("auth-prefix", strings.Join(cfg.Auth.PathPrefixes, ","), "path prefixes that need a token and get the origin secret, comma-separated")
 	fs.StringVar(&cfg.OriginSecret.Header, "origin-secret-header", cfg.OriginSecret.Header, "header carrying $EDGE_ORIGIN_SECRET on pulls")
 	useStale := fs.String("use-stale", strings.Join(cfg.UseStale, ","), "proxy_cache_use_stale conditions, comma-separated")
 	fs.StringVar(&cfg.AccessLog, "access-log", cfg.AccessLog, "access log path or off")
@@ -68,6 +68,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 2
 	}
 	cfg.UseStale = splitList(*useStale)
+	cfg.Auth.PathPrefixes = splitList(*authPrefixes)
 	cfg.Hotlink.Referers = splitList(*referers)
 	cfg.Auth.Keys = splitList(getenv("EDGE_AUTH_KEYS"))
 	cfg.OriginSecret.Value = getenv("EDGE_ORIGIN_SECRET")

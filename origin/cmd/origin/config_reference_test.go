@@ -11,7 +11,10 @@ import (
 	"testing"
 )
 
-var updateDocs = flag.Bool("update-docs", false, "rewrite docs/CONFIG.md (and the compose files' rendered configs) from the code")
+var updateDocs = flag.Bool("update-docs", false, "rewrite docs/CONFIG.md from the code")
+
+// repoRoot is the repository, from this package's directory.
+var repoRoot = filepath.Join("..", "..", "..")
 
 // configReferencePath is docs/CONFIG.md, from this package's directory.
 var configReferencePath = filepath.Join("..", "..", "..", "docs", "CONFIG.md")

@@ -111,17 +111,17 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		_, _ = stdout.Write(out)
 		return 0
 	case "render-formats":
-		kind := formatsNginx
+		kind := config.FormatsNginx
 		switch {
 		case *cloudFront && *varnishVCL:
 			fmt.Fprintln(stderr, "origin: render-formats: --cloudfront and --varnish are exclusive")
 			return 2
 		case *cloudFront:
-			kind = formatsCloudFront
+			kind = config.FormatsCloudFront
 		case *varnishVCL:
-			kind = formatsVarnish
+			kind = config.FormatsVarnish
 		}
-		out, err := renderFormats(cfg, kind)
+		out, err := cfg.RenderFormats(kind)
 		if err != nil {
 			fmt.Fprintln(stderr, "origin:", err)
 			return 1

@@ -14,8 +14,6 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/imgorigin/imgorigin/nginx"
-	"github.com/imgorigin/imgorigin/origin/autoformat"
 	"github.com/imgorigin/imgorigin/origin/config"
 	"github.com/imgorigin/imgorigin/origin/discovery"
 	"github.com/imgorigin/imgorigin/origin/health"
@@ -26,7 +24,7 @@ import (
 // ring is built from: cluster.pool, or with cluster.discovery the pool DNS publishes now.
 func renderNginx(ctx context.Context, cfg config.Config) ([]byte, error) {
 	if !cfg.Cluster.Discovery.Enabled() {
-		return renderPool(cfg, cfg.Cluster.Pool)
+		return cfg.FrontNginx(cfg.Cluster.Pool)
 	}
 	d, err := discovery.New(cfg.Cluster.Discovery)
 	if err != nil {
@@ -36,45 +34,7 @@ func renderNginx(ctx context.Context, cfg config.Config) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return renderPool(cfg, ms)
-}
-
-func renderPool(cfg config.Config, members []pool.Member) ([]byte, error) {
-	fc := cfg.Front.WithCluster(members, cfg.Cluster.Cache).WithUploads(cfg.Upload.MaxBytes)
-	maps, err := renderFormats(cfg, formatsNginx)
-	if err != nil {
-		return nil, err
-	}
-	fc.FormatMaps = maps
-	fc.OriginSecretHeader = cfg.Auth.OriginSecret.Header
-	return nginx.Render(fc)
-}
-
-// The renderings of the f_auto rules.
-const (
-	formatsNginx      = "nginx"      // maps for the front and the edge stand-in
-	formatsCloudFront = "cloudfront" // a viewer-request function
-	formatsVarnish    = "varnish"    // the imgorigin_format subroutine
-)
-
-// renderFormats renders the f_auto negotiation of render.auto and the presets for one kind of
-// cache.
-func renderFormats(cfg config.Config, kind string) (string, error) {
-	rules, err := autoformat.New(cfg.Render.Auto)
-	if err != nil {
-		return "", err
-	}
-	presets, err := cfg.Render.AutoPresets()
-	if err != nil {
-		return "", err
-	}
-	switch kind {
-	case formatsCloudFront:
-		return rules.CloudFrontFunction(presets)
-	case formatsVarnish:
-		return rules.VarnishVCL(presets)
-	}
-	return rules.NginxMaps(presets)
+	return cfg.FrontNginx(ms)
 }
 
 // watchNginx keeps the nginx configuration file out in step with the pool and its health:
@@ -101,7 +61,7 @@ func watchNginx(ctx context.Context, cfg config.Config, out, pidFile string, log
 	render := func() error {
 		fc := cfg
 		fc.Front.Down = down
-		b, err := renderPool(fc, members)
+		b, err := fc.FrontNginx(members)
 		if err != nil {
 			return err
 		}

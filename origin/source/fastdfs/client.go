@@ -460,7 +460,7 @@ func (cl *Client) Upload(ctx context.Context, group, ext string, data []byte) (s
 	case h.Status != 0:
 		return "", &StatusError{Cmd: cmd, Status: h.Status}
 	}
-	st, err := ParseStoreReply(body)
+	st, err := parseStoreReply(body)
 	if err != nil {
 		return "", unavailable("tracker reply", err)
 	}

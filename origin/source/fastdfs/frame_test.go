@@ -129,7 +129,7 @@ func TestParseTrackerReplies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			parse := ParseFetchReply
 			if tt.store {
-				parse = ParseStoreReply
+				parse = parseStoreReply
 			}
 			got, err := parse(tt.body)
 			if err != nil || got != tt.want {
@@ -200,7 +200,7 @@ func FuzzFrames(f *testing.F) {
 				t.Fatalf("accepted %+v", st)
 			}
 		}
-		if _, err := ParseStoreReply(body); err == nil && len(body) != 40 && len(body) != 70 {
+		if _, err := parseStoreReply(body); err == nil && len(body) != 40 && len(body) != 70 {
 			t.Fatalf("store reply of %d bytes accepted", len(body))
 		}
 		if fi, err := ParseFileInfoReply(body); err == nil && fi.Size < 0 {

@@ -66,8 +66,8 @@ func ParseFetchReply(body []byte) (Storage, error) {
 	return parseStorageReply(body, 0)
 }
 
-// ParseStoreReply decodes the body of a QUERY_STORE_*_ONE reply.
-func ParseStoreReply(body []byte) (Storage, error) {
+// parseStoreReply decodes the body of a QUERY_STORE_*_ONE reply.
+func parseStoreReply(body []byte) (Storage, error) {
 	return parseStorageReply(body, 1)
 }
 

@@ -10,16 +10,13 @@ import (
 
 // The fake's types (fdfsfake).
 type (
-	Options   = fdfsfake.Options
-	Server    = fdfsfake.Server
-	Fault     = fdfsfake.Fault
-	FaultKind = fdfsfake.FaultKind
-	Stats     = fdfsfake.Stats
+	Options = fdfsfake.Options
+	Server  = fdfsfake.Server
+	Fault   = fdfsfake.Fault
 )
 
 // Faults (fdfsfake).
 const (
-	FaultNone         = fdfsfake.FaultNone
 	FaultDrop         = fdfsfake.FaultDrop
 	FaultDropMidBody  = fdfsfake.FaultDropMidBody
 	FaultStall        = fdfsfake.FaultStall

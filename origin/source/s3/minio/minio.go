@@ -29,9 +29,9 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultAccessKey = "imgorigin-test"
-	DefaultSecretKey = "imgorigin-test-secret"
-	DefaultBucket    = "originals"
+	defaultAccessKey = "imgorigin-test"
+	defaultSecretKey = "imgorigin-test-secret"
+	defaultBucket    = "originals"
 )
 
 // startTimeout bounds how long MinIO may take to answer its liveness probe.
@@ -43,9 +43,9 @@ type Options struct {
 	Dir            string // data directory (required)
 	Address        string // S3 API listen address; empty: 127.0.0.1 and a free port
 	ConsoleAddress string // console listen address; empty: 127.0.0.1 and a free port
-	AccessKey      string // MINIO_ROOT_USER; empty: DefaultAccessKey
-	SecretKey      string // MINIO_ROOT_PASSWORD; empty: DefaultSecretKey
-	Bucket         string // created at start; empty: DefaultBucket
+	AccessKey      string // MINIO_ROOT_USER; empty: defaultAccessKey
+	SecretKey      string // MINIO_ROOT_PASSWORD; empty: defaultSecretKey
+	Bucket         string // created at start; empty: defaultBucket
 	// LogPath, when set, receives MinIO's output (appended); otherwise Log keeps the last MiB.
 	LogPath string
 }
@@ -111,13 +111,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, errors.New("minio: Options.Dir is required")
 	}
 	if opts.AccessKey == "" {
-		opts.AccessKey = DefaultAccessKey
+		opts.AccessKey = defaultAccessKey
 	}
 	if opts.SecretKey == "" {
-		opts.SecretKey = DefaultSecretKey
+		opts.SecretKey = defaultSecretKey
 	}
 	if opts.Bucket == "" {
-		opts.Bucket = DefaultBucket
+		opts.Bucket = defaultBucket
 	}
 	bin, err := Binary()
 	if err != nil {

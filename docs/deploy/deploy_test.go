@@ -1,9 +1,10 @@
-package main
+package deploy_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -27,7 +28,10 @@ import (
 // compose origin configuration (loaded with the real loader) and the nginx configs rendered
 // from it, so service names, ports and mounted files cannot drift apart.
 
-var repoRoot = filepath.Join("..", "..", "..")
+var (
+	repoRoot = filepath.Join("..", "..")
+	update   = flag.Bool("update", false, "rewrite the rendered configs under docs/deploy from the code")
+)
 
 const (
 	composeDir        = "docs/deploy/compose"
@@ -214,17 +218,17 @@ func argAfter(args []string, flag string) string {
 func checkRendered(t *testing.T, rel string, want []byte) {
 	t.Helper()
 	path := filepath.Join(repoRoot, filepath.FromSlash(rel))
-	if *updateDocs {
+	if *update {
 		if err := os.WriteFile(path, want, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	got, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (go test ./origin/cmd/origin -run TestCompose -update-docs writes it)", err)
+		t.Fatalf("%v (go test ./docs/deploy -update writes it)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from what the code renders from %s: run\n\tgo test ./origin/cmd/origin -run TestCompose -update-docs\n%s",
+		t.Fatalf("%s differs from what the code renders from %s: run\n\tgo test ./docs/deploy -update\n%s",
 			rel, composeOriginConf, firstDiff(string(got), string(want)))
 	}
 }
@@ -321,7 +325,7 @@ func TestComposeFrontAndLegacy(t *testing.T) {
 	cfg := loadOriginConfig(t, origin, bindMounts(origin))
 
 	// The front nginx config is rendered from the compose origin config and mounted as-is.
-	rendered, err := renderNginx(context.Background(), cfg)
+	rendered, err := cfg.FrontNginx(cfg.Cluster.Pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +333,7 @@ func TestComposeFrontAndLegacy(t *testing.T) {
 	// The compose edge (cdn/Dockerfile) renders its config without the origin's: its default
 	// f_auto maps must be the ones this config renders (an f_auto preset or another
 	// render.auto needs `edgeconf -format-maps`).
-	if maps, err := renderFormats(cfg, formatsNginx); err != nil || maps != autoformat.DefaultNginxMaps() {
+	if maps, err := cfg.RenderFormats(config.FormatsNginx); err != nil || maps != autoformat.DefaultNginxMaps() {
 		t.Errorf("the compose origin config's f_auto maps differ from the edge image's defaults (err %v): render them into the edge with edgeconf -format-maps", err)
 	}
 	front, ok := cf.Services["front"]
@@ -701,7 +705,7 @@ func TestKubernetesManifests(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s/origin-config.yaml: %v", dir, err)
 	}
-	rendered, err := renderNginx(context.Background(), cfg)
+	rendered, err := cfg.FrontNginx(cfg.Cluster.Pool)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -817,4 +821,22 @@ func TestComposeErrorLogsRedacted(t *testing.T) {
 	if !bytes.Contains(readRepoFile(t, "origin/Dockerfile"), []byte("chown imgorigin:imgorigin /srv/images /srv/legacy /var/cache/imgorigin "+dir)) {
 		t.Errorf("origin/Dockerfile must make %s the origin user's (the receiver creates its socket there)", dir)
 	}
+}
+
+// firstDiff describes the first line where got and want differ.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < max(len(g), len(w)); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return fmt.Sprintf("line %d:\n  committed: %q\n  rendered:  %q", i+1, gl, wl)
+		}
+	}
+	return "(no line differs)"
 }
