@@ -36,6 +36,13 @@
 //     key) and replaces Accept with the bucket's autoformat.CanonicalAccept, so the origin's
 //     Vary: Accept leaves one object per bucket and the origin answers that bucket; elsewhere
 //     it only removes a client's X-Imgorigin-Format.
+//   - Hardening (issue 14 item 8, as the nginx edge stand-in): the main VCL (MainVCL, Site)
+//     sets Host to the site's before the included vcl_recv, so the key's host and the pulls'
+//     Host never follow the client; a client's X-Origin-Secret and X-Request-Id are removed; the
+//     purge API answers only on the listen socket named "purge" (POST /purge?tag=…, a ban on
+//     Surrogate-Key) with the bearer token of Site.PurgeToken (401 without; 403 with an Origin
+//     header or Sec-Fetch-Site: cross-site); varnishncsa with NCSAFormat logs the path from
+//     VCL_Log imgorigin_path, never the query.
 //
 // Cost: each request past stale-while-revalidate while the front fails makes one pull (not
 // coalesced), so a failing front sees the request rate of the stale objects past that window;

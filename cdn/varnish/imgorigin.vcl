@@ -29,6 +29,13 @@ vcl 4.1;
 #    subroutine imgorigin_format of imgorigin-formats.vcl, which `origin render-formats
 #    --varnish` renders from the origins' render.auto: include it before this file).
 #
+# Hardening (issue 14 item 8, as the nginx edge stand-in): the cache key's host is the site's
+# (the main VCL sets Host), a client's X-Origin-Secret and X-Request-Id never reach the front,
+# purges need the bearer token and refuse cross-site requests, and varnishncsa logs the path
+# without the query: run it as
+#     varnishncsa -F '%h %t "%m %{VCL_Log:imgorigin_path}x %H" %s %b %{Varnish:hitmiss}x'
+# (its default format's %r is the request line with the query: the token).
+#
 # Internal request header: X-Imgorigin-Grace ("sync" while a request past stale-while-revalidate
 # fetches, "stale" when it falls back to the stale copy). A client's own is removed; a
 # synchronous refresh carries it to the origin, which ignores it.
@@ -38,7 +45,20 @@ import std;
 sub vcl_recv {
 	if (req.restarts == 0) {
 		unset req.http.X-Imgorigin-Grace;
+		# Headers only this VCL and the main VCL may set, never a client: the purge token, and
+		# what the origins trust from their front (the CDN origin secret: this edge does not
+		# verify tokens and adds none, so no pull carries one; the request id: the front makes
+		# its own).
+		unset req.http.X-Imgorigin-Purge-Token;
+		unset req.http.X-Origin-Secret;
+		unset req.http.X-Request-Id;
 	}
+	# The purge API: only on the listen socket named "purge" (varnishd -a purge=127.0.0.1:…).
+	if (local.socket == "purge") {
+		call imgorigin_purge;
+	}
+	# For varnishncsa's %{VCL_Log:imgorigin_path}x: the path without its query (the token).
+	std.log("imgorigin_path:" + regsub(req.url, "\?.*$", ""));
 	# f_auto (imgorigin-formats.vcl, rendered from the origins' render.auto): the format bucket
 	# into X-Imgorigin-Format (hashed below) and Accept normalised to it, so Vary: Accept keeps
 	# one object per bucket and the origin answers that bucket.
@@ -57,6 +77,35 @@ sub vcl_recv {
 		set req.grace = 3650d;
 		set req.hash_ignore_busy = false;
 	}
+}
+
+# POST /purge?tag={source}/{key} with Authorization: Bearer {purge token}: bans every object
+# whose Surrogate-Key lists the tag. 401 without the token; 403 for a request a browser page
+# made (an Origin header, or Sec-Fetch-Site cross-site): a cross-site form POST must not purge.
+sub imgorigin_purge {
+	if (req.method != "POST") {
+		return (synth(405));
+	}
+	if (req.url !~ "^/purge\?tag=[A-Za-z0-9._~/-]{1,512}$") {
+		return (synth(404));
+	}
+	if (req.http.Origin || req.http.Sec-Fetch-Site == "cross-site") {
+		return (synth(403));
+	}
+	call imgorigin_purge_token;
+	if (req.http.X-Imgorigin-Purge-Token == "" ||
+	    req.http.Authorization != "Bearer " + req.http.X-Imgorigin-Purge-Token) {
+		unset req.http.X-Imgorigin-Purge-Token;
+		return (synth(401));
+	}
+	unset req.http.X-Imgorigin-Purge-Token;
+	# The tag as a whole item of the list: bounded by anything a tag cannot hold, '.' matched
+	# literally; no space or quote in the regex (the ban parser splits its arguments at spaces).
+	if (std.ban("obj.http.Surrogate-Key ~ (^|[^A-Za-z0-9._~/-])" +
+	    regsuball(regsub(req.url, "^/purge\?tag=", ""), "\.", "[.]") + "([^A-Za-z0-9._~/-]|$)")) {
+		return (synth(200, "purged"));
+	}
+	return (synth(500, std.ban_error()));
 }
 
 sub vcl_hash {

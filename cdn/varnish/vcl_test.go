@@ -1,10 +1,13 @@
 package varnish_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,7 +24,8 @@ type answer struct {
 	status int
 	cc     string
 	body   string
-	down   bool // close the connection without an answer (front unreachable)
+	down   bool   // close the connection without an answer (front unreachable)
+	tag    string // Surrogate-Key
 }
 
 // front stands in for the front nginx: per-path answers and a log of every pull. A pull whose
@@ -30,7 +34,8 @@ type front struct {
 	addr string
 	mu   sync.Mutex
 	ans  map[string]answer
-	log  []string // "path?query" per pull
+	log  []string      // "path?query" per pull
+	hdrs []http.Header // the headers of each pull, Host included
 }
 
 func startFront(t *testing.T) *front {
@@ -69,6 +74,9 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	a := f.ans[r.URL.Path]
 	f.log = append(f.log, r.URL.RequestURI())
+	h := r.Header.Clone()
+	h.Set("Host", r.Host)
+	f.hdrs = append(f.hdrs, h)
 	f.mu.Unlock()
 	switch {
 	case a.down:
@@ -89,6 +97,9 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.cc != "" {
 		w.Header().Set("Cache-Control", a.cc)
+	}
+	if a.tag != "" {
+		w.Header().Set("Surrogate-Key", a.tag)
 	}
 	w.Header().Set("Content-Type", "image/webp")
 	w.WriteHeader(a.status)
@@ -313,5 +324,105 @@ func poll(t *testing.T, v *varnishtest.Instance, target string, cond func(reply)
 			t.Fatalf("GET %s: condition not met within 10 s; last %d X-Cache %q body %q", target, r.status, r.cache, r.body)
 		}
 		<-tick.C
+	}
+}
+
+// do sends a request to addr (a varnishd listen socket) and returns the status and X-Cache.
+func do(t *testing.T, method, addr, target string, hdr http.Header) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+addr+target, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	if h := hdr.Get("Host"); h != "" {
+		req.Host = h
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode >= 500 {
+		t.Logf("%s %s: %s %.300s", method, target, res.Status, b)
+	}
+	return res.StatusCode, res.Header.Get("X-Cache")
+}
+
+// TestHardening (issue 14 item 8, as the nginx edge stand-in has it): the cache key and the
+// pulls' Host are the site's whatever Host the client sends; a client's X-Origin-Secret and
+// X-Request-Id never reach the front; the purge API (its own listen socket) needs the bearer
+// token and refuses requests a browser page made; varnishncsa with NCSAFormat logs the path,
+// never the token.
+func TestHardening(t *testing.T) {
+	f := startFront(t)
+	const token = "purge-token-0123456789abcdef"
+	v := varnishtest.Start(t, varnishtest.Options{
+		Backend: varnish.Backend{Addr: f.addr, ConnectTimeout: time.Second, FirstByteTimeout: 5 * time.Second},
+		Site:    varnish.Site{Host: "img.example.com", PurgeToken: token},
+	})
+	const p, tag = "/i/thumb/local/a.jpg", "local/a.jpg"
+	f.set(p, answer{status: 200, cc: "public, max-age=600, s-maxage=600", body: "a", tag: tag})
+	f.set("/purge", answer{status: http.StatusNotFound, cc: "no-store"})
+
+	h := http.Header{"Host": {"evil.example"}, "X-Origin-Secret": {"guess"}, "X-Request-Id": {"client-chosen"}}
+	if st, xc := do(t, http.MethodGet, v.Addr, p+"?token=SECRETTOKEN", h); st != 200 || xc != "MISS" {
+		t.Fatalf("first: %d %s", st, xc)
+	}
+	if st, xc := do(t, http.MethodGet, v.Addr, p, http.Header{"Host": {"other.example"}}); st != 200 || xc != "HIT" {
+		t.Fatalf("another Host: %d %s, want a HIT of the same object", st, xc)
+	}
+	f.mu.Lock()
+	pulled := f.hdrs[0]
+	f.mu.Unlock()
+	if pulled.Get("Host") != "img.example.com" || pulled.Get("X-Origin-Secret") != "" || pulled.Get("X-Request-Id") == "client-chosen" {
+		t.Errorf("pull headers: Host %q, X-Origin-Secret %q, X-Request-Id %q: want the site's host, no client secret or id",
+			pulled.Get("Host"), pulled.Get("X-Origin-Secret"), pulled.Get("X-Request-Id"))
+	}
+
+	purge := "/purge?tag=" + tag
+	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	for _, tc := range []struct {
+		name, method, addr string
+		hdr                http.Header
+		want               int
+	}{
+		{"no token", http.MethodPost, v.PurgeAddr, nil, http.StatusUnauthorized},
+		{"wrong token", http.MethodPost, v.PurgeAddr, http.Header{"Authorization": {"Bearer purge-token-0123456789abcdeX"}}, http.StatusUnauthorized},
+		{"cross-site form", http.MethodPost, v.PurgeAddr, http.Header{"Authorization": bearer["Authorization"], "Origin": {"https://evil.example"}}, http.StatusForbidden},
+		{"cross-site fetch", http.MethodPost, v.PurgeAddr, http.Header{"Authorization": bearer["Authorization"], "Sec-Fetch-Site": {"cross-site"}}, http.StatusForbidden},
+		{"GET", http.MethodGet, v.PurgeAddr, bearer, http.StatusMethodNotAllowed},
+	} {
+		if st, _ := do(t, tc.method, tc.addr, purge, tc.hdr); st != tc.want {
+			t.Errorf("purge, %s: %d, want %d", tc.name, st, tc.want)
+		}
+	}
+	// On the public socket /purge is an ordinary path: the token is no use there.
+	_, _ = do(t, http.MethodPost, v.Addr, purge, bearer)
+	if _, xc := do(t, http.MethodGet, v.Addr, p, nil); xc != "HIT" {
+		t.Fatalf("after refused purges: X-Cache %q, want HIT (nothing purged)", xc)
+	}
+	if st, _ := do(t, http.MethodPost, v.PurgeAddr, purge, bearer); st != 200 {
+		t.Fatalf("purge with the token: %d", st)
+	}
+	if _, xc := do(t, http.MethodGet, v.Addr, p, nil); xc != "MISS" {
+		t.Fatalf("after the purge: X-Cache %q, want MISS", xc)
+	}
+
+	// varnishncsa, as imgorigin.vcl says to run it, over this varnishd's log.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, "varnishncsa", "-n", filepath.Join(v.Dir, "n"), "-d", "-F", varnish.NCSAFormat).Output()
+	if !strings.Contains(string(out), "GET "+p+" HTTP/1.1") {
+		t.Fatalf("varnishncsa did not log the requests:\n%s", out)
+	}
+	if strings.Contains(string(out), "SECRETTOKEN") || strings.Contains(string(out), "token=") {
+		t.Errorf("varnishncsa logged the token:\n%s", out)
+	}
+	if !strings.Contains(varnish.VCL, varnish.NCSAFormat) {
+		t.Errorf("imgorigin.vcl does not show NCSAFormat")
 	}
 }

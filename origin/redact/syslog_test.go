@@ -97,6 +97,10 @@ http {
 	}
 	// What nginx wrote straight to stderr (nginxtest's own error_log) shows the test provoked
 	// the leak that the receiver removed.
+	// nginx writes that file in the same call as the syslog line, after it: wait for it.
+	for !strings.Contains(in.ErrorLog(), "SECRETMAC") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if !strings.Contains(in.ErrorLog(), "SECRETMAC") {
 		t.Errorf("nginx's unredacted error log does not quote the token: the test provoked nothing:\n%s", in.ErrorLog())
 	}

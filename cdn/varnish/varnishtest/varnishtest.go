@@ -3,7 +3,7 @@
 //
 // Start writes main.vcl (varnish.MainVCL) and imgorigin.vcl into a fresh directory and runs
 //
-//	varnishd -F -j none -n <dir>/n -a 127.0.0.1:<free port> -T none -f <dir>/main.vcl -s malloc,<MB>m -p <params>
+//	varnishd -F -j none -n <dir>/n -a a0=127.0.0.1:<free port> -a purge=127.0.0.1:<free port> -T none -f <dir>/main.vcl -s malloc,<MB>m -p <params>
 //
 // then waits until the listen address accepts connections, and stops varnishd (SIGTERM, then
 // SIGKILL of its process group) when the test ends. -j none runs it without a jail, so root
@@ -33,6 +33,8 @@ const startTimeout = 30 * time.Second
 // Options configure one varnishd.
 type Options struct {
 	Backend varnish.Backend
+	// Site is the accelerated domain and the purge token; an empty Host means "localhost".
+	Site varnish.Site
 	// Params are varnishd run-time parameters (-p name=value), e.g. default_grace.
 	Params map[string]string
 	// StorageMB is the malloc storage size; 0 means 64.
@@ -44,12 +46,13 @@ type Options struct {
 
 // Instance is one running varnishd.
 type Instance struct {
-	Addr   string // 127.0.0.1:port
-	Dir    string
-	cmd    *exec.Cmd
-	out    *syncBuffer
-	exited chan struct{}
-	once   sync.Once
+	Addr      string // 127.0.0.1:port
+	PurgeAddr string // the listen socket named "purge": the purge API
+	Dir       string
+	cmd       *exec.Cmd
+	out       *syncBuffer
+	exited    chan struct{}
+	once      sync.Once
 }
 
 // binary returns varnishd: $VARNISHD_BIN, /usr/sbin/varnishd, or varnishd on PATH.
@@ -74,7 +77,10 @@ func Start(t testing.TB, o Options) *Instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	main, err := varnish.MainVCL(o.Backend)
+	if o.Site.Host == "" {
+		o.Site.Host = "localhost"
+	}
+	main, err := varnish.MainVCL(o.Backend, o.Site)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,22 +94,25 @@ func Start(t testing.TB, o Options) *Instance {
 			t.Fatal(err)
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	free := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().String()
 	}
-	addr := l.Addr().String()
-	l.Close()
+	addr, purge := free(), free()
 	mb := o.StorageMB
 	if mb == 0 {
 		mb = 64
 	}
-	args := []string{"-F", "-j", "none", "-n", filepath.Join(dir, "n"), "-a", addr, "-T", "none",
+	args := []string{"-F", "-j", "none", "-n", filepath.Join(dir, "n"), "-a", "a0=" + addr, "-a", "purge=" + purge, "-T", "none",
 		"-f", filepath.Join(dir, "main.vcl"), "-s", fmt.Sprintf("malloc,%dm", mb)}
 	for k, v := range o.Params {
 		args = append(args, "-p", k+"="+v)
 	}
-	in := &Instance{Addr: addr, Dir: dir, out: &syncBuffer{}, exited: make(chan struct{})}
+	in := &Instance{Addr: addr, PurgeAddr: purge, Dir: dir, out: &syncBuffer{}, exited: make(chan struct{})}
 	in.cmd = exec.Command(bin, args...)
 	in.cmd.Stdout, in.cmd.Stderr = in.out, in.out
 	in.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -180,7 +180,9 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestTrackerFailover(t *testing.T) {
-	const timeout = 300 * time.Millisecond
+	// One second: a read may wait for one stalled tracker (one timeout) and must not wait for two;
+	// a shorter timeout made the bound indistinguishable from scheduling delay on a loaded machine.
+	const timeout = time.Second
 	t.Run("first tracker refuses", func(t *testing.T) {
 		fake := fdfstest.Start(t, fdfstest.Options{})
 		id := fake.Put("jpg", []byte("hello"))
