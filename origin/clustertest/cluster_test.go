@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/imgorigin/imgorigin/origin/clustertest"
+	"github.com/imgorigin/imgorigin/origin/imaging"
 	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
@@ -48,17 +50,20 @@ func TestStart(t *testing.T) {
 	if got := c.Sum(t, "imgorigin_renders_total", nil); got != 2 {
 		t.Errorf("renders = %v, want 2", got)
 	}
-	// Every node allocates libvips' buffers with jemalloc (origin allocator-env), and says so.
+	// Every node runs with the C allocator settings of every start path (origin
+	// allocator-env), and says so.
 	for _, n := range c.Nodes {
-		maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", n.PID()))
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", n.PID()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(maps), "libjemalloc.so") {
-			t.Errorf("%s: libjemalloc is not mapped: glibc's malloc serves libvips", n.Name)
+		for _, kv := range imaging.AllocatorEnv() {
+			if !slices.Contains(strings.Split(string(env), "\x00"), kv) {
+				t.Errorf("%s: %s is not in its environment", n.Name, kv)
+			}
 		}
-		if !strings.Contains(n.Log(), `"allocator":"jemalloc"`) {
-			t.Errorf("%s: the startup log does not name jemalloc as the C allocator:\n%s", n.Name, n.Log())
+		if !strings.Contains(n.Log(), `"allocator":"glibc","MALLOC_ARENA_MAX":"`+imaging.ArenaMax+`"`) {
+			t.Errorf("%s: the startup log does not name the C allocator setting:\n%s", n.Name, n.Log())
 		}
 	}
 	// Kill and restart a node.

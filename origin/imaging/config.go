@@ -62,12 +62,18 @@ type Config struct {
 	// LogLevel is the minimum level of libvips messages routed to slog: off, error, warning,
 	// info. Default warning.
 	LogLevel string `mapstructure:"log_level"`
-	// MallocTrimInterval, when above zero and the C allocator is glibc's, calls glibc's
-	// malloc_trim that often, giving back what glibc's per-thread arenas keep of freed libvips
-	// buffers. Process-wide: the first New fixes it. Default 0 (off): the shipped start paths
-	// preload jemalloc instead (`origin allocator-env`); this is the alternative where that is
-	// impossible. Both keep RSS flat and both cost CPU per render (BENCHMARKS.md §11).
+	// MallocTrimInterval is how often, when the C allocator is glibc's, the memory outside the
+	// Go runtime (RSS minus what the Go runtime has mapped: libvips' buffers, the free space
+	// glibc keeps of them, the code) is compared with MallocTrimAbove, and glibc's
+	// malloc_trim(0) called when it is above. Process-wide: the first New fixes it. 0 turns
+	// trimming off. Default 1s.
 	MallocTrimInterval time.Duration `mapstructure:"malloc_trim_interval"`
+	// MallocTrimAbove is the memory outside the Go runtime, in bytes, above which the trim loop
+	// gives glibc's free space back; 0 trims every interval. Below it the free space is kept
+	// for the next renders, which would otherwise fault in and zero fresh pages. Default
+	// 192 MiB (BENCHMARKS.md §11: RSS of a node under sustained distinct renders stays under
+	// 250 MiB with the originals cache's share of the Go heap on top).
+	MallocTrimAbove int64 `mapstructure:"malloc_trim_above"`
 }
 
 // Quality holds the default quality (1..100) of each lossy output format.
@@ -102,6 +108,8 @@ func DefaultConfig() Config {
 		WebPEffort:         4,
 		AVIFEffort:         2,
 		LogLevel:           "warning",
+		MallocTrimInterval: time.Second,
+		MallocTrimAbove:    192 << 20,
 	}
 }
 
@@ -149,6 +157,9 @@ func (c Config) Validate() error {
 	}
 	if c.MallocTrimInterval < 0 || (c.MallocTrimInterval > 0 && c.MallocTrimInterval < 100*time.Millisecond) {
 		bad("malloc_trim_interval", "must be 0 (off) or at least 100ms")
+	}
+	if c.MallocTrimAbove < 0 {
+		bad("malloc_trim_above", "must be >= 0")
 	}
 	if c.PNGCompression < 0 || c.PNGCompression > 9 {
 		bad("png_compression", "must be 0..9")

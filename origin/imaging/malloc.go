@@ -21,7 +21,9 @@ import "C"
 import (
 	"fmt"
 	"os"
-	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -33,7 +35,7 @@ const (
 )
 
 // Allocator names the C allocator serving libvips' pixel buffers in this process: "jemalloc"
-// when libjemalloc is preloaded (the deployment files do: LD_PRELOAD=libjemalloc.so.2),
+// when libjemalloc is preloaded (LD_PRELOAD=libjemalloc.so.2; no start path does),
 // otherwise "glibc".
 func Allocator() string {
 	if C.jemalloc_active() != 0 {
@@ -46,20 +48,46 @@ func Allocator() string {
 //
 // malloc_trim(3): it releases free memory "by calling sbrk(2) or madvise(2)"; "since glibc
 // 2.8 this function frees memory in all arenas and in all chunks with whole free pages"; only
-// the main heap honours pad; it returns 1 when memory was released. Why there is so much to
-// release: glibc gives a thread that finds the arenas locked an arena of its own, up to
-// M_ARENA_MAX arenas (mallopt(3): by default 8 × the cores online on 64-bit systems;
-// MALLOC_ARENA_MAX in the environment), and a freed block stays in the arena it came from.
-// libvips' worker threads spread their pixel buffers over many arenas, whose free space the
-// per-thread heaps keep; that is the RSS the Go heap does not explain. Under jemalloc it does
-// nothing: jemalloc purges unused pages itself.
+// the main heap honours pad; it returns 1 when memory was released. Why there is something to
+// release: a freed block stays in the arena it came from, as free space between blocks in use
+// that only the top of a heap can shrink past; libvips' pixel buffers (16 MB for one
+// 2000×2000 RGBA decode) leave such holes. Under jemalloc it does nothing: jemalloc purges
+// unused pages itself.
 func mallocTrim() bool { return C.trim_glibc() != 0 }
 
-// trimmer runs mallocTrim every interval for the life of the process: like libvips, the C
-// heap is process-wide, so one loop serves every engine (the first configuration wins).
+// outsideGo is the process's resident memory that the Go runtime does not account for: RSS
+// (/proc/self/statm) minus what the runtime has mapped and not given back
+// (runtime/metrics: /memory/classes/total minus /memory/classes/heap/released). That is the C
+// heap — libvips' buffers and what glibc keeps of them — plus the code of the binary and its
+// libraries (about 55 MB for the origin), whatever the Go heap (the originals cache) holds.
+func outsideGo() (int64, error) {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, fmt.Errorf("/proc/self/statm: %q", b)
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("/proc/self/statm: %w", err)
+	}
+	m := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(m)
+	goMapped := int64(m[0].Value.Uint64()) - int64(m[1].Value.Uint64())
+	return pages*int64(os.Getpagesize()) - goMapped, nil
+}
+
+// trimmer runs the trim loop for the life of the process: like libvips, the C heap is
+// process-wide, so one loop serves every engine (the first configuration wins).
 var trimmer sync.Once
 
-func startTrimmer(every time.Duration) {
+// startTrimmer checks every interval whether the memory outside the Go runtime is above
+// `above` bytes (0: always) and if so calls mallocTrim. Trimming costs page faults: the next
+// render touches the released pages again and the kernel zeroes each one (BENCHMARKS.md §11
+// measures it), so the loop trims only when there is something worth giving back.
+func startTrimmer(every time.Duration, above int64) {
 	if every <= 0 || Allocator() != AllocatorGlibc {
 		return
 	}
@@ -68,37 +96,38 @@ func startTrimmer(every time.Duration) {
 			t := time.NewTicker(every)
 			defer t.Stop()
 			for range t.C {
+				if above > 0 {
+					if n, err := outsideGo(); err != nil || n <= above {
+						continue
+					}
+				}
 				mallocTrim()
 			}
 		}()
 	})
 }
 
-// MallocConf is jemalloc's MALLOC_CONF in every start path. jemalloc(3), opt.background_thread
-// (off by default): "background threads are created on demand (the number of background
-// threads will be no more than the number of CPUs or active arenas). Threads run periodically
-// and handle purging asynchronously" — so unused pages go back on jemalloc's decay time
-// (opt.dirty_decay_ms, 10 s by default) even while no thread allocates, and an idle node
-// shrinks too.
-const MallocConf = "background_thread:true"
+// ArenaMax is MALLOC_ARENA_MAX in every start path (`origin allocator-env`): one glibc arena
+// for every thread. mallopt(3), M_ARENA_MAX: by default up to 8 × the cores online on 64-bit
+// systems; a thread that finds the arenas locked gets one of its own, and a freed block stays
+// in the arena it came from. With many arenas a pixel buffer freed in one is of no use to a
+// libvips thread allocating in another, which grows its own heap and faults in (and zeroes)
+// fresh pages for every decode; with one arena each decode reuses the space the last one
+// freed. Measured (BENCHMARKS.md §11, same run): fewer page faults per render than glibc's
+// default or jemalloc and the most renders per CPU-second; the free space it keeps is what
+// the trim loop gives back.
+const ArenaMax = "1"
 
-// Jemalloc is where Debian's libjemalloc2 installs the library, by machine (the deployment
-// files name the amd64 path, the Dockerfile links /usr/local/lib/libjemalloc.so.2 to it).
+// AllocatorEnv returns the environment every start path gives the origin process:
+// `origin allocator-env` prints it for scripts and package origin/stack, the Dockerfile and
+// the systemd unit write it out (a test compares them with this).
+func AllocatorEnv() []string {
+	return []string{"MALLOC_ARENA_MAX=" + ArenaMax}
+}
+
+// Jemalloc is where Debian's libjemalloc2 installs the library, by machine: not shipped, kept
+// for comparison (origin/cmd/soakmemory preloads it).
 var Jemalloc = map[string]string{
 	"amd64": "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
 	"arm64": "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2",
-}
-
-// AllocatorEnv returns the environment that makes an origin process allocate with jemalloc:
-// LD_PRELOAD of Debian's libjemalloc.so.2 (installed by scripts/install-deps) and MALLOC_CONF.
-// scripts/run takes it from `origin allocator-env`, origin/clustertest from here.
-func AllocatorEnv() ([]string, error) {
-	p, ok := Jemalloc[runtime.GOARCH]
-	if !ok {
-		return nil, fmt.Errorf("imaging: no jemalloc path known for %s", runtime.GOARCH)
-	}
-	if _, err := os.Stat(p); err != nil {
-		return nil, fmt.Errorf("imaging: jemalloc (Debian's libjemalloc2; scripts/install-deps installs it): %w", err)
-	}
-	return []string{"LD_PRELOAD=" + p, "MALLOC_CONF=" + MallocConf}, nil
 }

@@ -3,10 +3,16 @@
 package imaging
 
 import (
+	"context"
+	"fmt"
+	"image"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imgorigin/imgorigin/origin/imaging/synth"
+	"github.com/imgorigin/imgorigin/signer/imgurl"
 )
 
 // TestAllocator: Allocator names the allocator this process really has, read from its own
@@ -36,5 +42,79 @@ func TestMallocTrimIntervalValidate(t *testing.T) {
 		if (err == nil) != tc.ok || (err != nil && !strings.Contains(err.Error(), "malloc_trim_interval")) {
 			t.Errorf("malloc_trim_interval %v: error %v", tc.d, err)
 		}
+	}
+}
+
+func TestMallocTrimAboveValidate(t *testing.T) {
+	c := DefaultConfig()
+	c.MallocTrimAbove = -1
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "malloc_trim_above") {
+		t.Fatalf("malloc_trim_above -1: error %v", err)
+	}
+}
+
+// TestTrimGivesBackWhatRendersLeft: renders of a 2000×2000 RGBA PNG (16 MB of pixels each:
+// PNG has no shrink-on-load) leave glibc's heap holding free space, which outsideGo counts and
+// mallocTrim gives back — what the trim loop does once that memory is above
+// malloc_trim_above.
+func TestTrimGivesBackWhatRendersLeft(t *testing.T) {
+	if Allocator() != AllocatorGlibc {
+		t.Skipf("the C allocator is %s: malloc_trim is glibc's", Allocator())
+	}
+	e := newTestEngine(t, nil)
+	m := image.NewNRGBA(image.Rect(0, 0, 2000, 2000))
+	for i := range m.Pix {
+		m.Pix[i] = uint8(i*7 + i/8000)
+	}
+	src := synth.PNG(m)
+	in := probe(t, src)
+	before, err := outsideGo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Run a forced trim first: what the test binary did before is not this test's to measure.
+	mallocTrim()
+	for range 3 { // the first 16 MB buffer is mmapped and unmapped on free; glibc then raises
+		// its mmap threshold (mallopt(3), M_MMAP_THRESHOLD) and the next ones stay in the heap.
+		if _, err := e.Process(context.Background(), src, in, imgurl.Options{Width: 800, Height: 600, Format: imgurl.WebP}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held, err := outsideGo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before <= 0 || held <= 0 {
+		t.Fatalf("outsideGo() = %d before the renders, %d after: want the resident code and heap", before, held)
+	}
+	if !mallocTrim() {
+		t.Fatal("malloc_trim(0) released nothing after three renders")
+	}
+	after, err := outsideGo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held-after < 8<<20 {
+		t.Fatalf("outsideGo() went from %d MiB to %d MiB with malloc_trim(0), want ≥ 8 MiB given back", held>>20, after>>20)
+	}
+	t.Logf("outsideGo: %d MiB before, %d MiB after three renders, %d MiB after malloc_trim(0)", before>>20, held>>20, after>>20)
+}
+
+// TestOutsideGo: RSS less the Go runtime's share is below RSS.
+func TestOutsideGo(t *testing.T) {
+	n, err := outsideGo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	statm, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size, resident int64
+	if _, err := fmt.Sscan(string(statm), &size, &resident); err != nil {
+		t.Fatal(err)
+	}
+	if rss := resident * int64(os.Getpagesize()); n <= 0 || n >= rss {
+		t.Fatalf("outsideGo() = %d, RSS %d: want 0 < outsideGo < RSS", n, rss)
 	}
 }

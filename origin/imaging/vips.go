@@ -52,6 +52,8 @@ func startVips(cfg Config) error {
 		return fmt.Errorf("cache_max_memory: libvips already runs with %d in this process", p.CacheMaxMemory)
 	case p.MallocTrimInterval != cfg.MallocTrimInterval:
 		return fmt.Errorf("malloc_trim_interval: this process already runs with %s", p.MallocTrimInterval)
+	case p.MallocTrimAbove != cfg.MallocTrimAbove:
+		return fmt.Errorf("malloc_trim_above: this process already runs with %d", p.MallocTrimAbove)
 	}
 	return nil
 }
@@ -84,7 +86,7 @@ func startOnce(cfg Config) (err error) {
 		MaxCacheSize:     cfg.CacheMaxOperations,
 	})
 	C.block_loaders()
-	startTrimmer(cfg.MallocTrimInterval)
+	startTrimmer(cfg.MallocTrimInterval, cfg.MallocTrimAbove)
 	return nil
 }
 

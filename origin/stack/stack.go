@@ -183,11 +183,11 @@ func launch(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.ShardKey != "" {
 		s.ShardKey = opts.ShardKey
 	}
-	// Nodes allocate with jemalloc, as every start path has them (`origin allocator-env`);
-	// Options.Env comes after, so a caller can still override it.
+	// Nodes get the C allocator settings every start path gives them (`origin
+	// allocator-env`); Options.Env comes after, so a caller can still override them.
 	alloc, err := exec.Command(filepath.Join(bin, "origin"), "allocator-env").Output()
 	if err != nil {
-		return nil, fmt.Errorf("stack: origin allocator-env (libjemalloc2 missing? scripts/install-deps): %w", err)
+		return nil, fmt.Errorf("stack: origin allocator-env: %w", err)
 	}
 	s.env = append(strings.Fields(string(alloc)), opts.Env...)
 	for _, d := range []string{s.LocalDir, s.LegacyDir, filepath.Join(dir, "logs")} {

@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			d = 10 * time.Second
 		}
 		duration = fs.Duration("duration", d, "wrk's duration per run (whole seconds)")
-		allocator = fs.String("allocator", "shipped", "the origins' C allocator: shipped (origin allocator-env: jemalloc) or glibc")
+		allocator = fs.String("allocator", "shipped", "the origins' C allocator: shipped (origin allocator-env) or glibc (as it comes)")
 		if cmd == "origin" {
 			benchtime = fs.String("benchtime", "3s", "-benchtime of each limit run")
 		}
@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		case "shipped":
 			allocNote = "; origins on the allocator every start path ships (`origin allocator-env`)"
 		case "glibc":
-			e.oenv = []string{"LD_PRELOAD=", "MALLOC_CONF="}
+			e.oenv = []string{"LD_PRELOAD=", "MALLOC_CONF=", "MALLOC_ARENA_MAX="}
 			allocNote = "; origins on glibc's malloc (`-allocator glibc`)"
 		default:
 			return errors.New("-allocator: shipped or glibc")

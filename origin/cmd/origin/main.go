@@ -10,7 +10,7 @@
 //	origin render-formats -c config.yaml [--cloudfront|--varnish]   print the f_auto maps (edge), CDN function or VCL
 //	origin check-config -c config.yaml                              validate and exit
 //	origin config-reference                                         every key, default and env name
-//	origin allocator-env                                            LD_PRELOAD and MALLOC_CONF for jemalloc
+//	origin allocator-env                                            the C allocator settings (MALLOC_ARENA_MAX)
 //	nginx … 2>&1 | origin redact-log [--out FILE]                   nginx's error log without queries (tokens)
 //	origin redact-log --syslog-socket PATH [--out FILE]             the same for error_log syslog:server=unix:PATH
 //
@@ -61,12 +61,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	if cmd == "allocator-env" {
 		// The environment every start path gives the origin (imaging.AllocatorEnv), one
 		// VAR=value a line: `env $(origin allocator-env) origin -c …`.
-		env, err := imaging.AllocatorEnv()
-		if err != nil {
-			fmt.Fprintln(stderr, "origin:", err)
-			return 1
-		}
-		fmt.Fprintln(stdout, strings.Join(env, "\n"))
+		fmt.Fprintln(stdout, strings.Join(imaging.AllocatorEnv(), "\n"))
 		return 0
 	}
 	if cmd == "redact-log" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -71,15 +72,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *node, e
 	if err != nil {
 		return nil, err
 	}
-	switch alloc := imaging.Allocator(); {
-	case alloc == imaging.AllocatorJemalloc:
-		log.Info("C allocator", "allocator", alloc)
-	case cfg.Imaging.MallocTrimInterval > 0:
-		log.Info("C allocator", "allocator", alloc, "malloc_trim_interval", cfg.Imaging.MallocTrimInterval.String())
-	default:
-		log.Warn("C allocator is glibc's without trimming: its per-thread arenas keep freed libvips buffers and RSS grows far past the Go heap; start the origin with `env $(origin allocator-env)` (jemalloc) or set imaging.malloc_trim_interval",
-			"allocator", alloc)
-	}
+	logAllocator(log, cfg.Imaging)
 	if err := checkFonts(cfg.Render.Watermarks); err != nil {
 		return nil, err
 	}
@@ -229,4 +222,18 @@ func checkFonts(c watermark.Config) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// logAllocator says at startup how libvips' buffers are allocated, and warns when the process
+// was not started with the environment of `origin allocator-env` (BENCHMARKS.md §11).
+func logAllocator(log *slog.Logger, cfg imaging.Config) {
+	alloc, arenas := imaging.Allocator(), os.Getenv("MALLOC_ARENA_MAX")
+	attrs := []any{"allocator", alloc, "MALLOC_ARENA_MAX", arenas,
+		"malloc_trim_interval", cfg.MallocTrimInterval.String(), "malloc_trim_above", cfg.MallocTrimAbove}
+	if alloc == imaging.AllocatorGlibc && arenas != imaging.ArenaMax {
+		log.Warn("C allocator: glibc without MALLOC_ARENA_MAX="+imaging.ArenaMax+": libvips' threads spread their buffers over many arenas, "+
+			"each render faults in fresh pages and RSS grows past the Go heap; start the origin with `env $(origin allocator-env)`", attrs...)
+		return
+	}
+	log.Info("C allocator", attrs...)
 }
