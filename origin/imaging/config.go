@@ -66,7 +66,8 @@ type Config struct {
 	// Go runtime (RSS minus what the Go runtime has mapped: libvips' buffers, the free space
 	// glibc keeps of them, the code) is compared with MallocTrimAbove, and glibc's
 	// malloc_trim(0) called when it is above. Process-wide: the first New fixes it. 0 turns
-	// trimming off. Default 1s.
+	// trimming off. Default 250ms (BENCHMARKS.md §11, run 3: as fast as 1s or faster, and a
+	// check is one read of /proc/self/statm).
 	MallocTrimInterval time.Duration `mapstructure:"malloc_trim_interval"`
 	// MallocTrimAbove is the memory outside the Go runtime, in bytes, above which the trim loop
 	// gives glibc's free space back; 0 trims every interval. Below it the free space is kept
@@ -108,7 +109,7 @@ func DefaultConfig() Config {
 		WebPEffort:         4,
 		AVIFEffort:         2,
 		LogLevel:           "warning",
-		MallocTrimInterval: time.Second,
+		MallocTrimInterval: 250 * time.Millisecond,
 		MallocTrimAbove:    192 << 20,
 	}
 }

@@ -41,7 +41,7 @@ func trim(interval time.Duration, above int64) func(*imaging.Config) {
 // settings are the configurations soakmemory knows.
 var settings = map[string]setting{
 	"shipped": {what: "the defaults of every start path: `origin allocator-env` (`MALLOC_ARENA_MAX=1`), " +
-		"`imaging.malloc_trim_interval: 1s`, `imaging.malloc_trim_above: 192 MiB`"},
+		"`imaging.malloc_trim_interval: 250ms`, `imaging.malloc_trim_above: 192 MiB`"},
 	"glibc":  {what: "glibc's malloc as it comes (up to 8 × cores arenas), no trimming", env: glibcWith(), imaging: trim(0, 0)},
 	"arena1": {what: "`MALLOC_ARENA_MAX=1`, no trimming", env: glibcWith("MALLOC_ARENA_MAX=1"), imaging: trim(0, 0)},
 	"arena2": {what: "`MALLOC_ARENA_MAX=2`, no trimming", env: glibcWith("MALLOC_ARENA_MAX=2"), imaging: trim(0, 0)},
@@ -51,6 +51,8 @@ var settings = map[string]setting{
 		env: glibcWith("MALLOC_ARENA_MAX=1"), imaging: trim(time.Second, 160<<20)},
 	"arena1-above128": {what: "`MALLOC_ARENA_MAX=1`, `malloc_trim(0)` when the memory outside the Go runtime is above 128 MiB",
 		env: glibcWith("MALLOC_ARENA_MAX=1"), imaging: trim(time.Second, 128<<20)},
+	"arena1-above192-1s": {what: "`MALLOC_ARENA_MAX=1`, `malloc_trim(0)` checked every second, when the memory outside the Go runtime is above 192 MiB (shipped before run 3)",
+		env: glibcWith("MALLOC_ARENA_MAX=1"), imaging: trim(time.Second, 192<<20)},
 	"arena1-trim30s": {what: "`MALLOC_ARENA_MAX=1`, `malloc_trim(0)` every 30 s whatever the memory",
 		env: glibcWith("MALLOC_ARENA_MAX=1"), imaging: trim(30*time.Second, 0)},
 	"jemalloc": {what: "Debian's libjemalloc2 preloaded, `MALLOC_CONF=background_thread:true` (shipped before)",
