@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/google/go-cmp/cmp"
 	"io"
 	"net/http"
 	"net/url"
@@ -65,30 +66,13 @@ func TestGoldenConfigs(t *testing.T) {
 				t.Fatalf("%v (run go test ./nginx/ -update)", err)
 			}
 			if string(got) != string(want) {
-				t.Errorf("rendered config differs from %s (run with -update if intended):\n%s", golden, diff(string(want), string(got)))
+				t.Errorf("rendered config differs from %s (run with -update if intended):\n%s", golden, cmp.Diff(string(want), string(got)))
 			}
 			if out, err := nginxtest.Check(t, string(got)); err != nil {
 				t.Fatalf("nginx -t rejected the rendered config: %v\n%s", err, out)
 			}
 		})
 	}
-}
-
-func diff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < max(len(al), len(bl)); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, x, y)
-		}
-	}
-	return ""
 }
 
 // front is a running front nginx with three pool backends and a legacy backend.

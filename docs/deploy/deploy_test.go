@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
-	"fmt"
+	"github.com/google/go-cmp/cmp"
 	"io"
 	"net"
 	"net/url"
@@ -229,7 +229,7 @@ func checkRendered(t *testing.T, rel string, want []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("%s differs from what the code renders from %s: run\n\tgo test ./docs/deploy -update\n%s",
-			rel, composeOriginConf, firstDiff(string(got), string(want)))
+			rel, composeOriginConf, cmp.Diff(string(want), string(got)))
 	}
 }
 
@@ -821,22 +821,4 @@ func TestComposeErrorLogsRedacted(t *testing.T) {
 	if !bytes.Contains(readRepoFile(t, "origin/Dockerfile"), []byte("chown imgorigin:imgorigin /srv/images /srv/legacy /var/cache/imgorigin "+dir)) {
 		t.Errorf("origin/Dockerfile must make %s the origin user's (the receiver creates its socket there)", dir)
 	}
-}
-
-// firstDiff describes the first line where got and want differ.
-func firstDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < max(len(g), len(w)); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return fmt.Sprintf("line %d:\n  committed: %q\n  rendered:  %q", i+1, gl, wl)
-		}
-	}
-	return "(no line differs)"
 }

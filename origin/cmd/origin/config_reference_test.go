@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
-	"fmt"
+	"github.com/google/go-cmp/cmp"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -66,29 +66,11 @@ func TestConfigReference(t *testing.T) {
 		t.Fatalf("%v (go test ./origin/cmd/origin -run TestConfigReference -update-docs writes it)", err)
 	}
 	if string(got) != want {
-		t.Fatalf("docs/CONFIG.md differs from `origin config-reference`: run\n\tgo test ./origin/cmd/origin -run TestConfigReference -update-docs\n%s", firstDiff(string(got), want))
+		t.Fatalf("docs/CONFIG.md differs from `origin config-reference`: run\n\tgo test ./origin/cmd/origin -run TestConfigReference -update-docs\n%s", cmp.Diff(want, string(got)))
 	}
 	for _, key := range []string{"server.listen", "cluster.pool", "auth.key_file", "sources.name.s3.endpoint", "sources.name.fastdfs.trackers"} {
 		if !strings.Contains(want, "| `"+key+"` |") {
 			t.Errorf("the reference has no row for %s", key)
 		}
 	}
-}
-
-// firstDiff describes the first line where got and want differ.
-func firstDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return fmt.Sprintf("line %d:\n\tfile: %s\n\tcode: %s", i+1, gl, wl)
-		}
-	}
-	return "(no line differs)"
 }
