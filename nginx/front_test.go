@@ -85,6 +85,24 @@ type front struct {
 	client *http.Client
 }
 
+// echo GETs path through the front with one request header and returns the answer (its body
+// closed) and what the upstream echoed.
+func (f *front) echo(t *testing.T, path, header, value string) (*http.Response, nginxtest.Echo) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", f.nginx.URL(path), nil)
+	req.Header.Set(header, value)
+	resp, err := f.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var echo nginxtest.Echo
+	if err := json.NewDecoder(resp.Body).Decode(&echo); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return resp, echo
+}
+
 func startFront(t *testing.T, edit func(*nginx.Config)) *front {
 	t.Helper()
 	f := &front{legacy: nginxtest.StartBackend(t, "legacy")}
@@ -569,18 +587,7 @@ func TestOriginSecretNotToLegacy(t *testing.T) {
 		{"/i/w_300,f_webp/local/photos/cat.jpg", "pool", secret},
 		{"/attachment/forum/201906/18/153012abcd.jpg", "legacy", ""},
 	} {
-		req, _ := http.NewRequest("GET", f.nginx.URL(tc.path), nil)
-		req.Header.Set("X-Origin-Secret", secret)
-		resp, err := f.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var echo nginxtest.Echo
-		err = json.NewDecoder(resp.Body).Decode(&echo)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", tc.path, err)
-		}
+		resp, echo := f.echo(t, tc.path, "X-Origin-Secret", secret)
 		if (tc.dest == "legacy") != (resp.Header.Get("X-Backend") == "legacy") {
 			t.Fatalf("%s went to %q", tc.path, resp.Header.Get("X-Backend"))
 		}
@@ -597,18 +604,7 @@ func TestRequestIDIsTheFronts(t *testing.T) {
 	hex32 := regexp.MustCompile(`^[0-9a-f]{32}$`)
 	seen := map[string]bool{}
 	for _, path := range []string{"/i/w_300,f_webp/local/photos/cat.jpg", "/info/local/photos/cat.jpg", "/attachment/forum/201906/18/153012abcd.jpg"} {
-		req, _ := http.NewRequest("GET", f.nginx.URL(path), nil)
-		req.Header.Set("X-Request-Id", "client-chosen-id")
-		resp, err := f.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var echo nginxtest.Echo
-		err = json.NewDecoder(resp.Body).Decode(&echo)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+		_, echo := f.echo(t, path, "X-Request-Id", "client-chosen-id")
 		got := echo.Header.Get("X-Request-Id")
 		if !hex32.MatchString(got) || seen[got] {
 			t.Errorf("%s: upstream got X-Request-Id %q, want the front's own, fresh $request_id", path, got)
