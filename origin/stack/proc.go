@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -192,14 +193,35 @@ func httpReady(url string) func() bool {
 	}
 }
 
-// freeAddr returns 127.0.0.1:<port> with a port that was free a moment ago.
+// handedOut holds every port freeAddr has returned in this process: the kernel may hand a port
+// freed a moment ago out again, and two parts of one stack must never get the same one (a CI
+// run once started a node whose internal and public ports were both 34469).
+var handedOut struct {
+	sync.Mutex
+	ports map[string]bool
+}
+
+// freeAddr returns 127.0.0.1:<port> with a port that was free a moment ago and that it has not
+// returned before in this process.
 func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("stack: free port: %w", err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	if handedOut.ports == nil {
+		handedOut.ports = map[string]bool{}
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", fmt.Errorf("stack: free port: %w", err)
+		}
+		a := l.Addr().String()
+		l.Close()
+		if !handedOut.ports[a] {
+			handedOut.ports[a] = true
+			return a, nil
+		}
+	}
+	return "", errors.New("stack: free port: the kernel kept handing out ports already in use by this stack")
 }
 
 // tail returns the last n lines of a file.

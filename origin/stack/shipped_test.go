@@ -58,3 +58,19 @@ func TestShippedBinariesDoNotLinkTesting(t *testing.T) {
 		t.Errorf("go list %v found %d commands; the Makefile's build line is not what this test reads", patterns, n)
 	}
 }
+
+// TestFreeAddrNeverRepeats: freeAddr never hands out one port twice in a process, even when the
+// kernel offers a port it freed a moment ago (a node once got the same public and internal port).
+func TestFreeAddrNeverRepeats(t *testing.T) {
+	seen := map[string]bool{}
+	for range 500 {
+		a, err := freeAddr()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[a] {
+			t.Fatalf("freeAddr returned %s twice", a)
+		}
+		seen[a] = true
+	}
+}
